@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* mkrt.h - umbrella header of the mkrt megakernel runtime. */
+#ifndef MKRT_H
+#define MKRT_H
+
+#include "mkrt/protocol.h"
+#include "mkrt/error.h"
+#include "mkrt/codec.h"
+#include "mkrt/ring.h"
+#include "mkrt/exec.h"
+#include "mkrt/runtime.h"
+
+#endif /* MKRT_H */

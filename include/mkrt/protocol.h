@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mkrt/protocol.h - the megakernel wire ABI.
+ *
+ * This header is shared verbatim by host C and by the OpenCL C megakernel in
+ * cl/, so it holds only #defines (all values are unsigned 32-bit literals).
+ * Every buffer is an array of little-endian u32 words. The layout is
+ * compatible with vyre's megakernel protocol: a slot encoded by vyre's
+ * encode_load_miss decodes here byte for byte, and vice versa.
+ */
+#ifndef MKRT_PROTOCOL_H
+#define MKRT_PROTOCOL_H
+
+/* Bumped on any incompatible change; the runtime stores it in MKRT_CTL_VERSION. */
+#define MKRT_PROTOCOL_VERSION 1u
+
+/* ---- Slot: 16 words = 64 bytes ------------------------------------------ */
+#define MKRT_SLOT_WORDS 16u
+#define MKRT_SLOT_BYTES 64u
+#define MKRT_WORD_BYTES 4u
+
+#define MKRT_SLOT_STATUS   0u
+#define MKRT_SLOT_OPCODE   1u
+#define MKRT_SLOT_TENANT   2u
+#define MKRT_SLOT_PRIORITY 3u
+#define MKRT_SLOT_ARG0     4u  /* ARG0..ARG11 are slot words 4..15 */
+#define MKRT_SLOT_ARGS     12u
+/* A FAULTed slot carries its reason code (MKRT_FAULT_*) in its last word, ARG11. */
+#define MKRT_SLOT_FAULT_REASON 15u
+
+/* ---- Slot status (word 0) ------------------------------------------------ */
+#define MKRT_STATUS_EMPTY     0u
+#define MKRT_STATUS_PUBLISHED 1u
+#define MKRT_STATUS_CLAIMED   2u
+#define MKRT_STATUS_DONE      3u
+#define MKRT_STATUS_WAIT_IO   4u
+#define MKRT_STATUS_YIELD     5u
+#define MKRT_STATUS_REQUEUE   6u
+#define MKRT_STATUS_FAULT     7u
+#define MKRT_STATUS_COUNT     8u
+
+/* ---- Opcodes (word 1) ---------------------------------------------------- */
+#define MKRT_OP_NOP          0u
+#define MKRT_OP_STORE_U32    1u  /* C[a1] = a0 */
+#define MKRT_OP_ATOMIC_ADD   2u  /* C[a1] += a0, wrapping */
+#define MKRT_OP_LOAD_U32     3u  /* C[OBS+a1] = C[a0] */
+#define MKRT_OP_COMPARE_SWAP 4u  /* C[OBS+a0] = CAS(C[a0], a1 -> a2) */
+#define MKRT_OP_MEMCPY       5u  /* C[a1+i] = C[a0+i], i < a2, ascending */
+#define MKRT_OP_DFA_STEP     6u  /* C[OBS+a2] = T[a0*256 + a1] */
+#define MKRT_OP_BATCH_FENCE  7u  /* C[EPOCH] += 1; C[OBS] = a1 */
+#define MKRT_OP_LOAD_MISS    0xFFFDu      /* a0 resource id, a1 prefetch 0/1 */
+#define MKRT_OP_PRINTF       0xFFFEu      /* debug log += {a0, a1, a2, slot*16} */
+#define MKRT_OP_PACKED_SLOT  0x80000001u  /* inner ops, layout below */
+#define MKRT_OP_SHUTDOWN     0xFFFFFFFFu  /* C[SHUTDOWN] = 1 */
+
+/* Reserved for the system: opcodes <= 7, 0xFFF0..0xFFFF and the high bit. */
+#define MKRT_OP_BUILTIN_LAST   7u
+#define MKRT_OP_SYSTEM_FIRST   0xFFF0u
+#define MKRT_OP_SYSTEM_LAST    0xFFFFu
+#define MKRT_OP_HIGH_BIT       0x80000000u
+/* Opcodes below this count themselves in C[MKRT_CTL_METRICS + opcode]. */
+#define MKRT_OP_METRIC_LIMIT   32u
+
+/* ---- Fault reasons (slot word 15 of a FAULTed slot) ----------------------- */
+#define MKRT_FAULT_NONE           0u
+#define MKRT_FAULT_UNKNOWN_OPCODE 1u  /* no builtin and no handler for it */
+#define MKRT_FAULT_OUT_OF_RANGE   2u  /* an index left its buffer */
+#define MKRT_FAULT_PACKED         3u  /* malformed PACKED_SLOT layout */
+#define MKRT_FAULT_HANDLER        4u  /* a user handler reported failure */
+#define MKRT_FAULT_IO             5u  /* a load miss failed */
+#define MKRT_FAULT_NO_IO          6u  /* LOAD_MISS with no IO servicer attached */
+#define MKRT_FAULT_REJECTED       7u  /* refused at intake (malformed slot) */
+
+/* ---- PACKED_SLOT layout (vyre's) ------------------------------------------
+ * In the 48 argument bytes: byte 0 = op count n, byte 1 = packed argument
+ * words (those after the metadata), then n pairs (inner opcode u8, argument
+ * offset u8). The metadata takes ceil((2 + 2n) / 4) words; inner op k reads
+ * its three arguments from argument word metadata_words + offset_k.
+ * One op-count limit, enforced the same by host and device. */
+#define MKRT_PACKED_MAX_OPS        8u
+#define MKRT_PACKED_OP_ARGS        3u
+#define MKRT_PACKED_META_WORDS(n)  ((2u + 2u * (n) + 3u) / 4u)
+
+/* ---- Control buffer (u32 words) ------------------------------------------ */
+#define MKRT_CTL_SHUTDOWN        0u
+#define MKRT_CTL_DONE_COUNT      1u
+#define MKRT_CTL_TENANT_BASE     2u   /* mask of tenant t is C[C[2] + t] */
+#define MKRT_CTL_TENANT_FIRST    3u   /* masks must lie in words 3..31 */
+#define MKRT_CTL_TENANT_LAST     31u
+#define MKRT_CTL_TENANT_BASE_DEFAULT 3u
+#define MKRT_CTL_QUOTAS          32u  /* 32 words */
+#define MKRT_CTL_FAIRNESS        64u  /* 32 words */
+#define MKRT_CTL_METRICS         96u  /* 32 words, one per opcode < 32 */
+#define MKRT_CTL_TENANT_SLOTS    32u
+#define MKRT_CTL_EPOCH           128u
+#define MKRT_CTL_PRIO_OFFSETS    129u /* 6 words */
+#define MKRT_CTL_PRIO_PARTITIONS 6u
+#define MKRT_CTL_STARVATION      135u
+#define MKRT_CTL_PRIO_FAIRNESS   136u /* 5 words */
+#define MKRT_CTL_PRIO_FAIRNESS_WORDS 5u
+/* mkrt's own words, in the range vyre leaves free (141..159). */
+#define MKRT_CTL_VERSION         141u /* MKRT_PROTOCOL_VERSION */
+#define MKRT_CTL_FAULT_COUNT     142u /* slots that ended FAULT */
+#define MKRT_CTL_MKRT_FIRST      141u
+#define MKRT_CTL_MKRT_LAST       159u
+#define MKRT_CTL_OBS             160u /* OBSERVABLE results start here */
+#define MKRT_CTL_MIN_WORDS       160u /* vyre's minimum; mkrt adds >= 1 OBS word */
+
+/* ---- Debug log --------------------------------------------------------------
+ * Word 0 is the cursor in words (it saturates and keeps counting past the
+ * end, so overflow is counted); 4-word records start at word 1. */
+#define MKRT_LOG_CURSOR          0u
+#define MKRT_LOG_FIRST           1u
+#define MKRT_LOG_RECORD_WORDS    4u
+#define MKRT_LOG_DEFAULT_RECORDS 64u
+
+/* ---- IO queue (load misses): 64 slots of 8 words ---------------------------- */
+#define MKRT_IO_SLOTS        64u
+#define MKRT_IO_WORDS        8u
+#define MKRT_IO_OP           0u
+#define MKRT_IO_SRC          1u
+#define MKRT_IO_DST          2u
+#define MKRT_IO_OFFSET_LO    3u
+#define MKRT_IO_OFFSET_HI    4u
+#define MKRT_IO_BYTES        5u
+#define MKRT_IO_STATUS       6u
+#define MKRT_IO_TAG          7u
+
+#define MKRT_IO_OP_READ      1u
+#define MKRT_IO_OP_WRITE     2u
+#define MKRT_IO_OP_FENCE     3u
+
+#define MKRT_IO_EMPTY        0u
+#define MKRT_IO_PUBLISHED    1u
+#define MKRT_IO_CLAIMED      2u
+#define MKRT_IO_DONE         3u
+#define MKRT_IO_OK           0x10u
+#define MKRT_IO_ERROR        0x11u
+
+/* ---- Limits -------------------------------------------------------------- */
+/* Ring, observable and debug-log encoders refuse more entries than this. */
+#define MKRT_MAX_ENTRIES     1048576u
+
+#if !defined(__OPENCL_C_VERSION__) && !defined(__OPENCL_VERSION__)
+/* Host-only pins of the layout. */
+_Static_assert(MKRT_SLOT_WORDS * MKRT_WORD_BYTES == MKRT_SLOT_BYTES, "slot is 64 bytes");
+_Static_assert(MKRT_SLOT_ARG0 + MKRT_SLOT_ARGS == MKRT_SLOT_WORDS, "12 args fill the slot");
+_Static_assert(MKRT_SLOT_FAULT_REASON == MKRT_SLOT_WORDS - 1u, "fault reason is the last word");
+_Static_assert(MKRT_CTL_METRICS + MKRT_OP_METRIC_LIMIT == MKRT_CTL_EPOCH, "metrics end at EPOCH");
+_Static_assert(MKRT_CTL_PRIO_OFFSETS + MKRT_CTL_PRIO_PARTITIONS == MKRT_CTL_STARVATION,
+	       "priority offsets end at the starvation counter");
+_Static_assert(MKRT_CTL_PRIO_FAIRNESS + MKRT_CTL_PRIO_FAIRNESS_WORDS == MKRT_CTL_MKRT_FIRST,
+	       "mkrt's words start after vyre's");
+_Static_assert(MKRT_CTL_MKRT_LAST < MKRT_CTL_OBS, "mkrt's words stay below OBS");
+_Static_assert(MKRT_CTL_OBS == MKRT_CTL_MIN_WORDS, "OBS starts at vyre's minimum");
+_Static_assert(MKRT_IO_TAG == MKRT_IO_WORDS - 1u, "IO slot is 8 words");
+_Static_assert(MKRT_PACKED_META_WORDS(MKRT_PACKED_MAX_OPS) < MKRT_SLOT_ARGS,
+	       "the largest packed header leaves room for arguments");
+_Static_assert(2u + 2u * MKRT_PACKED_MAX_OPS <= MKRT_SLOT_ARGS * MKRT_WORD_BYTES,
+	       "packed metadata fits the argument bytes");
+#endif
+
+#endif /* MKRT_PROTOCOL_H */

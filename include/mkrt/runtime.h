@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mkrt/runtime.h - backend registry, runtime lifecycle and the submission API.
+ *
+ * Call order: mkrt_config_init(), adjust, mkrt_runtime_open() (selects a
+ * backend, opens and starts it), then any number of threads call
+ * mkrt_submit() / mkrt_wait() / mkrt_poll() / mkrt_cancel(); finally
+ * mkrt_runtime_stop() (optional) and mkrt_runtime_close() from one thread
+ * once the others are done.
+ */
+#ifndef MKRT_RUNTIME_H
+#define MKRT_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "common.h"
+#include "exec.h"
+#include "ring.h"
+
+#define MKRT_DEFAULT_SLOTS       256u
+#define MKRT_DEFAULT_OBSERVABLE  64u
+#define MKRT_DEFAULT_STOP_MS     2000u
+
+struct mkrt_config {
+	const char *backend;        /* NULL: $MKRT_BACKEND, else the best probe */
+	const char *device;         /* NULL: $MKRT_DEVICE; unused by "host" */
+	uint32_t slots;             /* ring slots (default 256) */
+	uint32_t observable;        /* control words after OBS (default 64) */
+	uint32_t debug_records;     /* debug-log records (default 64) */
+	uint32_t lanes;             /* executor lanes; 0: the backend's default */
+	const struct mkrt_control_config *control;  /* NULL: default tenants */
+	const uint32_t *dfa;        /* DFA_STEP table, copied at open */
+	uint32_t dfa_words;
+	const struct mkrt_handler *handlers;        /* user opcodes, copied at open */
+	uint32_t handler_count;
+};
+
+/* mkrt_config_init - defaults (every field 0/NULL means "default"). */
+MKRT_API void mkrt_config_init(struct mkrt_config *cfg);
+
+/* ---- registry ----------------------------------------------------------------- */
+
+/* mkrt_backend_count / mkrt_backend_name - the registry, in preference order.
+ * mkrt_backend_name returns NULL past the end. */
+MKRT_API int mkrt_backend_count(void);
+MKRT_API const char *mkrt_backend_name(int index);
+
+/*
+ * mkrt_backend_probe - ask backend @name whether it can run with @cfg.
+ * Returns its score (> 0) or 0 when unavailable, with the reason in @reason.
+ * Errors: EINVAL, NOBACKEND.
+ */
+MKRT_API int mkrt_backend_probe(const char *name, const struct mkrt_config *cfg, char *reason,
+				size_t reason_len);
+
+/*
+ * mkrt_backend_select - the backend mkrt_runtime_open would take: @cfg's
+ * backend, else $MKRT_BACKEND, else the highest score. Returns its registry
+ * index. On NOBACKEND or UNAVAILABLE, @why names the problem and lists the
+ * available backends with the reasons of the others.
+ */
+MKRT_API int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len);
+
+/* ---- runtime ------------------------------------------------------------------ */
+
+struct mkrt_runtime;
+
+struct mkrt_ticket {
+	uint32_t slot;
+	uint32_t gen;
+};
+
+/* mkrt_runtime_open - select, open and start a backend. Errors: EINVAL,
+ * NOBACKEND, UNAVAILABLE, TOOBIG, NOMEM, HANDLER, THREAD. */
+MKRT_API int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out);
+
+/* The selected backend's name (never NULL for an open runtime). */
+MKRT_API const char *mkrt_runtime_backend(const struct mkrt_runtime *rt);
+MKRT_API uint32_t mkrt_runtime_slot_count(const struct mkrt_runtime *rt);
+
+/* The backend's raw ring interfaces. Do not mix raw publishes with
+ * mkrt_submit() on one runtime: the submission API owns slot allocation. */
+MKRT_API struct mkrt_producer mkrt_runtime_producer(struct mkrt_runtime *rt);
+MKRT_API struct mkrt_consumer mkrt_runtime_consumer(struct mkrt_runtime *rt);
+
+/*
+ * mkrt_submit - publish @req (status ignored, all 12 args used) into a free
+ * slot. Safe from many threads at once. Waits up to @timeout_ms for a free
+ * slot (0: do not wait). Errors: EINVAL, OPCODE, PACKED, RINGFULL, SHUTDOWN.
+ */
+MKRT_API int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req,
+			 uint32_t timeout_ms, struct mkrt_ticket *ticket);
+
+/*
+ * mkrt_wait - block until @ticket's slot is DONE or FAULT, copy it into
+ * @result (may be NULL) and free the slot. Returns 0 for DONE, ESLOTFAULT for
+ * FAULT. ETIMEDOUT leaves the ticket valid; ESHUTDOWN when the runtime
+ * stopped first; ESTALE for a ticket already collected or never issued.
+ */
+MKRT_API int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeout_ms,
+		       struct mkrt_slot *result);
+
+/* mkrt_poll - mkrt_wait without waiting: EAGAIN when not finished. */
+MKRT_API int mkrt_poll(struct mkrt_runtime *rt, struct mkrt_ticket ticket,
+		       struct mkrt_slot *result);
+
+/* mkrt_cancel - withdraw a ticket whose slot was not claimed yet (e.g. a
+ * denied tenant). Errors: STALE, BUSY (already claimed: wait for it). */
+MKRT_API int mkrt_cancel(struct mkrt_runtime *rt, struct mkrt_ticket ticket);
+
+/* mkrt_runtime_read_control - copy control words [@first, @first + @n).
+ * Errors: EINVAL, RANGE. */
+MKRT_API int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, uint32_t n,
+				       uint32_t *out);
+
+/* mkrt_runtime_read_debug_log - as mkrt_read_debug_log, on the live log. */
+MKRT_API int mkrt_runtime_read_debug_log(struct mkrt_runtime *rt, struct mkrt_debug_record *out,
+					 size_t cap, uint32_t *count, uint32_t *overflow);
+
+/* mkrt_runtime_stop - set SHUTDOWN and wait up to @timeout_ms for the
+ * executors to exit. Idempotent. ETIMEDOUT when they did not. */
+MKRT_API int mkrt_runtime_stop(struct mkrt_runtime *rt, uint32_t timeout_ms);
+
+/* mkrt_runtime_close - stop (default timeout) and free everything. NULL ok. */
+MKRT_API void mkrt_runtime_close(struct mkrt_runtime *rt);
+
+#endif /* MKRT_RUNTIME_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * atomics.h - the only place host code orders memory shared with an executor.
+ *
+ * Shared words (ring, control, debug log, IO queue) are plain u32 arrays
+ * because OpenCL hands them to us as such; these helpers view one word as
+ * _Atomic uint32_t (same size and alignment, lock-free on every target, as
+ * pinned below) and name the ordering. Each call site says what it orders.
+ * Only load, store, CAS, exchange and add are used: what PCIe atomics carry.
+ */
+#ifndef MKRT_ATOMICS_H
+#define MKRT_ATOMICS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+_Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "atomic u32 is a plain word");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "u32 atomics are lock-free");
+
+static inline _Atomic uint32_t *mkrt__aw(uint32_t *p)
+{
+	return (_Atomic uint32_t *)p;
+}
+
+static inline uint32_t mkrt__load_acquire(const uint32_t *p)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)p, memory_order_acquire);
+}
+
+static inline uint32_t mkrt__load_relaxed(const uint32_t *p)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)p, memory_order_relaxed);
+}
+
+static inline void mkrt__store_release(uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit(mkrt__aw(p), v, memory_order_release);
+}
+
+static inline void mkrt__store_relaxed(uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit(mkrt__aw(p), v, memory_order_relaxed);
+}
+
+static inline uint32_t mkrt__add_relaxed(uint32_t *p, uint32_t v)
+{
+	return atomic_fetch_add_explicit(mkrt__aw(p), v, memory_order_relaxed);
+}
+
+static inline uint32_t mkrt__add_release(uint32_t *p, uint32_t v)
+{
+	return atomic_fetch_add_explicit(mkrt__aw(p), v, memory_order_release);
+}
+
+/* Compare-and-swap; on failure *expected gets the current value. */
+static inline bool mkrt__cas_acq_rel(uint32_t *p, uint32_t *expected, uint32_t desired)
+{
+	return atomic_compare_exchange_strong_explicit(mkrt__aw(p), expected, desired,
+						       memory_order_acq_rel, memory_order_acquire);
+}
+
+static inline bool mkrt__cas_relaxed(uint32_t *p, uint32_t *expected, uint32_t desired)
+{
+	return atomic_compare_exchange_strong_explicit(mkrt__aw(p), expected, desired,
+						       memory_order_relaxed, memory_order_relaxed);
+}
+
+#endif /* MKRT_ATOMICS_H */

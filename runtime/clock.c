@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clock.c - monotonic time and the host-side wait policy.
+ *
+ * Host waits spin briefly, then yield, then sleep with a bounded backoff
+ * (DESIGN §4): on a 2-core machine a host thread, the IO servicer and a PoCL
+ * worker spinning flat out starve each other.
+ */
+#include "internal.h"
+
+#include <sched.h>
+#include <time.h>
+
+#define MKRT__SPIN_ROUNDS   256u
+#define MKRT__YIELD_ROUNDS  64u
+#define MKRT__SLEEP_MIN_NS  2000u
+#define MKRT__SLEEP_MAX_NS  1000000u
+
+uint64_t mkrt__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void mkrt__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+void mkrt__backoff_pause(struct mkrt__backoff *b)
+{
+	uint32_t r = b->rounds;
+
+	if (b->rounds < UINT32_MAX)
+		b->rounds++;
+	if (r < MKRT__SPIN_ROUNDS) {
+		mkrt__cpu_relax();
+		return;
+	}
+	if (r < MKRT__SPIN_ROUNDS + MKRT__YIELD_ROUNDS) {
+		sched_yield();
+		return;
+	}
+
+	uint32_t shift = r - MKRT__SPIN_ROUNDS - MKRT__YIELD_ROUNDS;
+	uint64_t ns = shift >= 10 ? MKRT__SLEEP_MAX_NS : (uint64_t)MKRT__SLEEP_MIN_NS << shift;
+	if (ns > MKRT__SLEEP_MAX_NS)
+		ns = MKRT__SLEEP_MAX_NS;
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ns };
+	nanosleep(&ts, NULL);
+}

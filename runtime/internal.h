@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h - declarations shared by the library's own sources (mkrt__*). */
+#ifndef MKRT_INTERNAL_H
+#define MKRT_INTERNAL_H
+
+#include "config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mkrt.h"
+#include "atomics.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "mkrt needs a little-endian host: live rings are native words in wire order"
+#endif
+
+#define MKRT__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline uint32_t mkrt__get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void mkrt__put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Check a byte buffer of u32 words: non-NULL, whole words, at least
+ * @min_words of them. */
+static inline int mkrt__words_check(const void *buf, size_t len, size_t min_words)
+{
+	if (!buf)
+		return MKRT_EINVAL;
+	if (len % MKRT_WORD_BYTES)
+		return MKRT_EALIGN;
+	if (len / MKRT_WORD_BYTES < min_words)
+		return MKRT_ESHORT;
+	return 0;
+}
+
+/* error.c: the "Fix: ..." half of an error's message. */
+const char *mkrt__err_fix(int err);
+
+/* publish.c */
+void mkrt__slot_to_words(const struct mkrt_slot *s, uint32_t w[MKRT_SLOT_WORDS]);
+void mkrt__slot_from_words(const uint32_t w[MKRT_SLOT_WORDS], struct mkrt_slot *s);
+int mkrt__ring_check(const uint32_t *ring, size_t ring_words, uint32_t slot);
+int mkrt__publish_check(const uint32_t *ring, size_t ring_words, uint32_t slot,
+			const struct mkrt_slot *req, uint32_t nargs);
+void mkrt__publish_write(uint32_t *ring, uint32_t slot, const struct mkrt_slot *req,
+			 uint32_t nargs);
+
+/* packed.c: shared by the publish check and the executor. Returns the op
+ * count, or -1 when malformed; fills @ops with resolved arguments. */
+int mkrt__packed_parse(const uint32_t args[MKRT_SLOT_ARGS],
+		       struct mkrt_packed_op ops[MKRT_PACKED_MAX_OPS]);
+
+/* exec.c */
+int mkrt__exec_check(const struct mkrt_exec_buffers *b);
+/* Each handler non-NULL, on a user opcode, registered once; else EHANDLER. */
+int mkrt__handlers_check(const struct mkrt_handler *h, uint32_t n);
+/* Runs slot @slot if published and authorized; returns 1 if it ran. */
+int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot);
+
+/* clock.c: time and the bounded spin -> yield -> sleep backoff of DESIGN §4. */
+uint64_t mkrt__now_ns(void);
+struct mkrt__backoff {
+	uint32_t rounds;
+};
+void mkrt__backoff_pause(struct mkrt__backoff *b);
+static inline void mkrt__backoff_reset(struct mkrt__backoff *b)
+{
+	b->rounds = 0;
+}
+
+#endif /* MKRT_INTERNAL_H */

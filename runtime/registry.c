@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.c - the registry of backends and evidence-based selection.
+ *
+ * Order is preference order; the automatic choice takes the highest probe
+ * score. MKRT_BACKEND (or mkrt_config.backend) names one explicitly; an
+ * unknown or unavailable name is an error that lists what is available.
+ */
+#include "backend.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MKRT__DETAIL_LEN 1024
+#define MKRT__REASON_LEN 256
+
+static const struct mkrt__backend_ops *const mkrt__builtin[] = {
+	&mkrt__backend_host,
+};
+
+static const struct mkrt__backend_ops *const *mkrt__table = mkrt__builtin;
+static int mkrt__table_len = (int)MKRT__ARRAY_SIZE(mkrt__builtin);
+
+static _Thread_local char mkrt__detail_buf[MKRT__DETAIL_LEN];
+
+void mkrt__detail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mkrt__detail_buf, sizeof(mkrt__detail_buf), fmt, ap);
+	va_end(ap);
+}
+
+const char *mkrt_last_detail(void)
+{
+	return mkrt__detail_buf;
+}
+
+void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n)
+{
+	mkrt__table = table ? table : mkrt__builtin;
+	mkrt__table_len = table ? n : (int)MKRT__ARRAY_SIZE(mkrt__builtin);
+}
+
+/* ---- defaults for optional hooks ------------------------------------------ */
+
+static int mkrt__default_start(void *state)
+{
+	(void)state;
+	return 0;
+}
+
+static int mkrt__default_stop(void *state, uint32_t timeout_ms)
+{
+	(void)state;
+	(void)timeout_ms;
+	return 0;
+}
+
+static int mkrt__default_reset(void *state, uint32_t slot)
+{
+	(void)state;
+	(void)slot;
+	return MKRT_EUNAVAILABLE;
+}
+
+static int mkrt__default_cancel(void *state, uint32_t slot)
+{
+	(void)state;
+	(void)slot;
+	return MKRT_EBUSY;
+}
+
+static int mkrt__default_read_debug_log(void *state, uint8_t *buf, size_t len)
+{
+	(void)state;
+	(void)buf;
+	(void)len;
+	return MKRT_EUNAVAILABLE;
+}
+
+void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst)
+{
+	*dst = *src;
+	if (!dst->start)
+		dst->start = mkrt__default_start;
+	if (!dst->stop)
+		dst->stop = mkrt__default_stop;
+	if (!dst->reset_slot)
+		dst->reset_slot = mkrt__default_reset;
+	if (!dst->cancel_slot)
+		dst->cancel_slot = mkrt__default_cancel;
+	if (!dst->read_debug_log)
+		dst->read_debug_log = mkrt__default_read_debug_log;
+}
+
+const struct mkrt__backend_ops *mkrt__backend_at(int index)
+{
+	return index >= 0 && index < mkrt__table_len ? mkrt__table[index] : NULL;
+}
+
+int mkrt_backend_count(void)
+{
+	return mkrt__table_len;
+}
+
+const char *mkrt_backend_name(int index)
+{
+	const struct mkrt__backend_ops *b = mkrt__backend_at(index);
+
+	return b ? b->name : NULL;
+}
+
+static int mkrt__find(const char *name)
+{
+	for (int i = 0; i < mkrt__table_len; i++)
+		if (strcmp(mkrt__table[i]->name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Probe backend @i; returns its score (0 = unavailable, reason filled). */
+static int mkrt__probe_at(int i, const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	if (len)
+		reason[0] = '\0';
+	int score = mkrt__table[i]->probe(cfg, reason, len);
+	if (score <= 0 && len && !reason[0])
+		snprintf(reason, len, "probe failed (%s)", mkrt_err_name(score));
+	return score > 0 ? score : 0;
+}
+
+int mkrt_backend_probe(const char *name, const struct mkrt_config *cfg, char *reason,
+		       size_t reason_len)
+{
+	char scratch[MKRT__REASON_LEN];
+
+	if (!name || (!reason && reason_len))
+		return MKRT_EINVAL;
+	int i = mkrt__find(name);
+	if (i < 0)
+		return MKRT_ENOBACKEND;
+	if (!reason)
+		return mkrt__probe_at(i, cfg, scratch, sizeof(scratch));
+	return mkrt__probe_at(i, cfg, reason, reason_len);
+}
+
+/* "host (score 1), svm (unavailable: ...)" into @out. */
+static void mkrt__list(const struct mkrt_config *cfg, char *out, size_t len)
+{
+	char reason[MKRT__REASON_LEN];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < mkrt__table_len && used < len; i++) {
+		int score = mkrt__probe_at(i, cfg, reason, sizeof(reason));
+		int n = score ? snprintf(out + used, len - used, "%s%s (score %d)", i ? ", " : "",
+					 mkrt__table[i]->name, score)
+			      : snprintf(out + used, len - used, "%s%s (unavailable: %s)",
+					 i ? ", " : "", mkrt__table[i]->name, reason);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Explain a failed selection in @why and the thread's detail buffer. */
+static int mkrt__refuse(int err, const struct mkrt_config *cfg, char *why, size_t why_len,
+			const char *what)
+{
+	char list[MKRT__DETAIL_LEN / 2];
+
+	mkrt__list(cfg, list, sizeof(list));
+	mkrt__detail("%s; backends: %s. %s", what, list[0] ? list : "none", mkrt__err_fix(err));
+	if (why && why_len)
+		snprintf(why, why_len, "%s", mkrt_last_detail());
+	return err;
+}
+
+int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len)
+{
+	char reason[MKRT__REASON_LEN], what[MKRT__REASON_LEN + 64];
+	const char *requested = cfg && cfg->backend ? cfg->backend : getenv("MKRT_BACKEND");
+
+	if (!why && why_len)
+		return MKRT_EINVAL;
+	if (why_len)
+		why[0] = '\0';
+	if (requested && requested[0]) {
+		int i = mkrt__find(requested);
+		if (i < 0) {
+			snprintf(what, sizeof(what), "unknown backend '%.64s'", requested);
+			return mkrt__refuse(MKRT_ENOBACKEND, cfg, why, why_len, what);
+		}
+		if (!mkrt__probe_at(i, cfg, reason, sizeof(reason))) {
+			snprintf(what, sizeof(what), "backend '%s' is unavailable: %s",
+				 mkrt__table[i]->name, reason);
+			return mkrt__refuse(MKRT_EUNAVAILABLE, cfg, why, why_len, what);
+		}
+		return i;
+	}
+
+	int best = -1, best_score = 0;
+	for (int i = 0; i < mkrt__table_len; i++) {
+		int score = mkrt__probe_at(i, cfg, reason, sizeof(reason));
+		if (score > best_score) {
+			best = i;
+			best_score = score;
+		}
+	}
+	if (best < 0)
+		return mkrt__refuse(MKRT_EUNAVAILABLE, cfg, why, why_len, "no backend is available");
+	return best;
+}

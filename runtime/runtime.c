@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runtime.c - runtime lifecycle: select a backend, open, start, stop, close,
+ * and expose its ring through the producer/consumer interfaces.
+ */
+#include "runtime_priv.h"
+
+#include <stdlib.h>
+
+static int mkrt__rt_publish(void *self, uint32_t slot, const uint8_t bytes[MKRT_SLOT_BYTES])
+{
+	struct mkrt_runtime *rt = self;
+	struct mkrt_slot s;
+	int err = mkrt_decode_slot(bytes, MKRT_SLOT_BYTES, 0, &s);
+
+	if (err)
+		return err;
+	return rt->ops.publish(rt->state, slot, &s, MKRT_SLOT_ARGS);
+}
+
+static int mkrt__rt_read_slot(void *self, uint32_t slot, uint8_t out[MKRT_SLOT_BYTES])
+{
+	struct mkrt_runtime *rt = self;
+	struct mkrt_slot s;
+	int err = rt->ops.read_slot(rt->state, slot, &s);
+
+	if (err)
+		return err;
+	return mkrt_encode_slot(&s, out);
+}
+
+static uint32_t mkrt__rt_slot_count(void *self)
+{
+	return ((struct mkrt_runtime *)self)->slots;
+}
+
+static void mkrt__rt_bind_ring_ops(struct mkrt_runtime *rt)
+{
+	rt->producer_ops = (struct mkrt_producer_ops){
+		.name = rt->ops.name,
+		.publish = mkrt__rt_publish,
+		.slot_count = mkrt__rt_slot_count,
+	};
+	rt->consumer_ops = (struct mkrt_consumer_ops){
+		.name = rt->ops.name,
+		.read_slot = mkrt__rt_read_slot,
+		.done_count = NULL, /* walk the ring */
+		.slot_count = mkrt__rt_slot_count,
+	};
+}
+
+int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
+{
+	struct mkrt_config c;
+	struct mkrt_runtime *rt;
+	int err, index;
+
+	mkrt__detail("%s", "");
+	if (!out)
+		return MKRT_EINVAL;
+	err = mkrt__config_resolve(cfg, &c);
+	if (err)
+		return err;
+	index = mkrt_backend_select(&c, NULL, 0);
+	if (index < 0)
+		return index;
+
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return MKRT_ENOMEM;
+	mkrt__backend_bind(mkrt__backend_at(index), &rt->ops);
+	rt->book = calloc(c.slots, sizeof(*rt->book));
+	err = MKRT_ENOMEM;
+	if (!rt->book)
+		goto out_free;
+	err = rt->ops.open(&c, &rt->state);
+	if (err)
+		goto out_free;
+	rt->slots = rt->ops.slot_count(rt->state);
+	rt->control_words = rt->ops.control_words(rt->state);
+	mkrt__rt_bind_ring_ops(rt);
+	err = rt->ops.start(rt->state);
+	if (err)
+		goto out_close;
+	*out = rt;
+	return 0;
+
+out_close:
+	rt->ops.close(rt->state);
+out_free:
+	free(rt->book);
+	free(rt);
+	return err;
+}
+
+const char *mkrt_runtime_backend(const struct mkrt_runtime *rt)
+{
+	return rt ? rt->ops.name : NULL;
+}
+
+uint32_t mkrt_runtime_slot_count(const struct mkrt_runtime *rt)
+{
+	return rt ? rt->slots : 0;
+}
+
+struct mkrt_producer mkrt_runtime_producer(struct mkrt_runtime *rt)
+{
+	return (struct mkrt_producer){ rt ? &rt->producer_ops : NULL, rt };
+}
+
+struct mkrt_consumer mkrt_runtime_consumer(struct mkrt_runtime *rt)
+{
+	return (struct mkrt_consumer){ rt ? &rt->consumer_ops : NULL, rt };
+}
+
+int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, uint32_t n, uint32_t *out)
+{
+	if (!rt || (!out && n))
+		return MKRT_EINVAL;
+	if (first > rt->control_words || n > rt->control_words - first)
+		return MKRT_ERANGE;
+	return rt->ops.read_control(rt->state, first, n, out);
+}
+
+int mkrt_runtime_read_debug_log(struct mkrt_runtime *rt, struct mkrt_debug_record *out,
+				size_t cap, uint32_t *count, uint32_t *overflow)
+{
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (!rt || (!out && cap))
+		return MKRT_EINVAL;
+	err = rt->ops.read_debug_log(rt->state, NULL, 0); /* its size in bytes */
+	if (err < 0)
+		return err;
+	len = (size_t)err;
+	buf = malloc(len);
+	if (!buf)
+		return MKRT_ENOMEM;
+	err = rt->ops.read_debug_log(rt->state, buf, len);
+	if (err >= 0)
+		err = mkrt_read_debug_log(buf, (size_t)err, out, cap, count, overflow);
+	free(buf);
+	return err;
+}
+
+int mkrt_runtime_stop(struct mkrt_runtime *rt, uint32_t timeout_ms)
+{
+	if (!rt)
+		return MKRT_EINVAL;
+	/* release: waiters that see it give up on unfinished slots */
+	mkrt__store_release(&rt->stopped, 1);
+	return rt->ops.stop(rt->state, timeout_ms);
+}
+
+void mkrt_runtime_close(struct mkrt_runtime *rt)
+{
+	if (!rt)
+		return;
+	mkrt_runtime_stop(rt, MKRT_DEFAULT_STOP_MS);
+	rt->ops.close(rt->state);
+	free(rt->book);
+	free(rt);
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * submit.c - the submission API: tickets instead of slot indices.
+ *
+ * Each ring slot has a bookkeeping word (generation << 2 | state) that
+ * submitters, waiters and cancellers move between FREE, RESERVED, INFLIGHT
+ * and COLLECTING with compare-and-swap, so any number of threads may submit
+ * and wait at once and a slot never has two owners. A ticket names a slot
+ * and the generation it was issued in, so a stale ticket is refused.
+ */
+#include "runtime_priv.h"
+
+#define MKRT__GEN_MASK ((1u << 30) - 1u)
+
+static bool mkrt__rt_shut(struct mkrt_runtime *rt)
+{
+	uint32_t shutdown = 0;
+
+	/* acquire: pairs with mkrt_runtime_stop()'s release */
+	if (mkrt__load_acquire(&rt->stopped))
+		return true;
+	rt->ops.read_control(rt->state, MKRT_CTL_SHUTDOWN, 1, &shutdown);
+	return shutdown != 0;
+}
+
+/* Take a FREE slot for this submitter; returns its new generation, or -1. */
+static int64_t mkrt__reserve(struct mkrt_runtime *rt, uint32_t *slot)
+{
+	uint32_t start = mkrt__add_relaxed(&rt->cursor, 1) % rt->slots;
+
+	for (uint32_t i = 0; i < rt->slots; i++) {
+		uint32_t s = (start + i) % rt->slots;
+		uint32_t w = mkrt__load_relaxed(&rt->book[s]);
+		if (MKRT__BOOK_STATE(w) != MKRT__BOOK_FREE)
+			continue;
+		uint32_t gen = (MKRT__BOOK_GEN(w) + 1u) & MKRT__GEN_MASK;
+		/* acq_rel: we take over the slot after its last collector */
+		if (mkrt__cas_acq_rel(&rt->book[s], &w, MKRT__BOOK(gen, MKRT__BOOK_RESERVED))) {
+			*slot = s;
+			return gen;
+		}
+	}
+	return -1;
+}
+
+int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t timeout_ms,
+		struct mkrt_ticket *ticket)
+{
+	struct mkrt__backoff backoff = { 0 };
+	uint64_t deadline;
+	uint32_t slot;
+	int64_t gen;
+	int err;
+
+	if (!rt || !req || !ticket)
+		return MKRT_EINVAL;
+	if (!mkrt_opcode_publishable(req->opcode))
+		return MKRT_EOPCODE;
+	deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
+	while ((gen = mkrt__reserve(rt, &slot)) < 0) {
+		if (mkrt__rt_shut(rt))
+			return MKRT_ESHUTDOWN;
+		if (mkrt__now_ns() >= deadline)
+			return MKRT_ERINGFULL;
+		mkrt__backoff_pause(&backoff);
+	}
+	if (mkrt__rt_shut(rt)) {
+		err = MKRT_ESHUTDOWN;
+		goto out_unreserve;
+	}
+	err = rt->ops.publish(rt->state, slot, req, MKRT_SLOT_ARGS);
+	if (err)
+		goto out_unreserve;
+	/* release: the ticket's waiter sees a published slot */
+	mkrt__store_release(&rt->book[slot], MKRT__BOOK((uint32_t)gen, MKRT__BOOK_INFLIGHT));
+	ticket->slot = slot;
+	ticket->gen = (uint32_t)gen;
+	return 0;
+
+out_unreserve:
+	mkrt__store_release(&rt->book[slot], MKRT__BOOK((uint32_t)gen, MKRT__BOOK_FREE));
+	return err;
+}
+
+/* Move @t's slot INFLIGHT -> COLLECTING; false when the ticket is stale. */
+static bool mkrt__take(struct mkrt_runtime *rt, struct mkrt_ticket t)
+{
+	uint32_t expect = MKRT__BOOK(t.gen, MKRT__BOOK_INFLIGHT);
+
+	/* acq_rel: we become the slot's only owner */
+	return mkrt__cas_acq_rel(&rt->book[t.slot], &expect, MKRT__BOOK(t.gen, MKRT__BOOK_COLLECTING));
+}
+
+static void mkrt__release(struct mkrt_runtime *rt, struct mkrt_ticket t, uint32_t state)
+{
+	/* release: our reset of the ring slot happens before its next submitter */
+	mkrt__store_release(&rt->book[t.slot], MKRT__BOOK(t.gen, state));
+}
+
+static bool mkrt__ticket_live(struct mkrt_runtime *rt, struct mkrt_ticket t)
+{
+	return t.slot < rt->slots && t.gen <= MKRT__GEN_MASK &&
+	       mkrt__load_acquire(&rt->book[t.slot]) == MKRT__BOOK(t.gen, MKRT__BOOK_INFLIGHT);
+}
+
+/* One look at the ticket's slot: 0/ESLOTFAULT when collected, EAGAIN when
+ * not finished, ESTALE, or a backend error. */
+static int mkrt__collect(struct mkrt_runtime *rt, struct mkrt_ticket t, struct mkrt_slot *result)
+{
+	struct mkrt_slot s;
+	int err;
+
+	if (!mkrt__ticket_live(rt, t))
+		return MKRT_ESTALE;
+	err = rt->ops.read_slot(rt->state, t.slot, &s);
+	if (err)
+		return err;
+	if (s.status != MKRT_STATUS_DONE && s.status != MKRT_STATUS_FAULT)
+		return MKRT_EAGAIN;
+	if (!mkrt__take(rt, t))
+		return MKRT_ESTALE;
+	if (s.status == MKRT_STATUS_FAULT) {
+		/* FAULT is terminal until the host resets it */
+		err = rt->ops.reset_slot(rt->state, t.slot);
+		if (err) {
+			mkrt__release(rt, t, MKRT__BOOK_INFLIGHT);
+			return err;
+		}
+	}
+	if (result)
+		*result = s;
+	mkrt__release(rt, t, MKRT__BOOK_FREE);
+	return s.status == MKRT_STATUS_DONE ? 0 : MKRT_ESLOTFAULT;
+}
+
+int mkrt_poll(struct mkrt_runtime *rt, struct mkrt_ticket ticket, struct mkrt_slot *result)
+{
+	if (!rt)
+		return MKRT_EINVAL;
+	return mkrt__collect(rt, ticket, result);
+}
+
+int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeout_ms,
+	      struct mkrt_slot *result)
+{
+	struct mkrt__backoff backoff = { 0 };
+	uint64_t deadline;
+	int err;
+
+	if (!rt)
+		return MKRT_EINVAL;
+	deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
+	for (;;) {
+		err = mkrt__collect(rt, ticket, result);
+		if (err != MKRT_EAGAIN)
+			return err;
+		if (mkrt__rt_shut(rt)) {
+			/* the executors may have finished it just before stopping */
+			err = mkrt__collect(rt, ticket, result);
+			return err == MKRT_EAGAIN ? MKRT_ESHUTDOWN : err;
+		}
+		if (mkrt__now_ns() >= deadline)
+			return MKRT_ETIMEDOUT;
+		mkrt__backoff_pause(&backoff);
+	}
+}
+
+int mkrt_cancel(struct mkrt_runtime *rt, struct mkrt_ticket ticket)
+{
+	if (!rt)
+		return MKRT_EINVAL;
+	if (!mkrt__ticket_live(rt, ticket) || !mkrt__take(rt, ticket))
+		return MKRT_ESTALE;
+	int err = rt->ops.cancel_slot(rt->state, ticket.slot);
+	if (err) {
+		mkrt__release(rt, ticket, MKRT__BOOK_INFLIGHT);
+		return err == MKRT_ESTATE ? MKRT_EBUSY : err;
+	}
+	mkrt__release(rt, ticket, MKRT__BOOK_FREE);
+	return 0;
+}
