@@ -1,1 +1,196 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_registry.c - backend registry: names, probes, automatic choice by
+ * score, the MKRT_BACKEND override and its errors, and defaults for missing
+ * optional hooks. Test-only backends stand beside the real host backend; they
+ * reuse its hooks, so everything still runs for real.
+ */
+#include "suite.h"
+
+#include "backend.h"
+
+static void clear_env(void)
+{
+	unsetenv("MKRT_BACKEND");
+}
+
+START_TEST(builtin_registry_has_host)
+{
+	clear_env();
+	ck_assert_int_ge(mkrt_backend_count(), 1);
+	ck_assert_str_eq(mkrt_backend_name(0), "host");
+	ck_assert_ptr_null(mkrt_backend_name(-1));
+	ck_assert_ptr_null(mkrt_backend_name(mkrt_backend_count()));
+	char reason[64] = "x";
+	ck_assert_int_gt(mkrt_backend_probe("host", NULL, reason, sizeof(reason)), 0);
+	ck_assert_int_gt(mkrt_backend_probe("host", NULL, NULL, 0), 0);
+	ck_assert_err(mkrt_backend_probe("nope", NULL, reason, sizeof(reason)), MKRT_ENOBACKEND);
+	ck_assert_err(mkrt_backend_probe(NULL, NULL, reason, sizeof(reason)), MKRT_EINVAL);
+	ck_assert_err(mkrt_backend_probe("host", NULL, NULL, 10), MKRT_EINVAL);
+}
+END_TEST
+
+START_TEST(env_override_selects_and_refuses)
+{
+	char why[512];
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+
+	clear_env();
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+	setenv("MKRT_BACKEND", "host", 1);
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+
+	setenv("MKRT_BACKEND", "?\?\?", 1);
+	ck_assert_err(mkrt_backend_select(NULL, why, sizeof(why)), MKRT_ENOBACKEND);
+	ck_assert_ptr_nonnull(strstr(why, "unknown backend '?\?\?'"));
+	ck_assert_ptr_nonnull(strstr(why, "host (score"));
+	ck_assert_ptr_nonnull(strstr(why, "Fix: "));
+
+	ck_assert_err(mkrt_runtime_open(NULL, &rt), MKRT_ENOBACKEND);
+	ck_assert_ptr_null(rt);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "'?\?\?'"));
+
+	/* the config's choice beats the environment */
+	mkrt_config_init(&cfg);
+	cfg.backend = "host";
+	ck_assert_int_eq(mkrt_backend_select(&cfg, why, sizeof(why)), 0);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), 0);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "host");
+	mkrt_runtime_close(rt);
+
+	setenv("MKRT_BACKEND", "", 1); /* empty means automatic */
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+}
+END_TEST
+
+/* ---- test backends beside the real one -------------------------------------- */
+
+static int never_probe(const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	(void)cfg;
+	snprintf(reason, len, "needs a unicorn");
+	return 0;
+}
+
+static int better_probe(const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	(void)cfg;
+	(void)reason;
+	(void)len;
+	return 10;
+}
+
+static int failing_probe(const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	(void)cfg;
+	(void)reason;
+	(void)len;
+	return MKRT_ENOMEM; /* an error with no reason: the registry names it */
+}
+
+static struct mkrt__backend_ops never, better, failing, minimal;
+
+static void make_test_backends(void)
+{
+	never = mkrt__backend_host;
+	never.name = "never";
+	never.probe = never_probe;
+	better = mkrt__backend_host;
+	better.name = "better";
+	better.probe = better_probe;
+	failing = mkrt__backend_host;
+	failing.name = "failing";
+	failing.probe = failing_probe;
+	/* only the required hooks: the registry must default the rest */
+	minimal = mkrt__backend_host;
+	minimal.name = "minimal";
+	minimal.probe = better_probe;
+	minimal.reset_slot = NULL;
+	minimal.cancel_slot = NULL;
+	minimal.read_debug_log = NULL;
+}
+
+START_TEST(automatic_choice_takes_best_score)
+{
+	const struct mkrt__backend_ops *table[] = { &mkrt__backend_host, &never, &better };
+	char why[512];
+
+	clear_env();
+	make_test_backends();
+	mkrt__registry_override(table, 3);
+	ck_assert_int_eq(mkrt_backend_count(), 3);
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 2);
+
+	setenv("MKRT_BACKEND", "never", 1);
+	ck_assert_err(mkrt_backend_select(NULL, why, sizeof(why)), MKRT_EUNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(why, "'never' is unavailable: needs a unicorn"));
+	ck_assert_ptr_nonnull(strstr(why, "better (score 10)"));
+	struct mkrt_runtime *rt = NULL;
+	ck_assert_err(mkrt_runtime_open(NULL, &rt), MKRT_EUNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "needs a unicorn"));
+
+	setenv("MKRT_BACKEND", "host", 1);
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+	mkrt__registry_override(NULL, 0);
+	ck_assert_int_eq(mkrt_backend_count(), 1);
+}
+END_TEST
+
+START_TEST(nothing_available_is_an_error)
+{
+	const struct mkrt__backend_ops *table[] = { &never, &failing };
+	char why[512];
+
+	clear_env();
+	make_test_backends();
+	mkrt__registry_override(table, 2);
+	ck_assert_err(mkrt_backend_select(NULL, why, sizeof(why)), MKRT_EUNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(why, "no backend is available"));
+	ck_assert_ptr_nonnull(strstr(why, "never (unavailable: needs a unicorn)"));
+	ck_assert_ptr_nonnull(strstr(why, "failing (unavailable: probe failed (MKRT_ENOMEM))"));
+	mkrt__registry_override(NULL, 0);
+}
+END_TEST
+
+START_TEST(missing_optional_hooks_get_defaults)
+{
+	const struct mkrt__backend_ops *table[] = { &minimal };
+	struct mkrt__backend_ops bound;
+	struct mkrt_runtime *rt;
+	struct mkrt_ticket t;
+	struct mkrt_slot r = { .opcode = MKRT_OP_NOP, .tenant = 1 }; /* denied: stays put */
+	uint32_t count;
+
+	clear_env();
+	make_test_backends();
+	mkrt__backend_bind(&minimal, &bound);
+	ck_assert_ptr_nonnull(bound.start);
+	ck_assert_ptr_nonnull(bound.stop);
+	ck_assert_ptr_nonnull(bound.reset_slot);
+	ck_assert_ptr_nonnull(bound.cancel_slot);
+	ck_assert_ptr_nonnull(bound.read_debug_log);
+
+	mkrt__registry_override(table, 1);
+	ck_assert_err(mkrt_runtime_open(NULL, &rt), 0);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "minimal");
+	ck_assert_err(mkrt_runtime_read_debug_log(rt, NULL, 0, &count, NULL), MKRT_EUNAVAILABLE);
+	ck_assert_err(mkrt_submit(rt, &r, 0, &t), 0);
+	ck_assert_err(mkrt_cancel(rt, t), MKRT_EBUSY); /* default: nothing cancellable */
+	mkrt_runtime_close(rt);
+	mkrt__registry_override(NULL, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("registry");
+	TCase *tc = mkrt_tcase(s, "registry", 20);
+
+	tcase_add_test(tc, builtin_registry_has_host);
+	tcase_add_test(tc, env_override_selects_and_refuses);
+	tcase_add_test(tc, automatic_choice_takes_best_score);
+	tcase_add_test(tc, nothing_available_is_an_error);
+	tcase_add_test(tc, missing_optional_hooks_get_defaults);
+	return mkrt_run_suite(s);
+}

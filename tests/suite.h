@@ -3,7 +3,10 @@
 #ifndef MKRT_TEST_SUITE_H
 #define MKRT_TEST_SUITE_H
 
+#include "config.h" /* _GNU_SOURCE and friends, before any system header */
+
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
