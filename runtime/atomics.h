@@ -53,6 +53,11 @@ static inline uint32_t mkrt__add_release(uint32_t *p, uint32_t v)
 	return atomic_fetch_add_explicit(mkrt__aw(p), v, memory_order_release);
 }
 
+static inline uint32_t mkrt__sub_release(uint32_t *p, uint32_t v)
+{
+	return atomic_fetch_sub_explicit(mkrt__aw(p), v, memory_order_release);
+}
+
 /* Compare-and-swap; on failure *expected gets the current value. */
 static inline bool mkrt__cas_acq_rel(uint32_t *p, uint32_t *expected, uint32_t desired)
 {

@@ -29,6 +29,10 @@ struct mkrt__backend_ops {
 	 * timed out (then it must not free memory a live executor uses). */
 	void (*close)(void *state);
 
+	/* Optional (default: 0). Executors still running (lanes, kernels). After
+	 * SHUTDOWN, 0 means no slot will change any more. Any thread. */
+	int (*executors_live)(void *state);
+
 	/* Required. mkrt_publish semantics into slot @slot; one writer per slot. */
 	int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
 	/* Required. Acquire-read slot @slot. Any thread. */

@@ -29,6 +29,7 @@ struct mkrt__host_lane {
 struct mkrt__host {
 	struct mkrt_exec_buffers b;
 	uint32_t lanes;
+	uint32_t live;       /* atomic: lanes started and not yet returned */
 	struct mkrt__host_lane *lane;
 	uint32_t *dfa_copy;
 	struct mkrt_handler *handlers_copy;
@@ -138,6 +139,8 @@ static void *mkrt__host_lane_main(void *arg)
 		else
 			mkrt__backoff_pause(&backoff);
 	}
+	/* release: whoever sees the lane gone also sees its last slot finished */
+	mkrt__sub_release(&lane->host->live, 1);
 	return NULL;
 }
 
@@ -150,7 +153,9 @@ static int mkrt__host_start(void *state)
 	for (uint32_t i = 0; i < h->lanes; i++) {
 		h->lane[i].host = h;
 		h->lane[i].index = i;
+		mkrt__add_relaxed(&h->live, 1);
 		if (pthread_create(&h->lane[i].thread, NULL, mkrt__host_lane_main, &h->lane[i])) {
+			mkrt__sub_release(&h->live, 1); /* the lane that did not start */
 			mkrt__host_stop(h, MKRT_DEFAULT_STOP_MS);
 			return MKRT_ETHREAD;
 		}
@@ -195,6 +200,14 @@ static void mkrt__host_close(void *state)
 		if (h->lane[i].running)
 			return; /* a lane is stuck in a handler: leak rather than free under it */
 	mkrt__host_free(h);
+}
+
+static int mkrt__host_executors_live(void *state)
+{
+	struct mkrt__host *h = state;
+
+	/* acquire: pairs with a lane's release on exit */
+	return (int)mkrt__load_acquire(&h->live);
 }
 
 static int mkrt__host_publish(void *state, uint32_t slot, const struct mkrt_slot *req,
@@ -269,6 +282,7 @@ const struct mkrt__backend_ops mkrt__backend_host = {
 	.start = mkrt__host_start,
 	.stop = mkrt__host_stop,
 	.close = mkrt__host_close,
+	.executors_live = mkrt__host_executors_live,
 	.publish = mkrt__host_publish,
 	.read_slot = mkrt__host_read_slot,
 	.reset_slot = mkrt__host_reset_slot,

@@ -59,6 +59,12 @@ static int mkrt__default_stop(void *state, uint32_t timeout_ms)
 	return 0;
 }
 
+static int mkrt__default_executors_live(void *state)
+{
+	(void)state;
+	return 0;
+}
+
 static int mkrt__default_reset(void *state, uint32_t slot)
 {
 	(void)state;
@@ -88,6 +94,8 @@ void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backen
 		dst->start = mkrt__default_start;
 	if (!dst->stop)
 		dst->stop = mkrt__default_stop;
+	if (!dst->executors_live)
+		dst->executors_live = mkrt__default_executors_live;
 	if (!dst->reset_slot)
 		dst->reset_slot = mkrt__default_reset;
 	if (!dst->cancel_slot)

@@ -154,8 +154,8 @@ int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeo
 		err = mkrt__collect(rt, ticket, result);
 		if (err != MKRT_EAGAIN)
 			return err;
-		if (mkrt__rt_shut(rt)) {
-			/* the executors may have finished it just before stopping */
+		if (mkrt__rt_shut(rt) && rt->ops.executors_live(rt->state) == 0) {
+			/* every executor has returned: this look is final */
 			err = mkrt__collect(rt, ticket, result);
 			return err == MKRT_EAGAIN ? MKRT_ESHUTDOWN : err;
 		}
