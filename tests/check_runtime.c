@@ -61,6 +61,14 @@ START_TEST(submit_and_wait)
 	ck_assert_uint_eq(ctl(rt, OBS + 2), 0xAB);
 	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 3);
 	ck_assert_uint_eq(ctl(rt, MKRT_CTL_VERSION), MKRT_PROTOCOL_VERSION);
+
+	uint32_t words[2] = { 7, 7 };
+	uint32_t last = MKRT_CTL_OBS + MKRT_DEFAULT_OBSERVABLE;
+	ck_assert_err(mkrt_runtime_read_control(rt, last - 2, 2, words), 0);
+	ck_assert_err(mkrt_runtime_read_control(rt, last - 1, 2, words), MKRT_ERANGE);
+	ck_assert_err(mkrt_runtime_read_control(rt, UINT32_MAX, 2, words), MKRT_ERANGE);
+	ck_assert_err(mkrt_runtime_read_control(rt, 0, 1, NULL), MKRT_EINVAL);
+	ck_assert_err(mkrt_runtime_read_control(NULL, 0, 1, words), MKRT_EINVAL);
 	mkrt_runtime_close(rt);
 }
 END_TEST
