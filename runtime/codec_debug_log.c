@@ -8,8 +8,6 @@
  */
 #include "internal.h"
 
-#include <stdlib.h>
-
 int mkrt_debug_log_byte_len(uint32_t records, size_t *len)
 {
 	if (!len || records == 0)
@@ -41,14 +39,7 @@ int mkrt_encode_empty_debug_log(uint32_t records, uint8_t **out, size_t *len)
 	if (!out || !len)
 		return MKRT_EINVAL;
 	err = mkrt_debug_log_byte_len(records, &bytes);
-	if (err)
-		return err;
-	uint8_t *buf = calloc(1, bytes);
-	if (!buf)
-		return MKRT_ENOMEM;
-	*out = buf;
-	*len = bytes;
-	return 0;
+	return err ? err : mkrt__alloc_zeroed(bytes, out, len);
 }
 
 int mkrt_read_debug_log(const uint8_t *buf, size_t len, struct mkrt_debug_record *out,

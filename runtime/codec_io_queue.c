@@ -2,8 +2,6 @@
 /* codec_io_queue.c - the load-miss IO queue: 64 slots of 8 words. */
 #include "internal.h"
 
-#include <stdlib.h>
-
 #define MKRT__IO_QUEUE_WORDS (MKRT_IO_SLOTS * MKRT_IO_WORDS)
 
 size_t mkrt_io_queue_byte_len(void)
@@ -25,12 +23,7 @@ int mkrt_encode_empty_io_queue(uint8_t **out, size_t *len)
 {
 	if (!out || !len)
 		return MKRT_EINVAL;
-	uint8_t *buf = calloc(1, mkrt_io_queue_byte_len());
-	if (!buf)
-		return MKRT_ENOMEM;
-	*out = buf;
-	*len = mkrt_io_queue_byte_len();
-	return 0;
+	return mkrt__alloc_zeroed(mkrt_io_queue_byte_len(), out, len);
 }
 
 static bool mkrt__io_op_known(uint32_t op)

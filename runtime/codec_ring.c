@@ -38,6 +38,17 @@ int mkrt_encode_empty_ring_into(uint8_t *ring, size_t len)
 	return slots;
 }
 
+int mkrt__alloc_zeroed(size_t bytes, uint8_t **out, size_t *len)
+{
+	uint8_t *buf = calloc(1, bytes);
+
+	if (!buf)
+		return MKRT_ENOMEM;
+	*out = buf;
+	*len = bytes;
+	return 0;
+}
+
 int mkrt_encode_empty_ring(uint32_t slots, uint8_t **out, size_t *len)
 {
 	size_t bytes;
@@ -46,14 +57,7 @@ int mkrt_encode_empty_ring(uint32_t slots, uint8_t **out, size_t *len)
 	if (!out || !len)
 		return MKRT_EINVAL;
 	err = mkrt_ring_byte_len(slots, &bytes);
-	if (err)
-		return err;
-	uint8_t *ring = calloc(1, bytes);
-	if (!ring)
-		return MKRT_ENOMEM;
-	*out = ring;
-	*len = bytes;
-	return 0;
+	return err ? err : mkrt__alloc_zeroed(bytes, out, len);
 }
 
 int mkrt_encode_slot(const struct mkrt_slot *slot, uint8_t out[MKRT_SLOT_BYTES])

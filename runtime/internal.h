@@ -45,6 +45,10 @@ static inline int mkrt__words_check(const void *buf, size_t len, size_t min_word
 	return 0;
 }
 
+/* codec_ring.c: hand a zeroed allocation of @bytes to an allocating encoder's
+ * caller; ENOMEM leaves *@out and *@len alone. */
+int mkrt__alloc_zeroed(size_t bytes, uint8_t **out, size_t *len);
+
 /* error.c: the "Fix: ..." half of an error's message. */
 const char *mkrt__err_fix(int err);
 
