@@ -9,5 +9,6 @@
 #include "mkrt/ring.h"
 #include "mkrt/exec.h"
 #include "mkrt/runtime.h"
+#include "mkrt/device.h"
 
 #endif /* MKRT_H */

@@ -58,6 +58,17 @@ static inline uint32_t mkrt__sub_release(uint32_t *p, uint32_t v)
 	return atomic_fetch_sub_explicit(mkrt__aw(p), v, memory_order_release);
 }
 
+/* Host-only 64-bit counters (statistics, never shared with a device). */
+static inline void mkrt__add64_relaxed(uint64_t *p, uint64_t v)
+{
+	atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+}
+
+static inline uint64_t mkrt__load64_relaxed(const uint64_t *p)
+{
+	return atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)p, memory_order_relaxed);
+}
+
 /* Compare-and-swap; on failure *expected gets the current value. */
 static inline bool mkrt__cas_acq_rel(uint32_t *p, uint32_t *expected, uint32_t desired)
 {

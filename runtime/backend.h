@@ -11,6 +11,16 @@
 
 #include "internal.h"
 
+/* The word buffers a backend shares with its executors. */
+enum mkrt__region {
+	MKRT__REGION_RING,
+	MKRT__REGION_CONTROL,
+	MKRT__REGION_DEBUG,
+	MKRT__REGION_IO,
+	MKRT__REGION_DFA,
+	MKRT__REGION_COUNT
+};
+
 struct mkrt__backend_ops {
 	const char *name;        /* stable, lower case: "host", "svm", ... */
 	const char *summary;     /* one line for listings */
@@ -32,6 +42,8 @@ struct mkrt__backend_ops {
 	/* Optional (default: 0). Executors still running (lanes, kernels). After
 	 * SHUTDOWN, 0 means no slot will change any more. Any thread. */
 	int (*executors_live)(void *state);
+	/* Optional (default: 0). Kernel launches so far. Any thread. */
+	uint64_t (*launches)(void *state);
 
 	/* Required. mkrt_publish semantics into slot @slot; one writer per slot. */
 	int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
@@ -41,19 +53,42 @@ struct mkrt__backend_ops {
 	int (*reset_slot)(void *state, uint32_t slot);
 	/* Optional (default: EBUSY, nothing cancellable). PUBLISHED -> EMPTY. */
 	int (*cancel_slot)(void *state, uint32_t slot);
-	/* Required. Slots in the ring. */
-	uint32_t (*slot_count)(void *state);
-	/* Required. Copy control words [first, first + n); range pre-checked. */
-	int (*read_control)(void *state, uint32_t first, uint32_t n, uint32_t *out);
-	/* Required. Control words in the buffer. */
-	uint32_t (*control_words)(void *state);
-	/* Optional (default: EUNAVAILABLE). Copy the debug log's bytes into a
-	 * buffer of @len bytes; returns the bytes copied. With @buf NULL,
-	 * returns the log's size in bytes. */
-	int (*read_debug_log)(void *state, uint8_t *buf, size_t len);
+	/* Required. Words in region @r (0 when the backend has none). */
+	uint32_t (*region_words)(void *state, enum mkrt__region r);
+	/* Required. Copy words [first, first + n) of region @r out (acquire
+	 * loads) or in (release stores); the range is pre-checked. */
+	int (*read_region)(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			   uint32_t *out);
+	int (*write_region)(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			    const uint32_t *in);
 };
 
 extern const struct mkrt__backend_ops mkrt__backend_host;
+extern const struct mkrt__backend_ops mkrt__backend_svm;
+
+/*
+ * words.c: hooks shared by backends whose buffers the host addresses directly
+ * (host memory, fine-grained SVM). Such a backend's state starts with a
+ * struct mkrt__words, so these hooks can take its state as is.
+ */
+struct mkrt__words {
+	struct mkrt_exec_buffers b;     /* ring, control, debug log, DFA table */
+	uint32_t *io;                   /* MKRT_IO_SLOTS * MKRT_IO_WORDS words */
+};
+int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
+int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out);
+int mkrt__words_reset_slot(void *state, uint32_t slot);
+int mkrt__words_cancel_slot(void *state, uint32_t slot);
+uint32_t mkrt__words_region_words(void *state, enum mkrt__region r);
+int mkrt__words_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			    uint32_t *out);
+int mkrt__words_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			     const uint32_t *in);
+/* Sizes every buffer from @cfg (resolved) and encodes control and log.
+ * @alloc returns zeroed, 64-byte aligned words or NULL. */
+int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
+		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx);
+void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
 
 /* registry.c */
 void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst);

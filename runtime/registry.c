@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MKRT__DETAIL_LEN 1024
+#define MKRT__DETAIL_LEN 4096
 #define MKRT__REASON_LEN 256
 
 static const struct mkrt__backend_ops *const mkrt__builtin[] = {
+	&mkrt__backend_svm,
 	&mkrt__backend_host,
 };
 
@@ -65,6 +66,12 @@ static int mkrt__default_executors_live(void *state)
 	return 0;
 }
 
+static uint64_t mkrt__default_launches(void *state)
+{
+	(void)state;
+	return 0;
+}
+
 static int mkrt__default_reset(void *state, uint32_t slot)
 {
 	(void)state;
@@ -79,14 +86,6 @@ static int mkrt__default_cancel(void *state, uint32_t slot)
 	return MKRT_EBUSY;
 }
 
-static int mkrt__default_read_debug_log(void *state, uint8_t *buf, size_t len)
-{
-	(void)state;
-	(void)buf;
-	(void)len;
-	return MKRT_EUNAVAILABLE;
-}
-
 void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst)
 {
 	*dst = *src;
@@ -96,12 +95,12 @@ void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backen
 		dst->stop = mkrt__default_stop;
 	if (!dst->executors_live)
 		dst->executors_live = mkrt__default_executors_live;
+	if (!dst->launches)
+		dst->launches = mkrt__default_launches;
 	if (!dst->reset_slot)
 		dst->reset_slot = mkrt__default_reset;
 	if (!dst->cancel_slot)
 		dst->cancel_slot = mkrt__default_cancel;
-	if (!dst->read_debug_log)
-		dst->read_debug_log = mkrt__default_read_debug_log;
 }
 
 const struct mkrt__backend_ops *mkrt__backend_at(int index)

@@ -76,8 +76,8 @@ int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
 	err = rt->ops.open(&c, &rt->state);
 	if (err)
 		goto out_free;
-	rt->slots = rt->ops.slot_count(rt->state);
-	rt->control_words = rt->ops.control_words(rt->state);
+	rt->slots = rt->ops.region_words(rt->state, MKRT__REGION_RING) / MKRT_SLOT_WORDS;
+	rt->control_words = rt->ops.region_words(rt->state, MKRT__REGION_CONTROL);
 	mkrt__rt_bind_ring_ops(rt);
 	err = rt->ops.start(rt->state);
 	if (err)
@@ -119,30 +119,34 @@ int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, uint32_t 
 		return MKRT_EINVAL;
 	if (first > rt->control_words || n > rt->control_words - first)
 		return MKRT_ERANGE;
-	return rt->ops.read_control(rt->state, first, n, out);
+	return rt->ops.read_region(rt->state, MKRT__REGION_CONTROL, first, n, out);
 }
 
 int mkrt_runtime_read_debug_log(struct mkrt_runtime *rt, struct mkrt_debug_record *out,
 				size_t cap, uint32_t *count, uint32_t *overflow)
 {
-	uint8_t *buf;
-	size_t len;
-	int err;
-
 	if (!rt || (!out && cap))
 		return MKRT_EINVAL;
-	err = rt->ops.read_debug_log(rt->state, NULL, 0); /* its size in bytes */
-	if (err < 0)
-		return err;
-	len = (size_t)err;
-	buf = malloc(len);
+	uint32_t words = rt->ops.region_words(rt->state, MKRT__REGION_DEBUG);
+	if (words == 0)
+		return MKRT_EUNAVAILABLE;
+	uint32_t *buf = malloc((size_t)words * sizeof(uint32_t));
 	if (!buf)
 		return MKRT_ENOMEM;
-	err = rt->ops.read_debug_log(rt->state, buf, len);
-	if (err >= 0)
-		err = mkrt_read_debug_log(buf, (size_t)err, out, cap, count, overflow);
+	int err = rt->ops.read_region(rt->state, MKRT__REGION_DEBUG, 0, words, buf);
+	if (!err) /* native words are wire bytes on a little-endian host */
+		err = mkrt_read_debug_log((const uint8_t *)buf, (size_t)words * sizeof(uint32_t), out,
+					  cap, count, overflow);
 	free(buf);
 	return err;
+}
+
+int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out)
+{
+	if (!rt || !out)
+		return MKRT_EINVAL;
+	out->launches = rt->ops.launches(rt->state);
+	return 0;
 }
 
 int mkrt_runtime_stop(struct mkrt_runtime *rt, uint32_t timeout_ms)

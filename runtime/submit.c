@@ -19,7 +19,7 @@ static bool mkrt__rt_shut(struct mkrt_runtime *rt)
 	/* acquire: pairs with mkrt_runtime_stop()'s release */
 	if (mkrt__load_acquire(&rt->stopped))
 		return true;
-	rt->ops.read_control(rt->state, MKRT_CTL_SHUTDOWN, 1, &shutdown);
+	rt->ops.read_region(rt->state, MKRT__REGION_CONTROL, MKRT_CTL_SHUTDOWN, 1, &shutdown);
 	return shutdown != 0;
 }
 

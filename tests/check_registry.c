@@ -14,11 +14,34 @@ static void clear_env(void)
 	unsetenv("MKRT_BACKEND");
 }
 
+static int index_of(const char *name)
+{
+	for (int i = 0; i < mkrt_backend_count(); i++)
+		if (strcmp(mkrt_backend_name(i), name) == 0)
+			return i;
+	return -1;
+}
+
+/* The automatic choice: the highest probe score (ties: registry order). */
+static int best_index(void)
+{
+	int best = -1, best_score = 0;
+	for (int i = 0; i < mkrt_backend_count(); i++) {
+		int score = mkrt_backend_probe(mkrt_backend_name(i), NULL, NULL, 0);
+		if (score > best_score) {
+			best = i;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
 START_TEST(builtin_registry_has_host)
 {
 	clear_env();
-	ck_assert_int_ge(mkrt_backend_count(), 1);
-	ck_assert_str_eq(mkrt_backend_name(0), "host");
+	ck_assert_int_ge(mkrt_backend_count(), 2);
+	ck_assert_str_eq(mkrt_backend_name(0), "svm");
+	ck_assert_int_ge(index_of("host"), 0);
 	ck_assert_ptr_null(mkrt_backend_name(-1));
 	ck_assert_ptr_null(mkrt_backend_name(mkrt_backend_count()));
 	char reason[64] = "x";
@@ -37,9 +60,9 @@ START_TEST(env_override_selects_and_refuses)
 	struct mkrt_runtime *rt = NULL;
 
 	clear_env();
-	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), best_index());
 	setenv("MKRT_BACKEND", "host", 1);
-	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), index_of("host"));
 
 	setenv("MKRT_BACKEND", "?\?\?", 1);
 	ck_assert_err(mkrt_backend_select(NULL, why, sizeof(why)), MKRT_ENOBACKEND);
@@ -54,13 +77,13 @@ START_TEST(env_override_selects_and_refuses)
 	/* the config's choice beats the environment */
 	mkrt_config_init(&cfg);
 	cfg.backend = "host";
-	ck_assert_int_eq(mkrt_backend_select(&cfg, why, sizeof(why)), 0);
+	ck_assert_int_eq(mkrt_backend_select(&cfg, why, sizeof(why)), index_of("host"));
 	ck_assert_err(mkrt_runtime_open(&cfg, &rt), 0);
 	ck_assert_str_eq(mkrt_runtime_backend(rt), "host");
 	mkrt_runtime_close(rt);
 
 	setenv("MKRT_BACKEND", "", 1); /* empty means automatic */
-	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), best_index());
 }
 END_TEST
 
@@ -108,7 +131,7 @@ static void make_test_backends(void)
 	minimal.probe = better_probe;
 	minimal.reset_slot = NULL;
 	minimal.cancel_slot = NULL;
-	minimal.read_debug_log = NULL;
+	minimal.executors_live = NULL;
 }
 
 START_TEST(automatic_choice_takes_best_score)
@@ -133,7 +156,7 @@ START_TEST(automatic_choice_takes_best_score)
 	setenv("MKRT_BACKEND", "host", 1);
 	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
 	mkrt__registry_override(NULL, 0);
-	ck_assert_int_eq(mkrt_backend_count(), 1);
+	ck_assert_int_eq(mkrt_backend_count(), 2); /* svm, host */
 }
 END_TEST
 
@@ -169,12 +192,12 @@ START_TEST(missing_optional_hooks_get_defaults)
 	ck_assert_ptr_nonnull(bound.stop);
 	ck_assert_ptr_nonnull(bound.reset_slot);
 	ck_assert_ptr_nonnull(bound.cancel_slot);
-	ck_assert_ptr_nonnull(bound.read_debug_log);
+	ck_assert_ptr_nonnull(bound.executors_live);
 
 	mkrt__registry_override(table, 1);
 	ck_assert_err(mkrt_runtime_open(NULL, &rt), 0);
 	ck_assert_str_eq(mkrt_runtime_backend(rt), "minimal");
-	ck_assert_err(mkrt_runtime_read_debug_log(rt, NULL, 0, &count, NULL), MKRT_EUNAVAILABLE);
+	ck_assert_err(mkrt_runtime_read_debug_log(rt, NULL, 0, &count, NULL), 0);
 	ck_assert_err(mkrt_submit(rt, &r, 0, &t), 0);
 	ck_assert_err(mkrt_cancel(rt, t), MKRT_EBUSY); /* default: nothing cancellable */
 	mkrt_runtime_close(rt);

@@ -60,7 +60,15 @@
 	X(BUSY, 23, "slot is already claimed by the executor",                            \
 	  "Fix: wait for the ticket instead of cancelling it")                             \
 	X(AGAIN, 24, "not finished yet",                                                  \
-	  "Fix: poll again later, or block with mkrt_wait()")
+	  "Fix: poll again later, or block with mkrt_wait()")                              \
+	X(CL, 25, "an OpenCL call failed (mkrt_last_detail() names the call and CL error)", \
+	  "Fix: check the OpenCL driver install (clinfo), or pick another device or backend") \
+	X(BUILD, 26, "the megakernel did not compile (mkrt_last_detail() holds the build log)", \
+	  "Fix: correct the OpenCL C named in the log (user handlers included)")          \
+	X(NODEVICE, 27, "no OpenCL device matches",                                       \
+	  "Fix: install a driver (apt-get install pocl-opencl-icd) or correct MKRT_DEVICE (see mkrt devices)") \
+	X(CAPTURE, 28, "malformed capture",                                               \
+	  "Fix: pass a file written by mkrt replay or mkrt_capture_encode() (magic MKRTCAP1)")
 
 enum mkrt_error {
 	MKRT_OK = 0,

@@ -101,6 +101,7 @@
 /* mkrt's own words, in the range vyre leaves free (141..159). */
 #define MKRT_CTL_VERSION         141u /* MKRT_PROTOCOL_VERSION */
 #define MKRT_CTL_FAULT_COUNT     142u /* slots that ended FAULT */
+#define MKRT_CTL_YIELD           143u /* host sets 1: lanes return (epoch time budget) */
 #define MKRT_CTL_MKRT_FIRST      141u
 #define MKRT_CTL_MKRT_LAST       159u
 #define MKRT_CTL_OBS             160u /* OBSERVABLE results start here */
@@ -136,6 +137,12 @@
 #define MKRT_IO_DONE         3u
 #define MKRT_IO_OK           0x10u
 #define MKRT_IO_ERROR        0x11u
+
+/* ---- Handshake probe words (svm backend) ------------------------------------- */
+#define MKRT_PROBE_RUNNING   0x52554E31u  /* device: "I am running" */
+#define MKRT_PROBE_GO        0x474F2121u  /* host: a store made while it runs */
+#define MKRT_PROBE_ANSWER    0x41434B21u  /* device: "I saw it" */
+#define MKRT_PROBE_GAVE_UP   0x54494D45u  /* device: spin budget spent */
 
 /* ---- Limits -------------------------------------------------------------- */
 /* Ring, observable and debug-log encoders refuse more entries than this. */

@@ -22,6 +22,16 @@
 #define MKRT_DEFAULT_SLOTS       256u
 #define MKRT_DEFAULT_OBSERVABLE  64u
 #define MKRT_DEFAULT_STOP_MS     2000u
+#define MKRT_DEFAULT_EPOCH_MS    500u
+
+/* A user opcode implemented in OpenCL C for the device backends:
+ * uint FUNCTION(uint opcode, __private uint *args)   (args: the 12 argument
+ * words, in and out; return 0 for DONE or a non-zero fault reason), defined
+ * in mkrt_config.cl_source and compiled into the megakernel. */
+struct mkrt_cl_handler {
+	uint32_t opcode;            /* a user opcode (mkrt_user_opcode()) */
+	const char *function;       /* an OpenCL C identifier */
+};
 
 struct mkrt_config {
 	const char *backend;        /* NULL: $MKRT_BACKEND, else the best probe */
@@ -29,12 +39,25 @@ struct mkrt_config {
 	uint32_t slots;             /* ring slots (default 256) */
 	uint32_t observable;        /* control words after OBS (default 64) */
 	uint32_t debug_records;     /* debug-log records (default 64) */
-	uint32_t lanes;             /* executor lanes; 0: the backend's default */
+	uint32_t lanes;             /* executor lanes; 0: the backend's default
+	                               (host: 1; svm: one per compute unit) */
 	const struct mkrt_control_config *control;  /* NULL: default tenants */
 	const uint32_t *dfa;        /* DFA_STEP table, copied at open */
 	uint32_t dfa_words;
-	const struct mkrt_handler *handlers;        /* user opcodes, copied at open */
+	const struct mkrt_handler *handlers;        /* user opcodes in C (host), copied */
 	uint32_t handler_count;
+	const char *cl_source;                      /* user opcodes in OpenCL C (svm) */
+	const struct mkrt_cl_handler *cl_handlers;
+	uint32_t cl_handler_count;
+	/* Bounded residency (device backends): a launch returns after this many
+	 * slots per lane (0: no slot budget) or when the host asks it to after
+	 * epoch_ms (0: MKRT_DEFAULT_EPOCH_MS); the host relaunches at once. */
+	uint32_t epoch_slots;
+	uint32_t epoch_ms;
+};
+
+struct mkrt_stats {
+	uint64_t launches;          /* kernel launches (device backends; host: 0) */
 };
 
 /* mkrt_config_init - defaults (every field 0/NULL means "default"). */
@@ -118,6 +141,9 @@ MKRT_API int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, 
 /* mkrt_runtime_read_debug_log - as mkrt_read_debug_log, on the live log. */
 MKRT_API int mkrt_runtime_read_debug_log(struct mkrt_runtime *rt, struct mkrt_debug_record *out,
 					 size_t cap, uint32_t *count, uint32_t *overflow);
+
+/* mkrt_runtime_stats - counters of the running backend. EINVAL on NULL. */
+MKRT_API int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out);
 
 /* mkrt_runtime_stop - set SHUTDOWN and wait up to @timeout_ms for the
  * executors to exit. Idempotent. ETIMEDOUT when they did not. */

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * megakernel.cl - the resident megakernel: DESIGN §2's opcode semantics on
+ * the device, slot for slot the same as runtime/exec.c (the reference
+ * executor the tests compare it with).
+ *
+ * The host prepends mkrt/protocol.h, mkrt_atomics.h and the user-opcode
+ * dispatcher (mkrt_user_dispatch) to this file when it builds the program.
+ *
+ * Forward progress (DESIGN §4): every lane scans every slot, starting at its
+ * own offset, and claims by CAS, so one running lane drains the whole ring and
+ * no lane ever waits for another. A lane returns when it acquires SHUTDOWN,
+ * when the host asks it to yield (C[MKRT_CTL_YIELD], the host's time budget),
+ * or after epoch_slots slots; the host then relaunches it.
+ */
+
+#define MKRT_DFA_COLUMNS 256u
+
+/* True when the whole access [first, first + count) lies in @words words. */
+bool mkrt_in_range(ulong first, ulong count, ulong words)
+{
+	return first <= words && count <= words - first;
+}
+
+struct mkrt_env {
+	mkrt_word_t *ctl;
+	uint ctl_words;
+	mkrt_word_t *dbg;
+	uint dbg_words;
+	__global const uint *dfa;
+	uint dfa_words;
+};
+
+/* Run builtin @op with arguments @a; returns a fault reason or 0. */
+uint mkrt_run_builtin(const struct mkrt_env *e, uint op, uint a0, uint a1, uint a2)
+{
+	const ulong W = e->ctl_words, OBS = MKRT_CTL_OBS;
+	mkrt_word_t *C = e->ctl;
+
+	switch (op) {
+	case MKRT_OP_NOP:
+		return 0;
+	case MKRT_OP_STORE_U32:
+		if (a1 >= W)
+			return MKRT_FAULT_OUT_OF_RANGE;
+		mkrt_store_relaxed(&C[a1], a0);
+		return 0;
+	case MKRT_OP_ATOMIC_ADD:
+		if (a1 >= W)
+			return MKRT_FAULT_OUT_OF_RANGE;
+		mkrt_add_relaxed(&C[a1], a0);
+		return 0;
+	case MKRT_OP_LOAD_U32:
+		if (a0 >= W || OBS + a1 >= W)
+			return MKRT_FAULT_OUT_OF_RANGE;
+		mkrt_store_relaxed(&C[OBS + a1], mkrt_load_relaxed(&C[a0]));
+		return 0;
+	case MKRT_OP_COMPARE_SWAP: {
+		if (a0 >= W || OBS + a0 >= W)
+			return MKRT_FAULT_OUT_OF_RANGE;
+		uint prev = a1; /* on failure the CAS leaves the current value here */
+		mkrt_cas_relaxed(&C[a0], &prev, a2);
+		mkrt_store_relaxed(&C[OBS + a0], prev);
+		return 0;
+	}
+	case MKRT_OP_MEMCPY:
+		if (!mkrt_in_range(a0, a2, W) || !mkrt_in_range(a1, a2, W))
+			return MKRT_FAULT_OUT_OF_RANGE;
+		for (uint i = 0; i < a2; i++)
+			mkrt_store_relaxed(&C[a1 + i], mkrt_load_relaxed(&C[a0 + i]));
+		return 0;
+	case MKRT_OP_DFA_STEP: {
+		ulong t = (ulong)a0 * MKRT_DFA_COLUMNS + a1;
+		if (a1 >= MKRT_DFA_COLUMNS || t >= e->dfa_words || OBS + a2 >= W)
+			return MKRT_FAULT_OUT_OF_RANGE;
+		mkrt_store_relaxed(&C[OBS + a2], e->dfa[t]);
+		return 0;
+	}
+	case MKRT_OP_BATCH_FENCE:
+		mkrt_add_relaxed(&C[MKRT_CTL_EPOCH], 1);
+		mkrt_store_relaxed(&C[OBS], a1);
+		return 0;
+	}
+	return MKRT_FAULT_UNKNOWN_OPCODE;
+}
+
+void mkrt_count_metric(const struct mkrt_env *e, uint op)
+{
+	if (op < MKRT_OP_METRIC_LIMIT)
+		mkrt_add_relaxed(&e->ctl[MKRT_CTL_METRICS + op], 1);
+}
+
+/* Reserve a record by advancing the saturating cursor; write it if it fits. */
+void mkrt_log_append(const struct mkrt_env *e, uint fmt, uint a1, uint a2, uint slot_word)
+{
+	if (e->dbg_words < MKRT_LOG_FIRST)
+		return;
+	uint cur = mkrt_load_relaxed(&e->dbg[MKRT_LOG_CURSOR]);
+	do {
+		if (cur > 0xFFFFFFFFu - MKRT_LOG_RECORD_WORDS)
+			return; /* saturated: still counted as overflow */
+	} while (!mkrt_cas_relaxed(&e->dbg[MKRT_LOG_CURSOR], &cur, cur + MKRT_LOG_RECORD_WORDS));
+
+	ulong room = (ulong)e->dbg_words - MKRT_LOG_FIRST;
+	room -= room % MKRT_LOG_RECORD_WORDS;
+	if ((ulong)cur + MKRT_LOG_RECORD_WORDS > room)
+		return; /* past the end: dropped, and the cursor counts it */
+	mkrt_word_t *r = &e->dbg[MKRT_LOG_FIRST + cur];
+	mkrt_store_relaxed(&r[0], fmt);
+	mkrt_store_relaxed(&r[1], a1);
+	mkrt_store_relaxed(&r[2], a2);
+	mkrt_store_relaxed(&r[3], slot_word);
+}
+
+uint mkrt_arg_byte(__private const uint *args, uint i)
+{
+	return (args[i / 4u] >> (8u * (i % 4u))) & 0xffu;
+}
+
+/* The whole PACKED_SLOT layout is checked before any inner op runs. */
+uint mkrt_run_packed(const struct mkrt_env *e, __private const uint *args)
+{
+	uint n = mkrt_arg_byte(args, 0), packed_words = mkrt_arg_byte(args, 1);
+
+	if (n == 0 || n > MKRT_PACKED_MAX_OPS)
+		return MKRT_FAULT_PACKED;
+	uint meta = MKRT_PACKED_META_WORDS(n);
+	if (meta + packed_words > MKRT_SLOT_ARGS)
+		return MKRT_FAULT_PACKED;
+	for (uint k = 0; k < n; k++)
+		if (mkrt_arg_byte(args, 3u + 2u * k) + MKRT_PACKED_OP_ARGS > packed_words)
+			return MKRT_FAULT_PACKED;
+	for (uint k = 0; k < n; k++) {
+		uint op = mkrt_arg_byte(args, 2u + 2u * k);
+		uint a = meta + mkrt_arg_byte(args, 3u + 2u * k);
+		mkrt_count_metric(e, op);
+		uint reason = op <= MKRT_OP_BUILTIN_LAST
+				      ? mkrt_run_builtin(e, op, args[a], args[a + 1], args[a + 2])
+				      : MKRT_FAULT_UNKNOWN_OPCODE;
+		if (reason)
+			return reason; /* earlier inner ops keep their effect */
+	}
+	return 0;
+}
+
+/* Execute a claimed slot held in @w (a private copy); returns the fault reason
+ * or 0, with result words left in @w. */
+uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
+{
+	uint op = w[MKRT_SLOT_OPCODE];
+	__private uint *args = w + MKRT_SLOT_ARG0;
+
+	mkrt_count_metric(e, op);
+	if (op <= MKRT_OP_BUILTIN_LAST)
+		return mkrt_run_builtin(e, op, args[0], args[1], args[2]);
+	switch (op) {
+	case MKRT_OP_PACKED_SLOT:
+		return mkrt_run_packed(e, args);
+	case MKRT_OP_PRINTF:
+		mkrt_log_append(e, args[0], args[1], args[2], slot * MKRT_SLOT_WORDS);
+		return 0;
+	case MKRT_OP_SHUTDOWN:
+		/* release: lanes that acquire SHUTDOWN see everything before it */
+		mkrt_store_release(&e->ctl[MKRT_CTL_SHUTDOWN], 1);
+		return 0;
+	case MKRT_OP_LOAD_MISS:
+		return MKRT_FAULT_NO_IO; /* no IO servicer attached */
+	}
+	return mkrt_user_dispatch(op, args);
+}
+
+bool mkrt_authorized(const struct mkrt_env *e, uint tenant)
+{
+	ulong w = (ulong)mkrt_load_relaxed(&e->ctl[MKRT_CTL_TENANT_BASE]) + tenant;
+
+	if (w < MKRT_CTL_TENANT_FIRST || w > MKRT_CTL_TENANT_LAST)
+		return false;
+	return mkrt_load_relaxed(&e->ctl[w]) != 0;
+}
+
+/* Claim and run slot @slot if it is PUBLISHED and authorized; 1 if it ran. */
+uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot)
+{
+	mkrt_word_t *s = &ring[slot * MKRT_SLOT_WORDS];
+	uint w[MKRT_SLOT_WORDS], in[MKRT_SLOT_WORDS];
+
+	/* acquire: pairs with the publisher's release of STATUS */
+	uint st = mkrt_load_acquire(&s[MKRT_SLOT_STATUS]);
+	if (st != MKRT_STATUS_PUBLISHED || !mkrt_authorized(e, mkrt_load_relaxed(&s[MKRT_SLOT_TENANT])))
+		return 0;
+	/* acq_rel: exactly one lane wins; it acquires the payload */
+	if (!mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
+		return 0;
+	for (uint i = 1; i < MKRT_SLOT_WORDS; i++)
+		in[i] = w[i] = mkrt_load_relaxed(&s[i]);
+	if (!mkrt_authorized(e, w[MKRT_SLOT_TENANT])) {
+		/* republished between check and claim: give it back untouched */
+		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
+		return 0;
+	}
+
+	uint reason = mkrt_run_slot(e, slot, w);
+	for (uint i = MKRT_SLOT_ARG0; i < MKRT_SLOT_WORDS; i++)
+		if (w[i] != in[i])
+			mkrt_store_relaxed(&s[i], w[i]);
+	if (reason) {
+		mkrt_store_relaxed(&s[MKRT_SLOT_FAULT_REASON], reason);
+		mkrt_add_relaxed(&e->ctl[MKRT_CTL_FAULT_COUNT], 1);
+	}
+	/* release: results and control effects before DONE/FAULT ... */
+	mkrt_store_release(&s[MKRT_SLOT_STATUS], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
+	/* ... and DONE/FAULT before the count: DONE_COUNT == n means n finished */
+	mkrt_add_release(&e->ctl[MKRT_CTL_DONE_COUNT], 1);
+	return 1;
+}
+
+__kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
+			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
+			      __global const uint *dfa, uint dfa_words, uint epoch_slots)
+{
+	const struct mkrt_env e = { ctl, ctl_words, dbg, dbg_words, dfa, dfa_words };
+	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
+	uint start = (uint)(((ulong)lane * slot_count) / lanes), ran = 0;
+
+	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
+	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
+	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
+		for (uint i = 0; i < slot_count; i++) {
+			ran += mkrt_exec_slot(&e, ring, (start + i) % slot_count);
+			if (epoch_slots && ran >= epoch_slots)
+				return; /* epoch spent: the host relaunches at once */
+		}
+	}
+}

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend_svm.c - the "svm" backend: the megakernel resident on an OpenCL
+ * device, ring and control in fine-grained SVM.
+ *
+ * The device is the best one whose handshake probe passed (svm_probe.c), or
+ * the one MKRT_DEVICE names. A watcher thread owns the launches: it enqueues
+ * the megakernel, asks it to yield once the epoch's time budget is spent
+ * (C[MKRT_CTL_YIELD]), and relaunches it as soon as it returns, until
+ * SHUTDOWN. Lanes return only between slots, so no slot is lost or run twice
+ * across a relaunch. The host side touches the SVM words exactly like the
+ * host backend's memory (words.c).
+ */
+#include "backend.h"
+#include "cl.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define MKRT__GPU_GROUP 64u
+
+struct mkrt__svm {
+	struct mkrt__words w;        /* first: the shared word hooks take the state */
+	struct mkrt__device dev;
+	cl_svm_mem_flags flags;
+	cl_context ctx;
+	cl_command_queue queue;
+	cl_program prog;
+	cl_kernel kernel;
+	size_t global, local;
+	uint32_t epoch_ms;
+	pthread_t watcher;
+	bool watcher_joinable;
+	bool stuck;                  /* a kernel may still run: never free its memory */
+	uint32_t live;               /* atomic: the watcher may still launch */
+	uint32_t stopping;           /* atomic: stop() was asked */
+	uint64_t launches;           /* atomic */
+	/* completion of the current launch, signalled by the event callback */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+/* ---- device choice ---------------------------------------------------------- */
+
+/* Pick the device for @cfg: the one MKRT_DEVICE (or cfg->device) names, else
+ * the best probe score. Returns the score (0: none, *why says why). */
+static int mkrt__svm_pick(const struct mkrt_config *cfg, struct mkrt__device *dev,
+			  struct mkrt__svm_verdict *verdict, char *why, size_t why_len)
+{
+	const char *spec = cfg && cfg->device ? cfg->device : getenv("MKRT_DEVICE");
+	struct mkrt__device *devs;
+	int n = mkrt__devices(&devs), best = 0;
+
+	why[0] = '\0';
+	if (n <= 0) {
+		snprintf(why, why_len, n == 0 ? "no OpenCL platform is installed (apt-get install "
+						 "pocl-opencl-icd for the CPU)"
+					       : "OpenCL enumeration failed: %s",
+			 mkrt_last_detail());
+		free(devs);
+		return 0;
+	}
+	int only = -1;
+	if (spec && spec[0] && (only = mkrt_device_match(spec)) < 0) {
+		snprintf(why, why_len, "%s", mkrt_last_detail());
+		free(devs);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct mkrt__svm_verdict v;
+		if (only >= 0 && i != only)
+			continue;
+		mkrt__svm_verdict(&devs[i], &v);
+		if (v.score > best) {
+			best = v.score;
+			*dev = devs[i];
+			*verdict = v;
+		} else if (!v.score) {
+			size_t used = strlen(why);
+			snprintf(why + used, why_len - used, "%s%s: %s", used ? "; " : "",
+				 devs[i].info.name, v.reason);
+		}
+	}
+	free(devs);
+	return best;
+}
+
+static int mkrt__svm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	struct mkrt__device dev;
+	struct mkrt__svm_verdict v;
+	char why[1024];
+	int score = mkrt__svm_pick(cfg, &dev, &v, why, sizeof(why));
+
+	if (!score && len)
+		snprintf(reason, len, "%s", why);
+	return score;
+}
+
+/* ---- buffers ------------------------------------------------------------------- */
+
+static uint32_t *mkrt__svm_alloc(void *ctx, size_t words)
+{
+	struct mkrt__svm *s = ctx;
+	size_t bytes = (words * sizeof(uint32_t) + MKRT_SLOT_BYTES - 1) / MKRT_SLOT_BYTES * MKRT_SLOT_BYTES;
+	uint32_t *p = clSVMAlloc(s->ctx, CL_MEM_READ_WRITE | s->flags, bytes, MKRT_SLOT_BYTES);
+
+	if (!p) {
+		mkrt__detail("clSVMAlloc(%zu B, align %u, %s) returned NULL on %s", bytes,
+			     MKRT_SLOT_BYTES, s->flags & CL_MEM_SVM_ATOMICS ? "fine+atomics" : "fine",
+			     s->dev.info.name);
+		return NULL;
+	}
+	memset(p, 0, bytes); /* no kernel runs yet: plain stores are fine */
+	return p;
+}
+
+static void mkrt__svm_release(void *ctx, uint32_t *p)
+{
+	clSVMFree(((struct mkrt__svm *)ctx)->ctx, p);
+}
+
+/* ---- program --------------------------------------------------------------------- */
+
+/* The user-opcode dispatcher the megakernel calls for non-builtin opcodes. */
+static char *mkrt__dispatcher(const struct mkrt_config *cfg)
+{
+	size_t cap = 256 + (size_t)cfg->cl_handler_count * 128, used = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	used += (size_t)snprintf(s + used, cap - used,
+				 "uint mkrt_user_dispatch(uint op, __private uint *args)\n{\n"
+				 "\tswitch (op) {\n");
+	for (uint32_t i = 0; i < cfg->cl_handler_count; i++)
+		used += (size_t)snprintf(s + used, cap - used, "\tcase %uu: return %s(op, args);\n",
+					 cfg->cl_handlers[i].opcode, cfg->cl_handlers[i].function);
+	snprintf(s + used, cap - used, "\t}\n\treturn MKRT_FAULT_UNKNOWN_OPCODE;\n}\n");
+	return s;
+}
+
+static int mkrt__svm_build(struct mkrt__svm *s, const struct mkrt_config *cfg)
+{
+	const char *names[] = { "protocol.h", "mkrt_atomics.h", NULL, NULL, "megakernel.cl" };
+	const char *parts[5];
+	char *owned[5] = { NULL };
+	char *dispatch = mkrt__dispatcher(cfg);
+	cl_int rc;
+	int err = dispatch ? 0 : MKRT_ENOMEM;
+
+	parts[2] = cfg->cl_source ? cfg->cl_source : "";
+	parts[3] = dispatch;
+	for (int i = 0; i < 5 && !err; i++)
+		if (names[i])
+			err = mkrt__cl_source(names[i], &parts[i], &owned[i]);
+	if (!err)
+		err = mkrt__program_build(s->ctx, &s->dev, parts, 5, mkrt__device_cl_std(&s->dev.info),
+					  &s->prog);
+	if (!err && !(s->kernel = clCreateKernel(s->prog, "mkrt_megakernel", &rc)))
+		err = mkrt__cl_fail("clCreateKernel(mkrt_megakernel)", rc);
+	for (int i = 0; i < 5; i++)
+		free(owned[i]);
+	free(dispatch);
+	return err;
+}
+
+/* Forward-progress-safe geometry (DESIGN §4): work-groups of one on CPUs, at
+ * most one lane per compute unit; GPUs one group per compute unit. */
+static void mkrt__svm_geometry(struct mkrt__svm *s, uint32_t lanes)
+{
+	const struct mkrt_device_info *info = &s->dev.info;
+	uint32_t cu = info->compute_units ? info->compute_units : 1;
+
+	if (info->gpu) {
+		s->local = info->max_work_group < MKRT__GPU_GROUP ? info->max_work_group : MKRT__GPU_GROUP;
+		s->global = lanes ? (lanes + s->local - 1) / s->local * s->local : cu * s->local;
+		return;
+	}
+	s->local = 1;
+	s->global = lanes ? (lanes < cu ? lanes : cu) : cu;
+}
+
+static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
+{
+	const struct mkrt_exec_buffers *b = &s->w.b;
+	cl_uint slots = b->slot_count, ctl = b->control_words, dbg = b->debug_words;
+	cl_uint dfa = b->dfa_words, epoch_slots = cfg->epoch_slots;
+	cl_int rc = CL_SUCCESS;
+
+	rc |= clSetKernelArgSVMPointer(s->kernel, 0, b->ring);
+	rc |= clSetKernelArg(s->kernel, 1, sizeof(slots), &slots);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 2, b->control);
+	rc |= clSetKernelArg(s->kernel, 3, sizeof(ctl), &ctl);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 4, b->debug_log);
+	rc |= clSetKernelArg(s->kernel, 5, sizeof(dbg), &dbg);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 6, b->dfa);
+	rc |= clSetKernelArg(s->kernel, 7, sizeof(dfa), &dfa);
+	rc |= clSetKernelArg(s->kernel, 8, sizeof(epoch_slots), &epoch_slots);
+	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clSetKernelArg(mkrt_megakernel)", rc);
+}
+
+static void mkrt__svm_free(struct mkrt__svm *s)
+{
+	if (s->ctx)
+		mkrt__words_free(&s->w, mkrt__svm_release, s);
+	if (s->kernel)
+		clReleaseKernel(s->kernel);
+	if (s->prog)
+		clReleaseProgram(s->prog);
+	if (s->queue)
+		clReleaseCommandQueue(s->queue);
+	if (s->ctx)
+		clReleaseContext(s->ctx);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
+{
+	struct mkrt__svm *s = calloc(1, sizeof(*s));
+	struct mkrt__svm_verdict v;
+	char why[1024];
+	cl_int rc;
+	int err;
+
+	if (!s)
+		return MKRT_ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (!mkrt__svm_pick(cfg, &s->dev, &v, why, sizeof(why))) {
+		mkrt__detail("svm backend unavailable: %s", why);
+		err = MKRT_EUNAVAILABLE;
+		goto out_free;
+	}
+	s->flags = v.flags;
+	s->epoch_ms = cfg->epoch_ms;
+	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)s->dev.platform, 0 };
+	s->ctx = clCreateContext(props, 1, &s->dev.id, NULL, NULL, &rc);
+	err = s->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);
+	if (!err && !(s->queue = clCreateCommandQueueWithProperties(s->ctx, s->dev.id, NULL, &rc)))
+		err = mkrt__cl_fail("clCreateCommandQueueWithProperties", rc);
+	if (!err)
+		err = mkrt__svm_build(s, cfg);
+	if (!err)
+		err = mkrt__words_init(&s->w, cfg, mkrt__svm_alloc, s);
+	if (!err)
+		err = mkrt__svm_args(s, cfg);
+	if (err)
+		goto out_free;
+	mkrt__svm_geometry(s, cfg->lanes);
+	*state = s;
+	return 0;
+
+out_free:
+	mkrt__svm_free(s);
+	return err;
+}
+
+/* ---- the watcher: launch, yield on the time budget, relaunch ---------------------- */
+
+static void CL_CALLBACK mkrt__svm_complete(cl_event ev, cl_int status, void *arg)
+{
+	struct mkrt__svm *s = arg;
+
+	(void)ev;
+	(void)status;
+	pthread_mutex_lock(&s->lock);
+	s->done = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void mkrt__deadline(struct timespec *ts, uint32_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000u;
+	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Wait for the launch to return; past the epoch's budget, ask it to yield. */
+static void mkrt__svm_wait_launch(struct mkrt__svm *s)
+{
+	struct timespec deadline;
+	bool yielded = false;
+
+	mkrt__deadline(&deadline, s->epoch_ms);
+	pthread_mutex_lock(&s->lock);
+	while (!s->done) {
+		if (yielded) {
+			pthread_cond_wait(&s->cond, &s->lock);
+		} else if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT) {
+			/* release: lanes acquire it and return between slots */
+			mkrt__store_release(&s->w.b.control[MKRT_CTL_YIELD], 1);
+			yielded = true;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool mkrt__svm_should_stop(struct mkrt__svm *s)
+{
+	/* acquire: pairs with stop()'s release, or the SHUTDOWN opcode's */
+	return mkrt__load_acquire(&s->stopping) ||
+	       mkrt__load_acquire(&s->w.b.control[MKRT_CTL_SHUTDOWN]);
+}
+
+static int mkrt__svm_launch(struct mkrt__svm *s)
+{
+	cl_event ev = NULL;
+	cl_int rc, status = CL_COMPLETE;
+
+	s->done = false;
+	rc = clEnqueueNDRangeKernel(s->queue, s->kernel, 1, NULL, &s->global, &s->local, 0, NULL, &ev);
+	if (rc == CL_SUCCESS)
+		rc = clSetEventCallback(ev, CL_COMPLETE, mkrt__svm_complete, s);
+	if (rc != CL_SUCCESS) {
+		if (ev)
+			clReleaseEvent(ev);
+		return mkrt__cl_fail("clEnqueueNDRangeKernel(mkrt_megakernel)", rc);
+	}
+	clFlush(s->queue);
+	mkrt__add64_relaxed(&s->launches, 1);
+	mkrt__svm_wait_launch(s);
+	clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
+	clReleaseEvent(ev);
+	return status < 0 ? mkrt__cl_fail("mkrt_megakernel execution", status) : 0;
+}
+
+static void *mkrt__svm_watch(void *arg)
+{
+	struct mkrt__svm *s = arg;
+
+	while (!mkrt__svm_should_stop(s)) {
+		/* release: the next launch starts with YIELD clear (launch orders it too) */
+		mkrt__store_release(&s->w.b.control[MKRT_CTL_YIELD], 0);
+		if (mkrt__svm_launch(s))
+			break; /* the device failed: waiters see no executor and give up */
+	}
+	/* release: a waiter that sees no executor also sees every finished slot */
+	mkrt__sub_release(&s->live, 1);
+	return NULL;
+}
+
+static int mkrt__svm_start(void *state)
+{
+	struct mkrt__svm *s = state;
+
+	mkrt__store_release(&s->live, 1);
+	if (pthread_create(&s->watcher, NULL, mkrt__svm_watch, s)) {
+		mkrt__store_release(&s->live, 0);
+		return MKRT_ETHREAD;
+	}
+	s->watcher_joinable = true;
+	return 0;
+}
+
+static int mkrt__svm_stop(void *state, uint32_t timeout_ms)
+{
+	struct mkrt__svm *s = state;
+	struct timespec deadline;
+
+	mkrt__store_release(&s->stopping, 1);
+	/* release: running lanes acquire it and return after their current slot */
+	mkrt__store_release(&s->w.b.control[MKRT_CTL_SHUTDOWN], 1);
+	if (!s->watcher_joinable)
+		return 0;
+	mkrt__deadline(&deadline, timeout_ms);
+	if (pthread_timedjoin_np(s->watcher, NULL, &deadline) == ETIMEDOUT) {
+		s->stuck = true; /* the watchdog: report, never hang */
+		mkrt__detail("svm: the megakernel on %s did not return within %u ms of SHUTDOWN",
+			     s->dev.info.name, timeout_ms);
+		return MKRT_ETIMEDOUT;
+	}
+	s->watcher_joinable = false;
+	s->stuck = false;
+	return 0;
+}
+
+static void mkrt__svm_close(void *state)
+{
+	struct mkrt__svm *s = state;
+
+	if (s->stuck || s->watcher_joinable)
+		return; /* a kernel may still use the SVM buffers: leak, do not corrupt */
+	mkrt__svm_free(s);
+}
+
+static int mkrt__svm_executors_live(void *state)
+{
+	/* acquire: pairs with the watcher's release when it ends */
+	return (int)mkrt__load_acquire(&((struct mkrt__svm *)state)->live);
+}
+
+static uint64_t mkrt__svm_launches(void *state)
+{
+	return mkrt__load64_relaxed(&((struct mkrt__svm *)state)->launches);
+}
+
+const struct mkrt__backend_ops mkrt__backend_svm = {
+	.name = "svm",
+	.summary = "megakernel resident on an OpenCL device, ring in fine-grained SVM",
+	.probe = mkrt__svm_probe,
+	.open = mkrt__svm_open,
+	.start = mkrt__svm_start,
+	.stop = mkrt__svm_stop,
+	.close = mkrt__svm_close,
+	.executors_live = mkrt__svm_executors_live,
+	.launches = mkrt__svm_launches,
+	.publish = mkrt__words_publish,
+	.read_slot = mkrt__words_read_slot,
+	.reset_slot = mkrt__words_reset_slot,
+	.cancel_slot = mkrt__words_cancel_slot,
+	.region_words = mkrt__words_region_words,
+	.read_region = mkrt__words_read_region,
+	.write_region = mkrt__words_write_region,
+};

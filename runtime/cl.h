@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* cl.h - OpenCL plumbing shared by device discovery, program build and the
+ * device backends (internal). */
+#ifndef MKRT_CL_H
+#define MKRT_CL_H
+
+#define CL_TARGET_OPENCL_VERSION 300
+#include <CL/cl.h>
+#include <CL/cl_ext.h>
+
+#include "internal.h"
+#include "mkrt/device.h"
+
+/* An enumerated device: its handles and what it offers. */
+struct mkrt__device {
+	cl_platform_id platform;
+	cl_device_id id;
+	struct mkrt_device_info info;
+};
+
+/* cl_error.c: the one place OpenCL codes become mkrt codes. Records "@call
+ * failed: CL_NAME (code)" in mkrt_last_detail() and returns MKRT_ECL. */
+int mkrt__cl_fail(const char *call, cl_int code);
+const char *mkrt__cl_name(cl_int code);
+
+/* device.c: every device of every platform, malloc'ed into *@out (free()).
+ * Returns the count (0: no platform). Errors: ECL, ENOMEM. */
+int mkrt__devices(struct mkrt__device **out);
+/* "-cl-std=CL3.0" or "-cl-std=CL2.0" for the svm megakernel, or NULL. */
+const char *mkrt__device_cl_std(const struct mkrt_device_info *info);
+
+/* Embedded sources (generated from cl/ and include/mkrt/protocol.h). */
+struct mkrt__cl_source {
+	const char *name;
+	const unsigned char *text;   /* NUL-terminated */
+	size_t size;
+};
+extern const struct mkrt__cl_source mkrt__cl_sources[];
+extern const size_t mkrt__cl_source_count;
+
+/* program.c: the text of source @name ("megakernel.cl", ...): from
+ * $MKRT_CL_DIR when set (malloc'ed copy), else embedded. free() *@owned. */
+int mkrt__cl_source(const char *name, const char **text, char **owned);
+/* Build @parts for @dev with @options, through the binary cache.
+ * Errors: ECL, EBUILD (the build log in mkrt_last_detail()), ENOMEM. */
+int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const char *const *parts,
+			size_t nparts, const char *options, cl_program *out);
+
+/* svm_probe.c: the handshake verdict for a device, cached per process. */
+struct mkrt__svm_verdict {
+	int score;                  /* 0: unavailable */
+	cl_svm_mem_flags flags;     /* accepted allocation mode */
+	char mode[64];
+	char reason[320];
+};
+int mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__svm_verdict *out);
+
+#endif /* MKRT_CL_H */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * words.c - ring, control, debug log, IO queue and DFA table as word buffers
+ * the host addresses directly (host memory or fine-grained SVM), and the
+ * backend hooks over them. Shared by the host and svm backends.
+ */
+#include "backend.h"
+
+static uint32_t *mkrt__region_base(struct mkrt__words *w, enum mkrt__region r)
+{
+	switch (r) {
+	case MKRT__REGION_RING:
+		return w->b.ring;
+	case MKRT__REGION_CONTROL:
+		return w->b.control;
+	case MKRT__REGION_DEBUG:
+		return w->b.debug_log;
+	case MKRT__REGION_IO:
+		return w->io;
+	case MKRT__REGION_DFA:
+		return (uint32_t *)(uintptr_t)w->b.dfa;
+	case MKRT__REGION_COUNT:
+		break;
+	}
+	return NULL;
+}
+
+uint32_t mkrt__words_region_words(void *state, enum mkrt__region r)
+{
+	struct mkrt__words *w = state;
+
+	switch (r) {
+	case MKRT__REGION_RING:
+		return w->b.slot_count * MKRT_SLOT_WORDS;
+	case MKRT__REGION_CONTROL:
+		return w->b.control_words;
+	case MKRT__REGION_DEBUG:
+		return w->b.debug_words;
+	case MKRT__REGION_IO:
+		return MKRT_IO_SLOTS * MKRT_IO_WORDS;
+	case MKRT__REGION_DFA:
+		return w->b.dfa_words;
+	case MKRT__REGION_COUNT:
+		break;
+	}
+	return 0;
+}
+
+int mkrt__words_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			    uint32_t *out)
+{
+	const uint32_t *base = mkrt__region_base(state, r);
+
+	/* acquire: a count or status we read comes with what it counts */
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = mkrt__load_acquire(&base[first + i]);
+	return 0;
+}
+
+int mkrt__words_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			     const uint32_t *in)
+{
+	uint32_t *base = mkrt__region_base(state, r);
+
+	/* release: each word is ordered after everything written before it */
+	for (uint32_t i = 0; i < n; i++)
+		mkrt__store_release(&base[first + i], in[i]);
+	return 0;
+}
+
+static size_t mkrt__ring_words(const struct mkrt__words *w)
+{
+	return (size_t)w->b.slot_count * MKRT_SLOT_WORDS;
+}
+
+int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	struct mkrt__words *w = state;
+
+	return mkrt_publish(w->b.ring, mkrt__ring_words(w), slot, req, nargs);
+}
+
+int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out)
+{
+	struct mkrt__words *w = state;
+
+	return mkrt_ring_read_slot(w->b.ring, mkrt__ring_words(w), slot, out);
+}
+
+int mkrt__words_reset_slot(void *state, uint32_t slot)
+{
+	struct mkrt__words *w = state;
+
+	return mkrt_slot_reset(w->b.ring, mkrt__ring_words(w), slot);
+}
+
+int mkrt__words_cancel_slot(void *state, uint32_t slot)
+{
+	struct mkrt__words *w = state;
+
+	return mkrt_slot_cancel(w->b.ring, mkrt__ring_words(w), slot);
+}
+
+int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
+		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx)
+{
+	uint32_t *dfa;
+
+	w->b.slot_count = cfg->slots;
+	w->b.control_words = MKRT_CTL_OBS + cfg->observable;
+	w->b.debug_words = MKRT_LOG_FIRST + cfg->debug_records * MKRT_LOG_RECORD_WORDS;
+	w->b.dfa_words = cfg->dfa_words;
+	w->b.ring = alloc(ctx, (size_t)cfg->slots * MKRT_SLOT_WORDS);
+	w->b.control = alloc(ctx, w->b.control_words);
+	w->b.debug_log = alloc(ctx, w->b.debug_words);
+	w->io = alloc(ctx, (size_t)MKRT_IO_SLOTS * MKRT_IO_WORDS);
+	/* never a NULL table: an empty one is one unused word */
+	w->b.dfa = dfa = alloc(ctx, cfg->dfa_words ? cfg->dfa_words : 1u);
+	if (!w->b.ring || !w->b.control || !w->b.debug_log || !w->io || !dfa)
+		return MKRT_ENOMEM;
+	if (cfg->dfa_words)
+		memcpy(dfa, cfg->dfa, (size_t)cfg->dfa_words * sizeof(uint32_t));
+	return mkrt_encode_control_into(cfg->control, (uint8_t *)w->b.control,
+					(size_t)w->b.control_words * sizeof(uint32_t));
+}
+
+void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx)
+{
+	uint32_t *bufs[] = { w->b.ring, w->b.control, w->b.debug_log, w->io,
+			     (uint32_t *)(uintptr_t)w->b.dfa };
+
+	for (size_t i = 0; i < MKRT__ARRAY_SIZE(bufs); i++)
+		if (bufs[i])
+			release(ctx, bufs[i]);
+	memset(w, 0, sizeof(*w));
+}
