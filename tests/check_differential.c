@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_differential.c - the megakernel against the reference executor.
+ *
+ * Seeded streams of 100,000 random slots run through the host backend (the
+ * reference executor on threads) and through svm (the megakernel on PoCL),
+ * through the same public API with only the backend name changed. Every
+ * result slot, the final ring, control buffer and debug log must be
+ * identical word for word; then again with an epoch budget of one slot, so
+ * the megakernel is relaunched for nearly every slot.
+ */
+#include "suite.h"
+#include "device.h"
+#include "stream.h"
+
+#define SLOTS   64u
+#define COUNT   100000u
+#define WAIT_MS 20000u
+
+struct outcome {
+	uint64_t results_hash;        /* every collected result slot, in order */
+	uint32_t collected, faults, denied;
+	uint32_t control[STREAM_W];
+	uint8_t ring[SLOTS * MKRT_SLOT_BYTES];
+	struct mkrt_debug_record log[MKRT_LOG_DEFAULT_RECORDS];
+	uint32_t log_count, log_overflow;
+	uint64_t launches;
+};
+
+static uint64_t fold(uint64_t h, const struct mkrt_slot *s)
+{
+	const uint32_t *w = (const uint32_t *)s;
+	for (uint32_t i = 0; i < MKRT_SLOT_WORDS; i++) {
+		h ^= w[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Finish the current wave: collect every authorized ticket, cancel the
+ * denied ones (they must still be PUBLISHED, untouched). */
+static void finish_wave(struct mkrt_runtime *rt, struct mkrt_ticket *t, bool *denied,
+			uint32_t n, struct outcome *o, uint64_t seed)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct mkrt_slot res;
+		if (denied[i]) {
+			ck_assert_msg(mkrt_poll(rt, t[i], NULL) == MKRT_EAGAIN, "seed %llu: denied slot ran",
+				      (unsigned long long)seed);
+			ck_assert_msg(mkrt_cancel(rt, t[i]) == 0, "seed %llu: denied slot not cancellable",
+				      (unsigned long long)seed);
+			o->denied++;
+			continue;
+		}
+		int err = mkrt_wait(rt, t[i], WAIT_MS, &res);
+		ck_assert_msg(err == 0 || err == MKRT_ESLOTFAULT, "seed %llu: wait: %s",
+			      (unsigned long long)seed, mkrt_err_name(err));
+		o->faults += err == MKRT_ESLOTFAULT;
+		o->collected++;
+		o->results_hash = fold(o->results_hash, &res);
+	}
+}
+
+static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots, struct outcome *o)
+{
+	static uint32_t dfa[STREAM_DFA_WORDS];
+	struct mkrt_control_config ctl;
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+	struct mkrt_ticket t[SLOTS];
+	bool denied[SLOTS];
+	struct stream s;
+	uint32_t n = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->results_hash = 0xcbf29ce484222325ull;
+	stream_init(&s, seed, SLOTS);
+	stream_control(&ctl);
+	stream_dfa(dfa);
+	mkrt_config_init(&cfg);
+	cfg.backend = backend;
+	cfg.slots = SLOTS;
+	cfg.observable = STREAM_OBS;
+	cfg.lanes = 2;
+	cfg.control = &ctl;
+	cfg.dfa = dfa;
+	cfg.dfa_words = STREAM_DFA_WORDS;
+	cfg.epoch_slots = epoch_slots;
+	int err = mkrt_runtime_open(&cfg, &rt);
+	ck_assert_msg(err == 0, "open %s: %s %s", backend, mkrt_strerror(err), mkrt_last_detail());
+
+	for (uint32_t i = 0; i < COUNT; i++) {
+		struct mkrt_slot r;
+		if (stream_next(&s, &r) && n) {
+			finish_wave(rt, t, denied, n, o, seed);
+			n = 0;
+		}
+		denied[n] = r.tenant == STREAM_DENIED;
+		err = mkrt_submit(rt, &r, WAIT_MS, &t[n]);
+		ck_assert_msg(err == 0, "seed %llu slot %u: submit: %s", (unsigned long long)seed, i,
+			      mkrt_err_name(err));
+		n++;
+	}
+	finish_wave(rt, t, denied, n, o, seed);
+
+	ck_assert_err(mkrt_runtime_read_control(rt, 0, STREAM_W, o->control), 0);
+	struct mkrt_consumer c = mkrt_runtime_consumer(rt);
+	for (uint32_t i = 0; i < SLOTS; i++)
+		ck_assert_err(mkrt_consumer_read_slot(&c, i, o->ring + i * MKRT_SLOT_BYTES), 0);
+	mkrt_runtime_read_debug_log(rt, o->log, MKRT_LOG_DEFAULT_RECORDS, &o->log_count,
+				    &o->log_overflow);
+	struct mkrt_stats st;
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	o->launches = st.launches;
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	mkrt_runtime_close(rt);
+
+	/* DONE_COUNT counts exactly the slots that finished, DONE or FAULT */
+	ck_assert_uint_eq(o->control[MKRT_CTL_DONE_COUNT], o->collected);
+	ck_assert_uint_eq(o->control[MKRT_CTL_FAULT_COUNT], o->faults);
+	ck_assert_uint_eq(o->collected + o->denied, COUNT);
+}
+
+static void assert_same(const struct outcome *a, const struct outcome *b, uint64_t seed)
+{
+	ck_assert_msg(a->results_hash == b->results_hash, "seed %llu: result slots differ",
+		      (unsigned long long)seed);
+	for (uint32_t i = 0; i < STREAM_W; i++)
+		ck_assert_msg(a->control[i] == b->control[i], "seed %llu: control word %u: %u vs %u",
+			      (unsigned long long)seed, i, a->control[i], b->control[i]);
+	ck_assert_msg(memcmp(a->ring, b->ring, sizeof(a->ring)) == 0, "seed %llu: final ring differs",
+		      (unsigned long long)seed);
+	ck_assert_msg(a->log_count == b->log_count && a->log_overflow == b->log_overflow &&
+			      memcmp(a->log, b->log, sizeof(a->log)) == 0,
+		      "seed %llu: debug log differs", (unsigned long long)seed);
+	ck_assert_uint_eq(a->collected, b->collected);
+}
+
+static const uint64_t seeds[] = { 1, 0xC0FFEE };
+
+START_TEST(stream_host_vs_svm)
+{
+	struct outcome *host = malloc(sizeof(*host)), *svm = malloc(sizeof(*svm));
+
+	run_stream("host", seeds[_i], 0, host);
+	run_stream("svm", seeds[_i], 0, svm);
+	assert_same(host, svm, seeds[_i]);
+	/* the stream exercised what it should */
+	ck_assert_uint_gt(host->faults, 1000);
+	ck_assert_uint_gt(host->denied, 1000);
+	ck_assert_uint_gt(host->log_overflow, 0);
+	for (uint32_t op = 0; op <= MKRT_OP_BATCH_FENCE; op++)
+		ck_assert_uint_gt(host->control[MKRT_CTL_METRICS + op], 500);
+	printf("seed %llu: %u slots, %u faults, %u denied, %llu launches: identical\n",
+	       (unsigned long long)seeds[_i], host->collected, host->faults, host->denied,
+	       (unsigned long long)svm->launches);
+	free(host);
+	free(svm);
+}
+END_TEST
+
+START_TEST(stream_with_relaunch_every_slot)
+{
+	struct outcome *host = malloc(sizeof(*host)), *svm = malloc(sizeof(*svm));
+
+	run_stream("host", seeds[_i], 0, host);
+	run_stream("svm", seeds[_i], 1, svm);
+	assert_same(host, svm, seeds[_i]);
+	ck_assert_msg(svm->launches > 1000, "only %llu launches", (unsigned long long)svm->launches);
+	printf("seed %llu with epoch_slots=1: %llu launches: identical\n",
+	       (unsigned long long)seeds[_i], (unsigned long long)svm->launches);
+	free(host);
+	free(svm);
+}
+END_TEST
+
+int main(void)
+{
+	mkrt_require_opencl_or_skip();
+	Suite *s = suite_create("differential");
+	TCase *tc = mkrt_tcase(s, "streams", 600);
+
+	tcase_add_loop_test(tc, stream_host_vs_svm, 0, 2);
+	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 2);
+	return mkrt_run_suite(s);
+}
