@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_svm.c - the svm backend on a real OpenCL device (PoCL in CI): device
+ * discovery and the handshake probe, refusals with reasons, program build and
+ * cache, user opcodes in OpenCL C, start/stop cycles, SHUTDOWN, the watchdog.
+ */
+#include "suite.h"
+#include "device.h"
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_MS 10000u
+
+extern uint32_t mkrt__program_source_builds;
+
+static struct mkrt_runtime *open_svm(struct mkrt_config *cfg)
+{
+	struct mkrt_runtime *rt = NULL;
+	int err;
+
+	cfg->backend = "svm";
+	err = mkrt_runtime_open(cfg, &rt);
+	ck_assert_msg(err == 0, "open svm: %s\n%s", mkrt_strerror(err), mkrt_last_detail());
+	return rt;
+}
+
+static int roundtrip(struct mkrt_runtime *rt, struct mkrt_slot r, struct mkrt_slot *out)
+{
+	struct mkrt_ticket t;
+	ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t), 0);
+	return mkrt_wait(rt, t, WAIT_MS, out);
+}
+
+START_TEST(device_caps_and_probe)
+{
+	struct mkrt_device_info info;
+	char reason[512], mode[64];
+	int best = -1;
+
+	ck_assert_int_gt(mkrt_device_count(), 0);
+	for (int i = 0; i < mkrt_device_count(); i++) {
+		ck_assert_err(mkrt_device_get((uint32_t)i, &info), 0);
+		ck_assert_uint_eq(info.index, (uint32_t)i);
+		ck_assert(info.name[0] != '\0');
+		int score = mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode));
+		ck_assert_int_ge(score, 0);
+		if (score) {
+			ck_assert(info.svm_fine_buffer);
+			ck_assert(strcmp(mode, "fine+atomics") == 0 || strcmp(mode, "fine") == 0);
+			best = i;
+		} else {
+			ck_assert_msg(reason[0], "device %d refused without a reason", i);
+		}
+	}
+	ck_assert_msg(best >= 0, "no device passed the svm probe");
+	ck_assert_err(mkrt_device_get(9999, &info), MKRT_ENODEVICE);
+	ck_assert_err(mkrt_device_get(0, NULL), MKRT_EINVAL);
+	ck_assert_err(mkrt_device_probe_svm(9999, reason, sizeof(reason), mode, sizeof(mode)),
+		      MKRT_ENODEVICE);
+}
+END_TEST
+
+START_TEST(device_match)
+{
+	struct mkrt_device_info info;
+
+	ck_assert_err(mkrt_device_get(0, &info), 0);
+	ck_assert_int_eq(mkrt_device_match("0"), 0);
+	ck_assert_int_eq(mkrt_device_match(info.name), 0);
+	ck_assert_err(mkrt_device_match("nonexistent"), MKRT_ENODEVICE);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "matches no OpenCL device"));
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), info.name));
+	ck_assert_err(mkrt_device_match(NULL), MKRT_EINVAL);
+
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+	mkrt_config_init(&cfg);
+	cfg.backend = "svm";
+	cfg.device = "nonexistent";
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "MKRT_DEVICE='nonexistent'"));
+	setenv("MKRT_DEVICE", "nonexistent", 1);
+	cfg.device = NULL;
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+	setenv("MKRT_DEVICE", info.name, 1);
+	rt = open_svm(&cfg);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(pocl_basic_driver_is_refused)
+{
+	char reason[512];
+
+	/* a fresh process: PoCL reads POCL_DEVICES when it loads */
+	setenv("POCL_DEVICES", "basic", 1);
+	ck_assert_int_eq(mkrt_backend_probe("svm", NULL, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "inside clEnqueueNDRangeKernel"), "reason: %s", reason);
+	struct mkrt_runtime *rt = NULL;
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "svm" }, &rt),
+		      MKRT_EUNAVAILABLE);
+	/* the automatic choice moves on to host */
+	ck_assert_err(mkrt_runtime_open(NULL, &rt), 0);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "host");
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(automatic_choice_is_svm)
+{
+	struct mkrt_runtime *rt = NULL;
+	struct mkrt_slot res;
+
+	unsetenv("MKRT_BACKEND");
+	ck_assert_err(mkrt_runtime_open(NULL, &rt), 0);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "svm");
+	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_STORE_U32,
+							.args = { 5, MKRT_CTL_OBS } }, &res), 0);
+	uint32_t v = 0;
+	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
+	ck_assert_uint_eq(v, 5);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(program_cache_skips_recompile)
+{
+	char dir[] = "/tmp/mkrt-cache-XXXXXX";
+	struct mkrt_config cfg;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("MKRT_CACHE_DIR", dir, 1);
+	mkrt_config_init(&cfg);
+	mkrt_runtime_close(open_svm(&cfg));
+	uint32_t after_first = mkrt__program_source_builds;
+	ck_assert_uint_ge(after_first, 1);
+	mkrt_runtime_close(open_svm(&cfg));
+	ck_assert_uint_eq(mkrt__program_source_builds, after_first);
+	/* a different source (a user handler) is a different cache entry */
+	struct mkrt_cl_handler h = { 0x200, "twice" };
+	cfg.cl_source = "uint twice(uint op, __private uint *a) { a[1] = 2 * a[0]; return 0; }";
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	mkrt_runtime_close(open_svm(&cfg));
+	ck_assert_uint_eq(mkrt__program_source_builds, after_first + 1);
+}
+END_TEST
+
+START_TEST(cl_dir_override)
+{
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+	char path[512];
+	const char *src = getenv("top_srcdir");
+
+	snprintf(path, sizeof(path), "%s/cl", src ? src : ".");
+	setenv("MKRT_CL_DIR", path, 1);
+	setenv("MKRT_CACHE_DIR", "", 1);
+	mkrt_config_init(&cfg);
+	rt = open_svm(&cfg);
+	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
+	mkrt_runtime_close(rt);
+
+	setenv("MKRT_CL_DIR", "/nonexistent", 1);
+	cfg.backend = "svm";
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "/nonexistent/"));
+}
+END_TEST
+
+static const char user_cl[] =
+	"uint user_add(uint op, __private uint *args)\n"
+	"{\n"
+	"\tif (args[0] == 0xBAD)\n"
+	"\t\treturn 42;\n"
+	"\targs[2] = args[0] + args[1];\n"
+	"\treturn 0;\n"
+	"}\n";
+
+START_TEST(user_opcode_in_opencl_c)
+{
+	struct mkrt_cl_handler h = { 0x1000, "user_add" };
+	struct mkrt_config cfg;
+	struct mkrt_slot res;
+
+	mkrt_config_init(&cfg);
+	cfg.cl_source = user_cl;
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	struct mkrt_runtime *rt = open_svm(&cfg);
+	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1000, .args = { 40, 2 } }, &res), 0);
+	ck_assert_uint_eq(res.args[2], 42);
+	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1000, .args = { 0xBAD } }, &res),
+		      MKRT_ESLOTFAULT);
+	ck_assert_uint_eq(res.args[11], 42);
+	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1001 }, &res), MKRT_ESLOTFAULT);
+	ck_assert_uint_eq(res.args[11], MKRT_FAULT_UNKNOWN_OPCODE);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(bad_user_handler_reports_build_log)
+{
+	struct mkrt_cl_handler h = { 0x1000, "broken" };
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+
+	setenv("MKRT_CACHE_DIR", "", 1);
+	mkrt_config_init(&cfg);
+	cfg.backend = "svm";
+	cfg.cl_source = "uint broken(uint op, __private uint *args) { return undeclared_thing; }";
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EBUILD);
+	ck_assert_msg(strstr(mkrt_last_detail(), "undeclared_thing"), "detail: %s", mkrt_last_detail());
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "build log"));
+
+	h.function = "not an identifier";
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EHANDLER);
+	h.function = "broken";
+	h.opcode = MKRT_OP_PRINTF;
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EHANDLER);
+	cfg.cl_source = NULL;
+	h.opcode = 0x1000;
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EHANDLER);
+}
+END_TEST
+
+START_TEST(start_stop_cycles)
+{
+	struct mkrt_config cfg;
+
+	mkrt_config_init(&cfg);
+	for (int i = 0; i < 200; i++) {
+		struct mkrt_runtime *rt = open_svm(&cfg);
+		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
+		ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+		mkrt_runtime_close(rt);
+	}
+}
+END_TEST
+
+START_TEST(shutdown_opcode_ends_the_kernel)
+{
+	struct mkrt_config cfg;
+	struct mkrt_ticket t;
+
+	mkrt_config_init(&cfg);
+	struct mkrt_runtime *rt = open_svm(&cfg);
+	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_SHUTDOWN }, NULL), 0);
+	/* a slot submitted now is refused, not left hanging */
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP }, 0, &t),
+		      MKRT_ESHUTDOWN);
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	mkrt_runtime_close(rt);
+
+	/* stop with a slot in flight that can never run (denied tenant) */
+	rt = open_svm(&cfg);
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP, .tenant = 9 }, 0, &t), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), MKRT_ESHUTDOWN);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(time_budget_relaunches)
+{
+	struct mkrt_config cfg;
+	struct mkrt_stats st;
+
+	mkrt_config_init(&cfg);
+	cfg.epoch_ms = 5;
+	struct mkrt_runtime *rt = open_svm(&cfg);
+	for (int i = 0; i < 100; i++) {
+		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
+								.args = { 1, MKRT_CTL_OBS } }, NULL), 0);
+		usleep(1000);
+	}
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	ck_assert_msg(st.launches >= 10, "%llu launches in ~100 ms with a 5 ms epoch",
+		      (unsigned long long)st.launches);
+	uint32_t v[2];
+	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_YIELD, 1, v), 0);
+	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, v + 1), 0);
+	ck_assert_uint_eq(v[1], 100);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* A handler that keeps its lane busy for about a second or more. */
+static const char slow_cl[] =
+	"uint slow(uint op, __private uint *args)\n"
+	"{\n"
+	"\tuint x = args[1];\n"
+	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
+	"\t\tx = x * 1664525u + 1013904223u;\n"
+	"\targs[2] = x;\n"
+	"\treturn 0;\n"
+	"}\n";
+
+START_TEST(stop_watchdog_reports_a_busy_kernel)
+{
+	struct mkrt_cl_handler h = { 0x300, "slow" };
+	struct mkrt_config cfg;
+	struct mkrt_ticket t;
+	struct mkrt_slot res;
+
+	mkrt_config_init(&cfg);
+	cfg.cl_source = slow_cl;
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	cfg.lanes = 1;
+	struct mkrt_runtime *rt = open_svm(&cfg);
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x300, .args = { 1u << 23 } }, 0, &t), 0);
+	usleep(100000); /* let the lane take it */
+	uint64_t t0 = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	ck_assert_err(mkrt_runtime_stop(rt, 50), MKRT_ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ck_assert_uint_lt((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - t0, 1000);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "did not return"));
+	/* the slot in flight still ends DONE, and a longer stop succeeds */
+	ck_assert_err(mkrt_wait(rt, t, 60000, &res), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, 60000), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+int main(void)
+{
+	mkrt_require_opencl_or_skip();
+	Suite *s = suite_create("svm");
+	TCase *disc = mkrt_tcase(s, "discovery", 60);
+	TCase *build = mkrt_tcase(s, "program", 120);
+	TCase *life = mkrt_tcase(s, "lifecycle", 300);
+
+	tcase_add_test(disc, device_caps_and_probe);
+	tcase_add_test(disc, device_match);
+	tcase_add_test(disc, pocl_basic_driver_is_refused);
+	tcase_add_test(disc, automatic_choice_is_svm);
+	tcase_add_test(build, program_cache_skips_recompile);
+	tcase_add_test(build, cl_dir_override);
+	tcase_add_test(build, user_opcode_in_opencl_c);
+	tcase_add_test(build, bad_user_handler_reports_build_log);
+	tcase_add_test(life, start_stop_cycles);
+	tcase_add_test(life, shutdown_opcode_ends_the_kernel);
+	tcase_add_test(life, time_budget_relaunches);
+	tcase_add_test(life, stop_watchdog_reports_a_busy_kernel);
+	return mkrt_run_suite(s);
+}
