@@ -78,7 +78,7 @@ static inline uint32_t stream_bad(struct stream *s)
 
 /* Effects of one builtin on control words, as the spec defines them. */
 struct effect {
-	uint32_t reads[16], nreads, writes[16], nwrites, adds[2], nadds;
+	uint32_t reads[16], nreads, writes[16], nwrites, adds[4], nadds;
 	bool faults;
 };
 
