@@ -10,5 +10,6 @@
 #include "mkrt/exec.h"
 #include "mkrt/runtime.h"
 #include "mkrt/device.h"
+#include "mkrt/capture.h"
 
 #endif /* MKRT_H */

@@ -49,7 +49,7 @@ static void mkrt__rt_bind_ring_ops(struct mkrt_runtime *rt)
 	};
 }
 
-int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
+int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtime **out)
 {
 	struct mkrt_config c;
 	struct mkrt_runtime *rt;
@@ -79,18 +79,42 @@ int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
 	rt->slots = rt->ops.region_words(rt->state, MKRT__REGION_RING) / MKRT_SLOT_WORDS;
 	rt->control_words = rt->ops.region_words(rt->state, MKRT__REGION_CONTROL);
 	mkrt__rt_bind_ring_ops(rt);
-	err = rt->ops.start(rt->state);
-	if (err)
-		goto out_close;
 	*out = rt;
 	return 0;
 
-out_close:
-	rt->ops.close(rt->state);
 out_free:
 	free(rt->book);
 	free(rt);
 	return err;
+}
+
+int mkrt__runtime_start(struct mkrt_runtime *rt)
+{
+	return rt->ops.start(rt->state);
+}
+
+/* Free a runtime whose backend never started (or already stopped). */
+static void mkrt__runtime_free(struct mkrt_runtime *rt)
+{
+	rt->ops.close(rt->state);
+	free(rt->book);
+	free(rt);
+}
+
+int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
+{
+	struct mkrt_runtime *rt;
+	int err = mkrt__runtime_open_stopped(cfg, &rt);
+
+	if (err)
+		return err;
+	err = mkrt__runtime_start(rt);
+	if (err) {
+		mkrt__runtime_free(rt);
+		return err;
+	}
+	*out = rt;
+	return 0;
 }
 
 const char *mkrt_runtime_backend(const struct mkrt_runtime *rt)
@@ -163,7 +187,5 @@ void mkrt_runtime_close(struct mkrt_runtime *rt)
 	if (!rt)
 		return;
 	mkrt_runtime_stop(rt, MKRT_DEFAULT_STOP_MS);
-	rt->ops.close(rt->state);
-	free(rt->book);
-	free(rt);
+	mkrt__runtime_free(rt);
 }

@@ -26,4 +26,8 @@ struct mkrt_runtime {
 	struct mkrt_consumer_ops consumer_ops;
 };
 
+/* runtime.c: open without starting (to load state first), then start. */
+int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtime **out);
+int mkrt__runtime_start(struct mkrt_runtime *rt);
+
 #endif /* MKRT_RUNTIME_PRIV_H */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - the mkrt command-line program's subcommands and helpers. */
+#ifndef MKRT_CLI_H
+#define MKRT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <mkrt.h>
+
+/* Exit codes: 0 success, 1 failure (with a message), 2 usage. */
+#define CLI_OK    0
+#define CLI_FAIL  1
+#define CLI_USAGE 2
+
+int cli_devices(int argc, char **argv);
+int cli_replay(int argc, char **argv);
+
+/* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
+int cli_fail(const char *what, int err);
+
+/* JSON string literal of @s (escaped) to @f. */
+void cli_json_str(FILE *f, const char *s);
+
+#endif /* MKRT_CLI_H */

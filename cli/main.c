@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c - the mkrt command: subcommand dispatch and shared helpers. */
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "devices", cli_devices, "devices [--json]          list OpenCL devices and the svm choice" },
+	{ "replay", cli_replay,
+	  "replay [--backend NAME] [--serial] IN OUT   run a capture until quiescent" },
+};
+
+int cli_fail(const char *what, int err)
+{
+	const char *detail = mkrt_last_detail();
+
+	fprintf(stderr, "mkrt: %s: %s: %s\n", what, mkrt_err_name(err), mkrt_strerror(err));
+	if (detail && detail[0])
+		fprintf(stderr, "  %s\n", detail);
+	return CLI_FAIL;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: mkrt COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  mkrt %s\n", commands[i].usage);
+	fprintf(f, "\nenvironment: MKRT_BACKEND (svm, host), MKRT_DEVICE (index or name substring)\n");
+	return CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "mkrt: unknown command '%s'\n", argv[1]);
+	return usage(stderr);
+}
