@@ -117,7 +117,9 @@ static bool mkrt__replay_quiet(struct mkrt__replay *r, uint32_t *before, uint32_
 	for (uint32_t s = 0; s < n; s++)
 		before[s] = mkrt__slot_status(rt, s);
 	for (uint32_t s = 0; s < n; s++) {
-		if (before[s] == MKRT_STATUS_CLAIMED)
+		/* a slot captured CLAIMED has no executor here: it never moves */
+		bool stale = r->in->ring[(size_t)s * MKRT_SLOT_WORDS] == MKRT_STATUS_CLAIMED;
+		if (before[s] == MKRT_STATUS_CLAIMED && !stale)
 			return false;
 		if (before[s] == MKRT_STATUS_PUBLISHED) {
 			uint32_t tenant = 0;

@@ -4,7 +4,7 @@
 # the megakernel in cl/ includes it verbatim. Skips (77) without clang.
 set -eu
 : "${top_srcdir:=.}"
-CLANG="${CLANG:-$(command -v clang || true)}"
+CLANG="${CLANG:-$(command -v clang-15 || command -v clang || true)}"
 if [ -z "$CLANG" ]; then
 	echo "SKIP: clang not found (apt-get install clang)"
 	exit 77
