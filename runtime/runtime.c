@@ -165,6 +165,13 @@ int mkrt_runtime_read_debug_log(struct mkrt_runtime *rt, struct mkrt_debug_recor
 	return err;
 }
 
+int mkrt_runtime_done_count(struct mkrt_runtime *rt, uint32_t *count)
+{
+	if (!rt || !count)
+		return MKRT_EINVAL;
+	return rt->ops.read_region(rt->state, MKRT__REGION_CONTROL, MKRT_CTL_DONE_COUNT, 1, count);
+}
+
 int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out)
 {
 	if (!rt || !out)

@@ -60,6 +60,10 @@ START_TEST(submit_and_wait)
 	ck_assert_err(roundtrip(rt, op(MKRT_OP_LOAD_U32, OBS + 1, 2, 0), NULL), 0);
 	ck_assert_uint_eq(ctl(rt, OBS + 2), 0xAB);
 	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 3);
+	uint32_t done = 0;
+	ck_assert_err(mkrt_runtime_done_count(rt, &done), 0);
+	ck_assert_uint_eq(done, 3);
+	ck_assert_err(mkrt_runtime_done_count(rt, NULL), MKRT_EINVAL);
 	ck_assert_uint_eq(ctl(rt, MKRT_CTL_VERSION), MKRT_PROTOCOL_VERSION);
 
 	uint32_t words[2] = { 7, 7 };

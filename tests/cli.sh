@@ -11,6 +11,15 @@ mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
+# with no OpenCL platform at all (an empty vendor folder), it says so plainly
+mkdir -p "$tmp/no-icd"
+if OCL_ICD_VENDORS="$tmp/no-icd" "$MKRT" devices >/dev/null 2>"$tmp/noicd.err"; then
+	fail "mkrt devices with no platform exited 0"
+fi
+grep -q "no OpenCL platform" "$tmp/noicd.err" && grep -q "pocl-opencl-icd" "$tmp/noicd.err" ||
+	fail "no plain message without a platform: $(cat "$tmp/noicd.err")"
+echo "no platform: $(head -n1 "$tmp/noicd.err")"
+
 if ! "$MKRT" devices >"$tmp/devices.txt" 2>"$tmp/devices.err"; then
 	if grep -q "no OpenCL platform" "$tmp/devices.err"; then
 		grep -q "pocl-opencl-icd" "$tmp/devices.err" || fail "no pointer to pocl-opencl-icd"

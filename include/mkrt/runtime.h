@@ -142,6 +142,11 @@ MKRT_API int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, 
 MKRT_API int mkrt_runtime_read_debug_log(struct mkrt_runtime *rt, struct mkrt_debug_record *out,
 					 size_t cap, uint32_t *count, uint32_t *overflow);
 
+/* mkrt_runtime_done_count - C[DONE_COUNT], read with acquire: when it is n,
+ * n slots have finished (DONE or FAULT) and their effects are visible.
+ * Errors: EINVAL. */
+MKRT_API int mkrt_runtime_done_count(struct mkrt_runtime *rt, uint32_t *count);
+
 /* mkrt_runtime_stats - counters of the running backend. EINVAL on NULL. */
 MKRT_API int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out);
 
