@@ -148,13 +148,7 @@ static int mkrt__host_stop(void *state, uint32_t timeout_ms)
 
 	/* release: lanes acquire it and exit after their current slot */
 	mkrt__store_release(&h->w.b.control[MKRT_CTL_SHUTDOWN], 1);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000u;
-	deadline.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	mkrt__realtime_deadline(&deadline, timeout_ms);
 	for (uint32_t i = 0; i < h->lanes; i++) {
 		if (!h->lane[i].running)
 			continue;

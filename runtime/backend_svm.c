@@ -276,24 +276,13 @@ static void CL_CALLBACK mkrt__svm_complete(cl_event ev, cl_int status, void *arg
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void mkrt__deadline(struct timespec *ts, uint32_t ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000u;
-	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* Wait for the launch to return; past the epoch's budget, ask it to yield. */
 static void mkrt__svm_wait_launch(struct mkrt__svm *s)
 {
 	struct timespec deadline;
 	bool yielded = false;
 
-	mkrt__deadline(&deadline, s->epoch_ms);
+	mkrt__realtime_deadline(&deadline, s->epoch_ms);
 	pthread_mutex_lock(&s->lock);
 	while (!s->done) {
 		if (yielded) {
@@ -374,7 +363,7 @@ static int mkrt__svm_stop(void *state, uint32_t timeout_ms)
 	mkrt__store_release(&s->w.b.control[MKRT_CTL_SHUTDOWN], 1);
 	if (!s->watcher_joinable)
 		return 0;
-	mkrt__deadline(&deadline, timeout_ms);
+	mkrt__realtime_deadline(&deadline, timeout_ms);
 	if (pthread_timedjoin_np(s->watcher, NULL, &deadline) == ETIMEDOUT) {
 		s->stuck = true; /* the watchdog: report, never hang */
 		mkrt__detail("svm: the megakernel on %s did not return within %u ms of SHUTDOWN",

@@ -55,3 +55,14 @@ void mkrt__backoff_pause(struct mkrt__backoff *b)
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ns };
 	nanosleep(&ts, NULL);
 }
+
+void mkrt__realtime_deadline(struct timespec *ts, uint32_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000u;
+	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}

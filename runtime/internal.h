@@ -75,6 +75,9 @@ int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot);
 
 /* clock.c: time and the bounded spin -> yield -> sleep backoff of DESIGN §4. */
 uint64_t mkrt__now_ns(void);
+/* @ms from now on CLOCK_REALTIME, for pthread timed waits and joins. */
+struct timespec;
+void mkrt__realtime_deadline(struct timespec *ts, uint32_t ms);
 struct mkrt__backoff {
 	uint32_t rounds;
 };
