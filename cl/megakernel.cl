@@ -4,8 +4,8 @@
  * the device, slot for slot the same as runtime/exec.c (the reference
  * executor the tests compare it with).
  *
- * The host prepends mkrt/protocol.h, mkrt_atomics.h and the user-opcode
- * dispatcher (mkrt_user_dispatch) to this file when it builds the program.
+ * The host prepends mkrt/protocol.h, mkrt_atomics.h, load_miss.cl and the
+ * user-opcode dispatcher (mkrt_user_dispatch) when it builds the program.
  *
  * Forward progress (DESIGN §4): every lane scans every slot, starting at its
  * own offset, and claims by CAS, so one running lane drains the whole ring and
@@ -29,6 +29,7 @@ struct mkrt_env {
 	uint dbg_words;
 	__global const uint *dfa;
 	uint dfa_words;
+	struct mkrt_io_env io;
 };
 
 /* Run builtin @op with arguments @a; returns a fault reason or 0. */
@@ -164,7 +165,7 @@ uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 		mkrt_store_release(&e->ctl[MKRT_CTL_SHUTDOWN], 1);
 		return 0;
 	case MKRT_OP_LOAD_MISS:
-		return MKRT_FAULT_NO_IO; /* no IO servicer attached */
+		return mkrt_load_miss(&e->io, slot, args);
 	}
 	return mkrt_user_dispatch(op, args);
 }
@@ -216,9 +217,16 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot)
 
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
-			      __global const uint *dfa, uint dfa_words, uint epoch_slots)
+			      __global const uint *dfa, uint dfa_words, uint epoch_slots,
+			      mkrt_word_t *io, mkrt_word_t *residency, uint resources,
+			      mkrt_word_t *frames, uint frame_count, __global const uint *arena,
+			      uint frame_words)
 {
-	const struct mkrt_env e = { ctl, ctl_words, dbg, dbg_words, dfa, dfa_words };
+	const struct mkrt_env e = {
+		ctl, ctl_words, dbg, dbg_words, dfa, dfa_words,
+		{ io, residency, resources, frames, frame_count, arena, frame_words,
+		  &ctl[MKRT_CTL_SHUTDOWN] },
+	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
 	uint start = (uint)(((ulong)lane * slot_count) / lanes), ran = 0;
 

@@ -50,6 +50,11 @@ uint mkrt_add_release(mkrt_word_t *p, uint v)
 	return atomic_fetch_add_explicit(p, v, memory_order_release, MKRT_SCOPE);
 }
 
+uint mkrt_sub_release(mkrt_word_t *p, uint v)
+{
+	return atomic_fetch_sub_explicit(p, v, memory_order_release, MKRT_SCOPE);
+}
+
 /* Compare-and-swap; on failure *expected gets the current value. */
 bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
 {

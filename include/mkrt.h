@@ -11,5 +11,6 @@
 #include "mkrt/runtime.h"
 #include "mkrt/device.h"
 #include "mkrt/capture.h"
+#include "mkrt/io.h"
 
 #endif /* MKRT_H */

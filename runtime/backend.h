@@ -42,8 +42,8 @@ struct mkrt__backend_ops {
 	/* Optional (default: 0). Executors still running (lanes, kernels). After
 	 * SHUTDOWN, 0 means no slot will change any more. Any thread. */
 	int (*executors_live)(void *state);
-	/* Optional (default: 0). Kernel launches so far. Any thread. */
-	uint64_t (*launches)(void *state);
+	/* Optional (default: zeros). Counters; any thread. */
+	void (*stats)(void *state, struct mkrt_stats *out);
 
 	/* Required. mkrt_publish semantics into slot @slot; one writer per slot. */
 	int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
@@ -72,8 +72,8 @@ extern const struct mkrt__backend_ops mkrt__backend_svm;
  * struct mkrt__words, so these hooks can take its state as is.
  */
 struct mkrt__words {
-	struct mkrt_exec_buffers b;     /* ring, control, debug log, DFA table */
-	uint32_t *io;                   /* MKRT_IO_SLOTS * MKRT_IO_WORDS words */
+	struct mkrt_exec_buffers b;     /* ring, control, log, DFA, IO queue, arena */
+	struct mkrt__servicer *servicer; /* NULL without cfg->io */
 };
 int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
 int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out);
@@ -90,6 +90,46 @@ int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx);
 void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
 
+/* io_file.c: the servicer's resolver: the user's, or fixed-size records of
+ * a file read through an engine (pread, io_uring). */
+struct mkrt__file;
+struct mkrt__resolver {
+	mkrt_resolve_fn resolve;
+	void *user;
+	struct mkrt__file *file;     /* the default resolver's state, or NULL */
+};
+int mkrt__resolver_init(const struct mkrt_io_config *io, struct mkrt__resolver *out);
+void mkrt__resolver_fini(struct mkrt__resolver *r);
+
+/* A read engine: @read returns bytes read (short only at end of file) or -errno. */
+struct mkrt__io_engine {
+	const char *name;
+	int (*open)(struct mkrt__file *f);            /* optional */
+	int64_t (*read)(struct mkrt__file *f, void *dst, size_t n, uint64_t off);
+	void (*close)(struct mkrt__file *f);          /* optional */
+};
+extern const struct mkrt__io_engine mkrt__engine_pread;
+extern const struct mkrt__io_engine mkrt__engine_uring;  /* only with liburing */
+struct mkrt__file {
+	int fd;                      /* -1 until the file opened */
+	char *path;
+	uint32_t record_bytes;
+	const struct mkrt__io_engine *engine;
+	void *engine_state;
+};
+
+/* io_servicer.c: the host IO servicer thread over a backend's words. */
+struct mkrt__servicer;
+int mkrt__servicer_new(const struct mkrt_io_config *io, struct mkrt_exec_buffers *b,
+		       struct mkrt__servicer **out);
+int mkrt__servicer_start(struct mkrt__servicer *s);
+void mkrt__servicer_stop(struct mkrt__servicer *s);
+void mkrt__servicer_free(struct mkrt__servicer *s);
+void mkrt__servicer_stats(const struct mkrt__servicer *s, struct mkrt_stats *out);
+/* Starts / stops the words' servicer if there is one (backend hooks). */
+int mkrt__words_start_io(struct mkrt__words *w);
+void mkrt__words_stop_io(struct mkrt__words *w);
+
 /* registry.c */
 void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst);
 const struct mkrt__backend_ops *mkrt__backend_at(int index);
@@ -98,7 +138,9 @@ void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n
 /* Format into the calling thread's detail buffer (mkrt_last_detail()). */
 void mkrt__detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* config.c: fill defaults and validate sizes. EINVAL, TOOBIG, HANDLER. */
-int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out);
+/* config.c: fill defaults and validate sizes; @io holds the resolved IO
+ * config that out->io then points to. EINVAL, TOOBIG, HANDLER, UNAVAILABLE. */
+int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
+			 struct mkrt_io_config *io);
 
 #endif /* MKRT_BACKEND_H */

@@ -126,6 +126,8 @@ static int mkrt__host_start(void *state)
 {
 	struct mkrt__host *h = state;
 
+	if (mkrt__words_start_io(&h->w))
+		return MKRT_ETHREAD;
 	for (uint32_t i = 0; i < h->lanes; i++) {
 		h->lane[i].host = h;
 		h->lane[i].index = i;
@@ -158,6 +160,8 @@ static int mkrt__host_stop(void *state, uint32_t timeout_ms)
 		}
 		h->lane[i].running = false;
 	}
+	if (!err) /* lanes waiting on IO gave up at SHUTDOWN: the servicer can go */
+		mkrt__words_stop_io(&h->w);
 	return err;
 }
 
@@ -179,6 +183,12 @@ static int mkrt__host_executors_live(void *state)
 	return (int)mkrt__load_acquire(&h->live);
 }
 
+static void mkrt__host_stats(void *state, struct mkrt_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	mkrt__servicer_stats(((struct mkrt__host *)state)->w.servicer, out);
+}
+
 const struct mkrt__backend_ops mkrt__backend_host = {
 	.name = "host",
 	.summary = "reference executor on host threads (no OpenCL)",
@@ -188,6 +198,7 @@ const struct mkrt__backend_ops mkrt__backend_host = {
 	.stop = mkrt__host_stop,
 	.close = mkrt__host_close,
 	.executors_live = mkrt__host_executors_live,
+	.stats = mkrt__host_stats,
 	.publish = mkrt__words_publish,
 	.read_slot = mkrt__words_read_slot,
 	.reset_slot = mkrt__words_reset_slot,

@@ -146,24 +146,25 @@ static char *mkrt__dispatcher(const struct mkrt_config *cfg)
 
 static int mkrt__svm_build(struct mkrt__svm *s, const struct mkrt_config *cfg)
 {
-	const char *names[] = { "protocol.h", "mkrt_atomics.h", NULL, NULL, "megakernel.cl" };
-	const char *parts[5];
-	char *owned[5] = { NULL };
+	const char *names[] = { "protocol.h", "mkrt_atomics.h", "load_miss.cl", NULL, NULL,
+				"megakernel.cl" };
+	const char *parts[6];
+	char *owned[6] = { NULL };
 	char *dispatch = mkrt__dispatcher(cfg);
 	cl_int rc;
 	int err = dispatch ? 0 : MKRT_ENOMEM;
 
-	parts[2] = cfg->cl_source ? cfg->cl_source : "";
-	parts[3] = dispatch;
-	for (int i = 0; i < 5 && !err; i++)
+	parts[3] = cfg->cl_source ? cfg->cl_source : "";
+	parts[4] = dispatch;
+	for (int i = 0; i < 6 && !err; i++)
 		if (names[i])
 			err = mkrt__cl_source(names[i], &parts[i], &owned[i]);
 	if (!err)
-		err = mkrt__program_build(s->ctx, &s->dev, parts, 5, mkrt__device_cl_std(&s->dev.info),
+		err = mkrt__program_build(s->ctx, &s->dev, parts, 6, mkrt__device_cl_std(&s->dev.info),
 					  &s->prog);
 	if (!err && !(s->kernel = clCreateKernel(s->prog, "mkrt_megakernel", &rc)))
 		err = mkrt__cl_fail("clCreateKernel(mkrt_megakernel)", rc);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		free(owned[i]);
 	free(dispatch);
 	return err;
@@ -190,6 +191,7 @@ static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 	const struct mkrt_exec_buffers *b = &s->w.b;
 	cl_uint slots = b->slot_count, ctl = b->control_words, dbg = b->debug_words;
 	cl_uint dfa = b->dfa_words, epoch_slots = cfg->epoch_slots;
+	cl_uint resources = b->resources, frames = b->frame_count, frame_words = b->frame_words;
 	cl_int rc = CL_SUCCESS;
 
 	rc |= clSetKernelArgSVMPointer(s->kernel, 0, b->ring);
@@ -201,6 +203,13 @@ static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 	rc |= clSetKernelArgSVMPointer(s->kernel, 6, b->dfa);
 	rc |= clSetKernelArg(s->kernel, 7, sizeof(dfa), &dfa);
 	rc |= clSetKernelArg(s->kernel, 8, sizeof(epoch_slots), &epoch_slots);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 9, b->io);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 10, b->residency);
+	rc |= clSetKernelArg(s->kernel, 11, sizeof(resources), &resources);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 12, b->frames);
+	rc |= clSetKernelArg(s->kernel, 13, sizeof(frames), &frames);
+	rc |= clSetKernelArgSVMPointer(s->kernel, 14, b->arena);
+	rc |= clSetKernelArg(s->kernel, 15, sizeof(frame_words), &frame_words);
 	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clSetKernelArg(mkrt_megakernel)", rc);
 }
 
@@ -344,6 +353,8 @@ static int mkrt__svm_start(void *state)
 {
 	struct mkrt__svm *s = state;
 
+	if (mkrt__words_start_io(&s->w))
+		return MKRT_ETHREAD;
 	mkrt__store_release(&s->live, 1);
 	if (pthread_create(&s->watcher, NULL, mkrt__svm_watch, s)) {
 		mkrt__store_release(&s->live, 0);
@@ -372,6 +383,7 @@ static int mkrt__svm_stop(void *state, uint32_t timeout_ms)
 	}
 	s->watcher_joinable = false;
 	s->stuck = false;
+	mkrt__words_stop_io(&s->w); /* the kernel is gone: nothing waits on IO */
 	return 0;
 }
 
@@ -390,9 +402,13 @@ static int mkrt__svm_executors_live(void *state)
 	return (int)mkrt__load_acquire(&((struct mkrt__svm *)state)->live);
 }
 
-static uint64_t mkrt__svm_launches(void *state)
+static void mkrt__svm_stats(void *state, struct mkrt_stats *out)
 {
-	return mkrt__load64_relaxed(&((struct mkrt__svm *)state)->launches);
+	struct mkrt__svm *s = state;
+
+	memset(out, 0, sizeof(*out));
+	out->launches = mkrt__load64_relaxed(&s->launches);
+	mkrt__servicer_stats(s->w.servicer, out);
 }
 
 const struct mkrt__backend_ops mkrt__backend_svm = {
@@ -404,7 +420,7 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.stop = mkrt__svm_stop,
 	.close = mkrt__svm_close,
 	.executors_live = mkrt__svm_executors_live,
-	.launches = mkrt__svm_launches,
+	.stats = mkrt__svm_stats,
 	.publish = mkrt__words_publish,
 	.read_slot = mkrt__words_read_slot,
 	.reset_slot = mkrt__words_reset_slot,

@@ -40,7 +40,31 @@ static int mkrt__cl_handlers_check(const struct mkrt_config *c)
 	return 0;
 }
 
-int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out)
+#define MKRT__MAX_RESOURCES (1u << 24)
+#define MKRT__MAX_FRAMES     65536u
+#define MKRT__MAX_ARENA      (1ull << 32)
+
+/* Fill the IO config's defaults into @out and check it. */
+static int mkrt__io_resolve(const struct mkrt_io_config *in, struct mkrt_io_config *out)
+{
+	*out = *in;
+	if (!out->frames)
+		out->frames = MKRT_DEFAULT_FRAMES;
+	if (!out->frame_bytes)
+		out->frame_bytes = MKRT_DEFAULT_FRAME_BYTES;
+	if (out->resources == 0 || out->frame_bytes % 4 || !out->path == !out->resolve)
+		return MKRT_EINVAL;
+	if (out->resources > MKRT__MAX_RESOURCES || out->frames > MKRT__MAX_FRAMES ||
+	    (uint64_t)out->frames * out->frame_bytes > MKRT__MAX_ARENA)
+		return MKRT_ETOOBIG;
+	if (out->engine && strcmp(out->engine, "pread") != 0 &&
+	    !(strcmp(out->engine, "uring") == 0 && strstr(mkrt_io_engines(), "uring")))
+		return MKRT_EUNAVAILABLE;
+	return 0;
+}
+
+int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
+			 struct mkrt_io_config *io)
 {
 	struct mkrt_config c;
 
@@ -56,6 +80,17 @@ int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out)
 		c.debug_records = MKRT_LOG_DEFAULT_RECORDS;
 	if (c.epoch_ms == 0)
 		c.epoch_ms = MKRT_DEFAULT_EPOCH_MS;
+	if (c.io) {
+		int err = mkrt__io_resolve(c.io, io);
+		if (err) {
+			mkrt__detail("mkrt_io_config: %s", err == MKRT_EUNAVAILABLE
+						? "engine not built in (see mkrt_io_engines())"
+						: "needs resources > 0, frame_bytes a multiple of 4, "
+						  "and exactly one of path and resolve");
+			return err;
+		}
+		c.io = io;
+	}
 	if (c.slots > MKRT_MAX_ENTRIES || c.observable > MKRT_MAX_ENTRIES ||
 	    c.debug_records > MKRT_MAX_ENTRIES || c.dfa_words > MKRT_MAX_ENTRIES * 256u)
 		return MKRT_ETOOBIG;

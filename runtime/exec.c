@@ -157,7 +157,7 @@ static uint32_t mkrt__run_slot(const struct mkrt_exec_buffers *b, uint32_t slot,
 		mkrt__store_release(mkrt__ctl(b, MKRT_CTL_SHUTDOWN), 1);
 		return 0;
 	case MKRT_OP_LOAD_MISS:
-		return MKRT_FAULT_NO_IO; /* no IO servicer attached */
+		return mkrt__load_miss(b, slot, args);
 	}
 	const struct mkrt_handler *h = mkrt__find_handler(b, op);
 	if (!h)
@@ -237,6 +237,9 @@ int mkrt__exec_check(const struct mkrt_exec_buffers *b)
 	if (b->debug_log && b->debug_words < MKRT_LOG_FIRST)
 		return MKRT_ESHORT;
 	if (!b->dfa && b->dfa_words)
+		return MKRT_EINVAL;
+	if (b->io && (!b->residency || !b->frames || !b->arena || !b->frame_count ||
+		      !b->frame_words))
 		return MKRT_EINVAL;
 	return mkrt__handlers_check(b->handlers, b->handler_count);
 }

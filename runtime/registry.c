@@ -66,10 +66,10 @@ static int mkrt__default_executors_live(void *state)
 	return 0;
 }
 
-static uint64_t mkrt__default_launches(void *state)
+static void mkrt__default_stats(void *state, struct mkrt_stats *out)
 {
 	(void)state;
-	return 0;
+	memset(out, 0, sizeof(*out));
 }
 
 static int mkrt__default_reset(void *state, uint32_t slot)
@@ -95,8 +95,8 @@ void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backen
 		dst->stop = mkrt__default_stop;
 	if (!dst->executors_live)
 		dst->executors_live = mkrt__default_executors_live;
-	if (!dst->launches)
-		dst->launches = mkrt__default_launches;
+	if (!dst->stats)
+		dst->stats = mkrt__default_stats;
 	if (!dst->reset_slot)
 		dst->reset_slot = mkrt__default_reset;
 	if (!dst->cancel_slot)

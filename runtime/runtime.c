@@ -52,13 +52,14 @@ static void mkrt__rt_bind_ring_ops(struct mkrt_runtime *rt)
 int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtime **out)
 {
 	struct mkrt_config c;
+	struct mkrt_io_config io;
 	struct mkrt_runtime *rt;
 	int err, index;
 
 	mkrt__detail("%s", "");
 	if (!out)
 		return MKRT_EINVAL;
-	err = mkrt__config_resolve(cfg, &c);
+	err = mkrt__config_resolve(cfg, &c, &io);
 	if (err)
 		return err;
 	index = mkrt_backend_select(&c, NULL, 0);
@@ -176,7 +177,7 @@ int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out)
 {
 	if (!rt || !out)
 		return MKRT_EINVAL;
-	out->launches = rt->ops.launches(rt->state);
+	rt->ops.stats(rt->state, out);
 	return 0;
 }
 

@@ -16,7 +16,7 @@ static uint32_t *mkrt__region_base(struct mkrt__words *w, enum mkrt__region r)
 	case MKRT__REGION_DEBUG:
 		return w->b.debug_log;
 	case MKRT__REGION_IO:
-		return w->io;
+		return w->b.io;
 	case MKRT__REGION_DFA:
 		return (uint32_t *)(uintptr_t)w->b.dfa;
 	case MKRT__REGION_COUNT:
@@ -101,6 +101,31 @@ int mkrt__words_cancel_slot(void *state, uint32_t slot)
 	return mkrt_slot_cancel(w->b.ring, mkrt__ring_words(w), slot);
 }
 
+/* The residency table, frame metadata and arena of the load-miss path; with
+ * no IO configured, one-word stand-ins (kernels never take NULL buffers). */
+static int mkrt__words_init_arena(struct mkrt__words *w, const struct mkrt_io_config *io,
+				  uint32_t *(*alloc)(void *ctx, size_t words), void *ctx)
+{
+	w->b.resources = io ? io->resources : 0;
+	w->b.frame_count = io ? io->frames : 0;
+	w->b.frame_words = io ? io->frame_bytes / 4u : 0;
+	w->b.residency = alloc(ctx, w->b.resources ? w->b.resources : 1u);
+	w->b.frames = alloc(ctx, w->b.frame_count ? (size_t)w->b.frame_count * MKRT_FRAME_WORDS : 1u);
+	w->b.arena = alloc(ctx, w->b.frame_count ? (size_t)w->b.frame_count * w->b.frame_words : 1u);
+	return w->b.residency && w->b.frames && w->b.arena ? 0 : MKRT_ENOMEM;
+}
+
+int mkrt__words_start_io(struct mkrt__words *w)
+{
+	return w->servicer ? mkrt__servicer_start(w->servicer) : 0;
+}
+
+void mkrt__words_stop_io(struct mkrt__words *w)
+{
+	if (w->servicer)
+		mkrt__servicer_stop(w->servicer);
+}
+
 int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx)
 {
@@ -113,21 +138,31 @@ int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 	w->b.ring = alloc(ctx, (size_t)cfg->slots * MKRT_SLOT_WORDS);
 	w->b.control = alloc(ctx, w->b.control_words);
 	w->b.debug_log = alloc(ctx, w->b.debug_words);
-	w->io = alloc(ctx, (size_t)MKRT_IO_SLOTS * MKRT_IO_WORDS);
+	w->b.io = alloc(ctx, (size_t)MKRT_IO_SLOTS * MKRT_IO_WORDS);
 	/* never a NULL table: an empty one is one unused word */
 	w->b.dfa = dfa = alloc(ctx, cfg->dfa_words ? cfg->dfa_words : 1u);
-	if (!w->b.ring || !w->b.control || !w->b.debug_log || !w->io || !dfa)
+	if (!w->b.ring || !w->b.control || !w->b.debug_log || !w->b.io || !dfa)
+		return MKRT_ENOMEM;
+	if (mkrt__words_init_arena(w, cfg->io, alloc, ctx))
 		return MKRT_ENOMEM;
 	if (cfg->dfa_words)
 		memcpy(dfa, cfg->dfa, (size_t)cfg->dfa_words * sizeof(uint32_t));
+	if (cfg->io) {
+		int err = mkrt__servicer_new(cfg->io, &w->b, &w->servicer);
+		if (err)
+			return err;
+	}
 	return mkrt_encode_control_into(cfg->control, (uint8_t *)w->b.control,
 					(size_t)w->b.control_words * sizeof(uint32_t));
 }
 
 void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx)
 {
-	uint32_t *bufs[] = { w->b.ring, w->b.control, w->b.debug_log, w->io,
-			     (uint32_t *)(uintptr_t)w->b.dfa };
+	uint32_t *bufs[] = { w->b.ring,      w->b.control, w->b.debug_log,
+			     w->b.io,        (uint32_t *)(uintptr_t)w->b.dfa,
+			     w->b.residency, w->b.frames,  w->b.arena };
+
+	mkrt__servicer_free(w->servicer);
 
 	for (size_t i = 0; i < MKRT__ARRAY_SIZE(bufs); i++)
 		if (bufs[i])

@@ -23,8 +23,9 @@ uint mkrt_user_dispatch(uint op, __private uint *args)
 	return MKRT_FAULT_UNKNOWN_OPCODE;
 }
 CL
-cat "$top_srcdir/include/mkrt/protocol.h" "$top_srcdir/cl/mkrt_atomics.h" "$tmp/dispatch.cl" \
-	"$top_srcdir/cl/megakernel.cl" >"$tmp/megakernel.cl"
+cat "$top_srcdir/include/mkrt/protocol.h" "$top_srcdir/cl/mkrt_atomics.h" \
+	"$top_srcdir/cl/load_miss.cl" "$tmp/dispatch.cl" "$top_srcdir/cl/megakernel.cl" \
+	>"$tmp/megakernel.cl"
 cat "$top_srcdir/include/mkrt/protocol.h" "$top_srcdir/cl/mkrt_atomics.h" \
 	"$top_srcdir/cl/probe.cl" >"$tmp/probe.cl"
 

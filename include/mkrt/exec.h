@@ -44,6 +44,16 @@ struct mkrt_exec_buffers {
 	uint32_t dfa_words;
 	const struct mkrt_handler *handlers;
 	uint32_t handler_count;
+	/* Load misses (NULL io: LOAD_MISS faults MKRT_FAULT_NO_IO). A lane that
+	 * misses waits for the IO servicer: without one running, it waits until
+	 * SHUTDOWN. */
+	uint32_t *io;                    /* MKRT_IO_SLOTS * MKRT_IO_WORDS */
+	uint32_t *residency;             /* [resources]: frame + 1, or 0 */
+	uint32_t resources;
+	uint32_t *frames;                /* [frame_count * MKRT_FRAME_WORDS] metadata */
+	uint32_t frame_count;
+	uint32_t *arena;                 /* frame_count * frame_words words */
+	uint32_t frame_words;
 };
 
 /* mkrt_user_opcode - 1 if @opcode is free for user handlers, else 0. */

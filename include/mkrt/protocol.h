@@ -136,7 +136,50 @@
 #define MKRT_IO_CLAIMED      2u
 #define MKRT_IO_DONE         3u
 #define MKRT_IO_OK           0x10u
-#define MKRT_IO_ERROR        0x11u
+#define MKRT_IO_ERROR        0x11u  /* the error code (MKRT_IOERR_*) is in DST */
+#define MKRT_IO_RESERVED     0x20u  /* mkrt: a lane holds it while writing a request */
+/* TAG of a prefetch request: the servicer recycles the IO slot itself. */
+#define MKRT_IO_TAG_PREFETCH 0x80000000u
+
+/* ---- Load misses (DESIGN §6) ------------------------------------------------
+ * A LOAD_MISS slot: ARG0 resource id, ARG1 prefetch (0/1) in; out: ARG2 frame
+ * index, ARG3 byte count, ARG4 checksum (mkrt_checksum), ARG5 outcome; on
+ * FAULT (reason MKRT_FAULT_IO) ARG10 holds the MKRT_IOERR_* code. */
+#define MKRT_LM_FRAME        2u   /* argument indices */
+#define MKRT_LM_BYTES        3u
+#define MKRT_LM_CHECKSUM     4u
+#define MKRT_LM_OUTCOME      5u
+#define MKRT_LM_ERROR        10u
+#define MKRT_LM_NO_FRAME     0xFFFFFFFFu
+
+#define MKRT_LM_HIT           1u  /* resident: no IO request */
+#define MKRT_LM_MISS          2u  /* loaded by the IO servicer */
+#define MKRT_LM_PREFETCH      3u  /* queued; DONE without waiting */
+#define MKRT_LM_PREFETCH_HIT  4u  /* prefetch of a resident resource: nothing to do */
+
+#define MKRT_IOERR_OPEN       1u  /* the resource file could not be opened */
+#define MKRT_IOERR_SHORT      2u  /* the file ended inside the record */
+#define MKRT_IOERR_RANGE      3u  /* resource id >= the resource count */
+#define MKRT_IOERR_RESOLVER   4u  /* a user resolver reported failure */
+#define MKRT_IOERR_NO_FRAME   5u  /* every frame is pinned by a waiting lane */
+#define MKRT_IOERR_SHUTDOWN   6u  /* the runtime stopped while the lane waited */
+#define MKRT_IOERR_READ       7u  /* the read itself failed */
+#define MKRT_IOERR_TOO_BIG    8u  /* the resource is larger than a frame */
+
+/* Arena frame metadata: 4 words per frame. PIN counts lanes using the frame;
+ * the servicer sets MKRT_FRAME_EVICTING in it while it reloads the frame.
+ * The residency table maps a resource id to frame + 1 (0: not resident). */
+#define MKRT_FRAME_RESOURCE  0u   /* resource id + 1, 0 when empty */
+#define MKRT_FRAME_BYTES     1u
+#define MKRT_FRAME_PIN       2u
+#define MKRT_FRAME_REF       3u   /* clock bit, set on every hit */
+#define MKRT_FRAME_WORDS     4u
+#define MKRT_FRAME_EVICTING  0x80000000u
+
+/* Checksum of a loaded resource (FNV-1a over little-endian words, the last
+ * one zero-padded): h = 2166136261 ^ bytes; h = (h ^ w) * 16777619. */
+#define MKRT_CHECKSUM_BASIS  2166136261u
+#define MKRT_CHECKSUM_PRIME  16777619u
 
 /* ---- Handshake probe words (svm backend) ------------------------------------- */
 #define MKRT_PROBE_RUNNING   0x52554E31u  /* device: "I am running" */

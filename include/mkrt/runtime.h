@@ -17,6 +17,7 @@
 #include "codec.h"
 #include "common.h"
 #include "exec.h"
+#include "io.h"
 #include "ring.h"
 
 #define MKRT_DEFAULT_SLOTS       256u
@@ -54,10 +55,16 @@ struct mkrt_config {
 	 * epoch_ms (0: MKRT_DEFAULT_EPOCH_MS); the host relaunches at once. */
 	uint32_t epoch_slots;
 	uint32_t epoch_ms;
+	/* Load misses: NULL leaves LOAD_MISS without a servicer (it faults
+	 * MKRT_FAULT_NO_IO). Copied at open. */
+	const struct mkrt_io_config *io;
 };
 
 struct mkrt_stats {
 	uint64_t launches;          /* kernel launches (device backends; host: 0) */
+	uint64_t io_requests;       /* IO requests the servicer completed */
+	uint64_t io_errors;         /* ... of which with an error */
+	uint64_t evictions;         /* frames reloaded with another resource */
 };
 
 /* mkrt_config_init - defaults (every field 0/NULL means "default"). */

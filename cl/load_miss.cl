@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * load_miss.cl - LOAD_MISS on the device (DESIGN §6), the same protocol as
+ * the reference executor's runtime/load_miss.c.
+ *
+ * A hit pins the resident frame (a CAS that fails while the servicer evicts
+ * it), checks it still holds the resource, checksums it and unpins. A miss
+ * reserves an IO slot by CAS (EMPTY -> RESERVED: two lanes never share one),
+ * writes READ{src = resource, tag = ring slot} and release-publishes it; the
+ * host servicer loads the frame, pins it for this lane and completes OK or
+ * ERROR. A prefetch does not wait. Every wait gives up at SHUTDOWN.
+ */
+
+struct mkrt_io_env {
+	mkrt_word_t *io;          /* MKRT_IO_SLOTS * MKRT_IO_WORDS */
+	mkrt_word_t *residency;   /* resource -> frame + 1 */
+	uint resources;           /* 0: no servicer attached */
+	mkrt_word_t *frames;      /* MKRT_FRAME_WORDS per frame */
+	uint frame_count;
+	__global const uint *arena;
+	uint frame_words;
+	mkrt_word_t *shutdown;
+};
+
+bool mkrt_frame_pin(const struct mkrt_io_env *io, uint f)
+{
+	mkrt_word_t *pin = &io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_PIN];
+	uint cur = mkrt_load_relaxed(pin);
+
+	do {
+		if (cur & MKRT_FRAME_EVICTING)
+			return false;
+		/* acq_rel: pinned, we see the servicer's last fill of the frame */
+	} while (!mkrt_cas_acq_rel(pin, &cur, cur + 1));
+	return true;
+}
+
+void mkrt_frame_unpin(const struct mkrt_io_env *io, uint f)
+{
+	/* release: our reads of the frame happen before any later eviction */
+	mkrt_sub_release(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_PIN], 1u);
+}
+
+/* Results of a pinned frame into the slot's arguments. */
+void mkrt_frame_results(const struct mkrt_io_env *io, uint f, __private uint *args)
+{
+	uint n = mkrt_load_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_BYTES]);
+	__global const uint *w = io->arena + (ulong)f * io->frame_words;
+	uint h = MKRT_CHECKSUM_BASIS ^ n;
+
+	for (uint i = 0; i < (n + 3u) / 4u; i++)
+		h = (h ^ w[i]) * MKRT_CHECKSUM_PRIME;
+	args[MKRT_LM_FRAME] = f;
+	args[MKRT_LM_BYTES] = n;
+	args[MKRT_LM_CHECKSUM] = h;
+}
+
+bool mkrt_try_hit(const struct mkrt_io_env *io, uint rid, __private uint *args)
+{
+	/* acquire: pairs with the servicer's release when it made rid resident */
+	uint r = mkrt_load_acquire(&io->residency[rid]);
+
+	if (r == 0 || r > io->frame_count || !mkrt_frame_pin(io, r - 1))
+		return false;
+	uint f = r - 1;
+	if (mkrt_load_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_RESOURCE]) != rid + 1) {
+		mkrt_frame_unpin(io, f); /* reloaded with another resource meanwhile */
+		return false;
+	}
+	mkrt_store_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_REF], 1);
+	mkrt_frame_results(io, f, args);
+	mkrt_frame_unpin(io, f);
+	return true;
+}
+
+/* Reserve a free IO slot; -1 once SHUTDOWN is set. */
+int mkrt_io_reserve(const struct mkrt_io_env *io)
+{
+	for (;;) {
+		for (uint q = 0; q < MKRT_IO_SLOTS; q++) {
+			mkrt_word_t *st = &io->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
+			uint cur = MKRT_IO_EMPTY;
+			/* acq_rel: the slot's last user is done with it */
+			if (mkrt_load_relaxed(st) == MKRT_IO_EMPTY &&
+			    mkrt_cas_acq_rel(st, &cur, MKRT_IO_RESERVED))
+				return (int)q;
+		}
+		if (mkrt_load_acquire(io->shutdown))
+			return -1;
+	}
+}
+
+/* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. */
+uint mkrt_io_wait(const struct mkrt_io_env *io, uint q)
+{
+	mkrt_word_t *st = &io->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
+
+	for (;;) {
+		/* acquire: pairs with the servicer's release of OK / ERROR */
+		uint v = mkrt_load_acquire(st);
+		if (v == MKRT_IO_OK || v == MKRT_IO_ERROR)
+			return v;
+		if (mkrt_load_acquire(io->shutdown))
+			return 0;
+	}
+}
+
+uint mkrt_lm_fail(__private uint *args, uint code)
+{
+	args[MKRT_LM_ERROR] = code;
+	return MKRT_FAULT_IO;
+}
+
+uint mkrt_load_miss(const struct mkrt_io_env *io, uint slot, __private uint *args)
+{
+	uint rid = args[0];
+	bool prefetch = args[1] != 0;
+
+	if (io->resources == 0)
+		return MKRT_FAULT_NO_IO;
+	if (rid >= io->resources)
+		return mkrt_lm_fail(args, MKRT_IOERR_RANGE);
+	if (mkrt_try_hit(io, rid, args)) {
+		args[MKRT_LM_OUTCOME] = prefetch ? MKRT_LM_PREFETCH_HIT : MKRT_LM_HIT;
+		return 0;
+	}
+	int q = mkrt_io_reserve(io);
+	if (q < 0)
+		return mkrt_lm_fail(args, MKRT_IOERR_SHUTDOWN);
+	mkrt_word_t *r = &io->io[(uint)q * MKRT_IO_WORDS];
+	mkrt_store_relaxed(&r[MKRT_IO_OP], MKRT_IO_OP_READ);
+	mkrt_store_relaxed(&r[MKRT_IO_SRC], rid);
+	mkrt_store_relaxed(&r[MKRT_IO_DST], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_LO], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_HI], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_BYTES], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_TAG], slot | (prefetch ? MKRT_IO_TAG_PREFETCH : 0u));
+	/* release: the request's words before the servicer's acquire of STATUS */
+	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
+	if (prefetch) {
+		args[MKRT_LM_FRAME] = MKRT_LM_NO_FRAME;
+		args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH;
+		return 0;
+	}
+
+	uint st = mkrt_io_wait(io, (uint)q);
+	if (st == 0)
+		return mkrt_lm_fail(args, MKRT_IOERR_SHUTDOWN); /* the slot stays with the servicer */
+	uint dst = mkrt_load_relaxed(&r[MKRT_IO_DST]);
+	bool ok = st == MKRT_IO_OK && dst < io->frame_count;
+	if (ok) {
+		mkrt_frame_results(io, dst, args); /* the servicer pinned it for us */
+		mkrt_frame_unpin(io, dst);
+		args[MKRT_LM_OUTCOME] = MKRT_LM_MISS;
+	}
+	/* release: we are done with the IO slot's words */
+	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_EMPTY);
+	if (ok)
+		return 0;
+	return mkrt_lm_fail(args, st == MKRT_IO_ERROR ? dst : MKRT_IOERR_READ);
+}

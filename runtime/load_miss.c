@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * load_miss.c - LOAD_MISS on the reference executor (DESIGN §6), the same
+ * protocol as the megakernel's cl/load_miss.cl.
+ *
+ * A hit pins the resident frame (a CAS that fails while the servicer evicts
+ * it), checks it still holds the resource, checksums it and unpins. A miss
+ * reserves an IO slot by CAS (EMPTY -> RESERVED: two lanes never share one),
+ * writes READ{src = resource, tag = ring slot} and release-publishes it; the
+ * servicer loads the frame, pins it for the waiting lane and completes OK or
+ * ERROR. A prefetch does not wait: the servicer recycles its IO slot. Every
+ * wait gives up when SHUTDOWN is set, so no lane waits forever.
+ */
+#include "internal.h"
+
+uint32_t mkrt_checksum(const void *bytes, size_t n)
+{
+	const uint8_t *p = bytes;
+	uint32_t h = MKRT_CHECKSUM_BASIS ^ (uint32_t)n;
+
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t w = 0;
+		for (size_t k = 0; k < 4 && i + k < n; k++)
+			w |= (uint32_t)p[i + k] << (8 * k);
+		h = (h ^ w) * MKRT_CHECKSUM_PRIME;
+	}
+	return h;
+}
+
+static uint32_t *mkrt__meta(const struct mkrt_exec_buffers *b, uint32_t f, uint32_t word)
+{
+	return &b->frames[(size_t)f * MKRT_FRAME_WORDS + word];
+}
+
+bool mkrt__frame_pin(const struct mkrt_exec_buffers *b, uint32_t f)
+{
+	uint32_t *pin = mkrt__meta(b, f, MKRT_FRAME_PIN);
+	uint32_t cur = mkrt__load_relaxed(pin);
+
+	do {
+		if (cur & MKRT_FRAME_EVICTING)
+			return false;
+		/* acq_rel: pinned, we see the servicer's last fill of the frame */
+	} while (!mkrt__cas_acq_rel(pin, &cur, cur + 1));
+	return true;
+}
+
+void mkrt__frame_unpin(const struct mkrt_exec_buffers *b, uint32_t f)
+{
+	/* release: our reads of the frame happen before any later eviction */
+	mkrt__sub_release(mkrt__meta(b, f, MKRT_FRAME_PIN), 1);
+}
+
+/* Results of a pinned frame into the slot's arguments. */
+static void mkrt__frame_results(const struct mkrt_exec_buffers *b, uint32_t f, uint32_t *args)
+{
+	uint32_t n = mkrt__load_relaxed(mkrt__meta(b, f, MKRT_FRAME_BYTES));
+
+	args[MKRT_LM_FRAME] = f;
+	args[MKRT_LM_BYTES] = n;
+	args[MKRT_LM_CHECKSUM] = mkrt_checksum(b->arena + (size_t)f * b->frame_words, n);
+}
+
+static bool mkrt__try_hit(const struct mkrt_exec_buffers *b, uint32_t rid, uint32_t *args)
+{
+	/* acquire: pairs with the servicer's release when it made rid resident */
+	uint32_t r = mkrt__load_acquire(&b->residency[rid]);
+
+	if (r == 0 || r > b->frame_count || !mkrt__frame_pin(b, r - 1))
+		return false;
+	uint32_t f = r - 1;
+	if (mkrt__load_relaxed(mkrt__meta(b, f, MKRT_FRAME_RESOURCE)) != rid + 1) {
+		mkrt__frame_unpin(b, f); /* reloaded with another resource meanwhile */
+		return false;
+	}
+	mkrt__store_relaxed(mkrt__meta(b, f, MKRT_FRAME_REF), 1);
+	mkrt__frame_results(b, f, args);
+	mkrt__frame_unpin(b, f);
+	return true;
+}
+
+static bool mkrt__shut(const struct mkrt_exec_buffers *b)
+{
+	/* acquire: pairs with stop()'s or a SHUTDOWN slot's release */
+	return mkrt__load_acquire(&b->control[MKRT_CTL_SHUTDOWN]) != 0;
+}
+
+/* Reserve a free IO slot; -1 once SHUTDOWN is set. */
+static int mkrt__io_reserve(const struct mkrt_exec_buffers *b)
+{
+	struct mkrt__backoff backoff = { 0 };
+
+	for (;;) {
+		for (uint32_t q = 0; q < MKRT_IO_SLOTS; q++) {
+			uint32_t *st = &b->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
+			uint32_t cur = MKRT_IO_EMPTY;
+			/* acq_rel: the slot's last user is done with it */
+			if (mkrt__load_relaxed(st) == MKRT_IO_EMPTY &&
+			    mkrt__cas_acq_rel(st, &cur, MKRT_IO_RESERVED))
+				return (int)q;
+		}
+		if (mkrt__shut(b))
+			return -1;
+		mkrt__backoff_pause(&backoff);
+	}
+}
+
+/* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. */
+static uint32_t mkrt__io_wait(const struct mkrt_exec_buffers *b, uint32_t q)
+{
+	struct mkrt__backoff backoff = { 0 };
+	uint32_t *st = &b->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
+
+	for (;;) {
+		/* acquire: pairs with the servicer's release of OK / ERROR */
+		uint32_t v = mkrt__load_acquire(st);
+		if (v == MKRT_IO_OK || v == MKRT_IO_ERROR)
+			return v;
+		if (mkrt__shut(b))
+			return 0;
+		mkrt__backoff_pause(&backoff);
+	}
+}
+
+static uint32_t mkrt__lm_fail(uint32_t *args, uint32_t code)
+{
+	args[MKRT_LM_ERROR] = code;
+	return MKRT_FAULT_IO;
+}
+
+uint32_t mkrt__load_miss(const struct mkrt_exec_buffers *b, uint32_t slot, uint32_t *args)
+{
+	uint32_t rid = args[0];
+	bool prefetch = args[1] != 0;
+
+	if (!b->io || !b->resources)
+		return MKRT_FAULT_NO_IO;
+	if (rid >= b->resources)
+		return mkrt__lm_fail(args, MKRT_IOERR_RANGE);
+	if (mkrt__try_hit(b, rid, args)) {
+		args[MKRT_LM_OUTCOME] = prefetch ? MKRT_LM_PREFETCH_HIT : MKRT_LM_HIT;
+		return 0;
+	}
+	int q = mkrt__io_reserve(b);
+	if (q < 0)
+		return mkrt__lm_fail(args, MKRT_IOERR_SHUTDOWN);
+	uint32_t *io = &b->io[(uint32_t)q * MKRT_IO_WORDS];
+	mkrt__store_relaxed(&io[MKRT_IO_OP], MKRT_IO_OP_READ);
+	mkrt__store_relaxed(&io[MKRT_IO_SRC], rid);
+	mkrt__store_relaxed(&io[MKRT_IO_DST], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_OFFSET_LO], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_OFFSET_HI], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_BYTES], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_TAG], slot | (prefetch ? MKRT_IO_TAG_PREFETCH : 0));
+	/* release: the request's words before the servicer's acquire of STATUS */
+	mkrt__store_release(&io[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
+	if (prefetch) {
+		args[MKRT_LM_FRAME] = MKRT_LM_NO_FRAME;
+		args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH;
+		return 0;
+	}
+
+	uint32_t st = mkrt__io_wait(b, (uint32_t)q);
+	if (st == 0)
+		return mkrt__lm_fail(args, MKRT_IOERR_SHUTDOWN); /* the slot stays with the servicer */
+	uint32_t dst = mkrt__load_relaxed(&io[MKRT_IO_DST]);
+	if (st == MKRT_IO_OK && dst < b->frame_count) {
+		mkrt__frame_results(b, dst, args); /* the servicer pinned it for us */
+		mkrt__frame_unpin(b, dst);
+		args[MKRT_LM_OUTCOME] = MKRT_LM_MISS;
+	}
+	/* release: we are done with the IO slot's words */
+	mkrt__store_release(&io[MKRT_IO_STATUS], MKRT_IO_EMPTY);
+	if (st == MKRT_IO_OK && dst < b->frame_count)
+		return 0;
+	return mkrt__lm_fail(args, st == MKRT_IO_ERROR ? dst : MKRT_IOERR_READ);
+}
