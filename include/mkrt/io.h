@@ -17,9 +17,9 @@
 
 /*
  * A resolver: copy resource @id into @dst (at most @cap bytes) and return the
- * byte count, or a negative -MKRT_IOERR_* code (any other negative value is
- * reported as MKRT_IOERR_RESOLVER). Called on the IO servicer's thread, one
- * request at a time.
+ * byte count, or a negative value on failure, which the slot reports as
+ * MKRT_IOERR_RESOLVER (more than @cap bytes: MKRT_IOERR_TOO_BIG). Called on
+ * the IO servicer's thread, one request at a time.
  */
 typedef int64_t (*mkrt_resolve_fn)(void *user, uint32_t id, void *dst, size_t cap);
 

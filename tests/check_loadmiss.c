@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_loadmiss.c - the load-miss round trip end to end on host and svm:
+ * real bytes from a real file reach the executor, which checksums them;
+ * the IO-slot reservation under every lane at once; injected errors, each a
+ * FAULT with its code while later slots are still served; both read engines.
+ */
+#include "suite.h"
+#include "device.h"
+#include "iodata.h"
+
+#define WAIT_MS 20000u
+#define WINDOW 32u
+
+static const char *backends[] = { "host", "svm" };
+
+static struct mkrt_runtime *open_io(const char *backend, struct mkrt_io_config *io, uint32_t lanes)
+{
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+
+	mkrt_config_init(&cfg);
+	cfg.backend = backend;
+	cfg.lanes = lanes;
+	cfg.io = io;
+	int err = mkrt_runtime_open(&cfg, &rt);
+	ck_assert_msg(err == 0, "open %s: %s %s", backend, mkrt_strerror(err), mkrt_last_detail());
+	return rt;
+}
+
+struct tally {
+	uint32_t hits, misses, prefetches, faults, bad;
+};
+
+/* Check one collected result against the file. */
+static void check_result(const struct iodata *d, int err, const struct mkrt_slot *r, struct tally *t)
+{
+	uint32_t out = r->args[MKRT_LM_OUTCOME];
+
+	if (err) {
+		t->faults++;
+		return;
+	}
+	if (out == MKRT_LM_PREFETCH || out == MKRT_LM_PREFETCH_HIT) {
+		t->prefetches++;
+		return;
+	}
+	t->hits += out == MKRT_LM_HIT;
+	t->misses += out == MKRT_LM_MISS;
+	t->bad += (out != MKRT_LM_HIT && out != MKRT_LM_MISS) || r->args[MKRT_LM_BYTES] != d->record_bytes ||
+		  r->args[MKRT_LM_CHECKSUM] != d->checksum[r->args[0]];
+}
+
+/* Run @n requests (a mix of hot, cold and prefetched ids) with WINDOW in flight. */
+static void run_mix(struct mkrt_runtime *rt, const struct iodata *d, uint32_t n, uint64_t seed,
+		    struct tally *t)
+{
+	struct mkrt_ticket tk[WINDOW];
+	struct mkrt_slot res;
+	uint64_t x = seed;
+
+	memset(t, 0, sizeof(*t));
+	for (uint32_t i = 0; i < n + WINDOW; i++) {
+		uint32_t w = i % WINDOW;
+		if (i >= WINDOW) {
+			int err = mkrt_wait(rt, tk[w], WAIT_MS, &res);
+			ck_assert_msg(err == 0 || err == MKRT_ESLOTFAULT, "wait: %s", mkrt_err_name(err));
+			check_result(d, err, &res, t);
+		}
+		if (i >= n)
+			continue;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t r = (uint32_t)(x >> 33);
+		uint32_t rid = r % 10 < 7 ? r % 40 : r % d->records; /* 70% from a hot set */
+		ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS,
+								   .args = { rid, r % 10 == 9 } },
+					  WAIT_MS, &tk[w]), 0);
+	}
+}
+
+START_TEST(ten_thousand_mixed_requests)
+{
+	struct iodata d;
+	struct tally t;
+	struct mkrt_stats st;
+	struct mkrt_io_config io = { .resources = 1000, .frames = 64, .frame_bytes = 4096 };
+
+	iodata_make(&d, 1000, 4096, 0);
+	io.path = d.path;
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, 0);
+	run_mix(rt, &d, 10000, 42, &t);
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	printf("%s: 10000 requests over 1000 resources, 64 frames: %u hits, %u misses, "
+	       "%u prefetches, %u faults, %u bad; %llu IO requests, %llu evictions\n",
+	       backends[_i], t.hits, t.misses, t.prefetches, t.faults, t.bad,
+	       (unsigned long long)st.io_requests, (unsigned long long)st.evictions);
+	ck_assert_uint_eq(t.faults, 0);
+	ck_assert_uint_eq(t.bad, 0);
+	ck_assert_uint_eq(t.hits + t.misses + t.prefetches, 10000);
+	ck_assert_uint_gt(t.hits, 1000);
+	ck_assert_uint_gt(t.misses, 1000);
+	ck_assert_uint_gt(t.prefetches, 500);
+	ck_assert_uint_gt(st.evictions, 100);
+	ck_assert_uint_eq(st.io_errors, 0);
+	mkrt_runtime_close(rt);
+	iodata_free(&d);
+}
+END_TEST
+
+/* Every lane misses at once, 64 requests in flight over 64 IO slots, all
+ * distinct resources: each must be served exactly once, with its own bytes. */
+START_TEST(io_slot_reservation_under_all_lanes)
+{
+	struct iodata d;
+	struct mkrt_stats st;
+	struct mkrt_io_config io = { .resources = 4096, .frames = 64, .frame_bytes = 256 };
+	const uint32_t rounds = 40, inflight = 64;
+	struct mkrt_ticket tk[64];
+	struct mkrt_slot res;
+	struct tally t = { 0 };
+
+	iodata_make(&d, 4096, 256, 0);
+	io.path = d.path;
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, _i ? 0 : 8);
+	for (uint32_t round = 0; round < rounds; round++) {
+		for (uint32_t k = 0; k < inflight; k++)
+			ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS,
+				.args = { (round * inflight + k) % 4096 } }, WAIT_MS, &tk[k]), 0);
+		for (uint32_t k = 0; k < inflight; k++) {
+			int err = mkrt_wait(rt, tk[k], WAIT_MS, &res);
+			ck_assert_msg(err == 0, "round %u: %s", round, mkrt_err_name(err));
+			ck_assert_uint_eq(res.args[0], (round * inflight + k) % 4096);
+			check_result(&d, err, &res, &t);
+		}
+	}
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	ck_assert_uint_eq(t.bad, 0);
+	ck_assert_uint_eq(t.misses, rounds * inflight); /* all distinct: every one a miss */
+	ck_assert_uint_eq(st.io_requests, rounds * inflight); /* none served twice, none lost */
+	mkrt_runtime_close(rt);
+	iodata_free(&d);
+}
+END_TEST
+
+/* One request that must FAULT with @code, then proof that later slots are served. */
+static void expect_fault_then_service(struct mkrt_runtime *rt, uint32_t rid, uint32_t code,
+				      int good_rid, const struct iodata *d)
+{
+	struct mkrt_ticket tk;
+	struct mkrt_slot res;
+
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS, .args = { rid } },
+				  WAIT_MS, &tk), 0);
+	ck_assert_err(mkrt_wait(rt, tk, WAIT_MS, &res), MKRT_ESLOTFAULT);
+	ck_assert_uint_eq(res.args[11], MKRT_FAULT_IO);
+	ck_assert_msg(res.args[MKRT_LM_ERROR] == code, "error code %u, want %u", res.args[MKRT_LM_ERROR], code);
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
+							   .args = { 1, MKRT_CTL_OBS } }, WAIT_MS, &tk), 0);
+	ck_assert_err(mkrt_wait(rt, tk, WAIT_MS, NULL), 0);
+	if (good_rid >= 0) {
+		ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS,
+								   .args = { (uint32_t)good_rid } }, WAIT_MS, &tk), 0);
+		ck_assert_err(mkrt_wait(rt, tk, WAIT_MS, &res), 0);
+		ck_assert_uint_eq(res.args[MKRT_LM_CHECKSUM], d->checksum[good_rid]);
+	}
+}
+
+START_TEST(missing_file_faults_open)
+{
+	struct mkrt_io_config io = { .resources = 10, .path = "/nonexistent/mkrt-data.bin" };
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, 0);
+
+	expect_fault_then_service(rt, 3, MKRT_IOERR_OPEN, -1, NULL);
+	expect_fault_then_service(rt, 4, MKRT_IOERR_OPEN, -1, NULL);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(short_read_and_range)
+{
+	struct iodata d;
+	struct mkrt_io_config io = { .resources = 16, .frames = 4, .frame_bytes = 512 };
+
+	iodata_make(&d, 16, 512, 100); /* the last record is 100 bytes short */
+	io.path = d.path;
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, 0);
+	expect_fault_then_service(rt, 15, MKRT_IOERR_SHORT, 0, &d);
+	expect_fault_then_service(rt, 16, MKRT_IOERR_RANGE, 1, &d);
+	expect_fault_then_service(rt, 0xFFFFFFFFu, MKRT_IOERR_RANGE, 2, &d);
+	mkrt_runtime_close(rt);
+	iodata_free(&d);
+}
+END_TEST
+
+static int64_t picky_resolver(void *user, uint32_t id, void *dst, size_t cap)
+{
+	const struct iodata *d = user;
+	if (id == 7)
+		return -1; /* any failure of the user's own */
+	if (cap < d->record_bytes)
+		return -(int64_t)MKRT_IOERR_TOO_BIG;
+	for (uint32_t i = 0; i < d->record_bytes; i++)
+		((uint8_t *)dst)[i] = iodata_byte(id, i);
+	return d->record_bytes;
+}
+
+START_TEST(resolver_error)
+{
+	struct iodata d;
+	struct mkrt_io_config io = { .resources = 16, .frames = 4, .frame_bytes = 512 };
+
+	iodata_make(&d, 16, 512, 0);
+	io.resolve = picky_resolver;
+	io.user = &d;
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, 0);
+	expect_fault_then_service(rt, 7, MKRT_IOERR_RESOLVER, 8, &d);
+	mkrt_runtime_close(rt);
+	iodata_free(&d);
+}
+END_TEST
+
+/* One 1 MiB frame, four misses at once: while the first lane reads its frame
+ * the others find every frame pinned and fault NO_FRAME; service goes on. */
+START_TEST(arena_smaller_than_waiting_lanes)
+{
+	struct iodata d;
+	struct mkrt_io_config io = { .resources = 8, .frames = 1, .frame_bytes = 1u << 20 };
+	struct mkrt_ticket tk[4];
+	struct mkrt_slot res;
+	uint32_t noframe = 0, ok = 0;
+
+	iodata_make(&d, 8, 1u << 20, 0);
+	io.path = d.path;
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, _i ? 0 : 4);
+	for (int round = 0; round < 20; round++) {
+		for (uint32_t k = 0; k < 4; k++)
+			ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS,
+				.args = { (round * 4 + k) % 8 } }, WAIT_MS, &tk[k]), 0);
+		for (uint32_t k = 0; k < 4; k++) {
+			int err = mkrt_wait(rt, tk[k], WAIT_MS, &res);
+			if (err == MKRT_ESLOTFAULT) {
+				ck_assert_uint_eq(res.args[MKRT_LM_ERROR], MKRT_IOERR_NO_FRAME);
+				noframe++;
+			} else {
+				ck_assert_err(err, 0);
+				ck_assert_uint_eq(res.args[MKRT_LM_CHECKSUM], d.checksum[res.args[0]]);
+				ok++;
+			}
+		}
+	}
+	printf("%s: 1 frame, 4 lanes waiting: %u served, %u NO_FRAME\n", backends[_i], ok, noframe);
+	ck_assert_uint_gt(noframe, 0);
+	ck_assert_uint_gt(ok, 0);
+	expect_fault_then_service(rt, 99, MKRT_IOERR_RANGE, 5, &d);
+	mkrt_runtime_close(rt);
+	iodata_free(&d);
+}
+END_TEST
+
+START_TEST(both_read_engines)
+{
+	struct iodata d;
+	struct tally t;
+	const char *engines[] = { "pread", "uring" };
+
+	iodata_make(&d, 200, 4096, 0);
+	for (int e = 0; e < 2; e++) {
+		if (e == 1 && !strstr(mkrt_io_engines(), "uring")) {
+			printf("io_uring not built in (liburing-dev missing): pread only\n");
+			continue;
+		}
+		struct mkrt_io_config io = { .resources = 200, .frames = 16, .frame_bytes = 4096,
+					     .path = d.path, .engine = engines[e] };
+		struct mkrt_runtime *rt = open_io("host", &io, 2);
+		run_mix(rt, &d, 2000, 7, &t);
+		ck_assert_uint_eq(t.faults, 0);
+		ck_assert_uint_eq(t.bad, 0);
+		ck_assert_uint_gt(t.misses, 100);
+		mkrt_runtime_close(rt);
+	}
+	struct mkrt_io_config bad = { .resources = 1, .path = d.path, .engine = "aio" };
+	struct mkrt_runtime *rt = NULL;
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "host", .io = &bad }, &rt),
+		      MKRT_EUNAVAILABLE);
+	bad.engine = NULL;
+	bad.resources = 0;
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "host", .io = &bad }, &rt),
+		      MKRT_EINVAL);
+	iodata_free(&d);
+}
+END_TEST
+
+static bool have_opencl(void)
+{
+	pid_t pid = fork();
+	int status = 0;
+	if (pid == 0)
+		_exit(mkrt_device_count() > 0 ? 0 : 1);
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("loadmiss");
+	TCase *tc = mkrt_tcase(s, "roundtrip", 300);
+	int nb = have_opencl() ? 2 : 1;
+
+	if (nb == 1)
+		printf("no OpenCL platform: the svm half of this suite does not run\n");
+	tcase_add_loop_test(tc, ten_thousand_mixed_requests, 0, nb);
+	tcase_add_loop_test(tc, io_slot_reservation_under_all_lanes, 0, nb);
+	tcase_add_loop_test(tc, missing_file_faults_open, 0, nb);
+	tcase_add_loop_test(tc, short_read_and_range, 0, nb);
+	tcase_add_loop_test(tc, resolver_error, 0, nb);
+	tcase_add_loop_test(tc, arena_smaller_than_waiting_lanes, 0, nb);
+	tcase_add_test(tc, both_read_engines);
+	return mkrt_run_suite(s);
+}
