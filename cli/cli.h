@@ -3,6 +3,8 @@
 #ifndef MKRT_CLI_H
 #define MKRT_CLI_H
 
+#include "config.h" /* feature macros first: the CLI uses POSIX calls */
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -15,6 +17,7 @@
 
 int cli_devices(int argc, char **argv);
 int cli_replay(int argc, char **argv);
+int cli_roundtrip(int argc, char **argv);
 
 /* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
 int cli_fail(const char *what, int err);

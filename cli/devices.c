@@ -4,10 +4,10 @@
  * the svm handshake probe's verdict, and which device the automatic choice
  * (or MKRT_DEVICE) takes, with the reason.
  */
+#include "cli.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "cli.h"
 
 struct row {
 	struct mkrt_device_info info;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c - the mkrt command: subcommand dispatch and shared helpers. */
-#include <string.h>
-
 #include "cli.h"
+
+#include <string.h>
 
 static const struct {
 	const char *name;
@@ -10,6 +10,9 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "devices", cli_devices, "devices [--json]          list OpenCL devices and the svm choice" },
+	{ "roundtrip", cli_roundtrip,
+	  "roundtrip [--backend NAME] [--count N] [--resources R] [--frames F] [--json]\n"
+	  "                                 the load-miss round trip, verified against a file" },
 	{ "replay", cli_replay,
 	  "replay [--backend NAME] [--serial] IN OUT   run a capture until quiescent" },
 };

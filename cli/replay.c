@@ -3,11 +3,11 @@
  * replay.c - `mkrt replay [--backend NAME] [--serial] IN OUT`: load a capture,
  * run it on a backend until quiescent, write the final state as a capture.
  */
+#include "cli.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "cli.h"
 
 #define REPLAY_TIMEOUT_MS 60000u
 #define CAPTURE_MAX_BYTES (1u << 30)

@@ -42,6 +42,8 @@ struct mkrt__backend_ops {
 	/* Optional (default: 0). Executors still running (lanes, kernels). After
 	 * SHUTDOWN, 0 means no slot will change any more. Any thread. */
 	int (*executors_live)(void *state);
+	/* Optional (default: "host CPU"). What runs the slots, for reports. */
+	const char *(*device_name)(void *state);
 	/* Optional (default: zeros). Counters; any thread. */
 	void (*stats)(void *state, struct mkrt_stats *out);
 

@@ -182,8 +182,10 @@ static void mkrt__svm_geometry(struct mkrt__svm *s, uint32_t lanes)
 		s->global = lanes ? (lanes + s->local - 1) / s->local * s->local : cu * s->local;
 		return;
 	}
+	/* CPU: the host's own threads (submitters, the IO servicer, the watcher)
+	 * share these cores, so by default one is left to them */
 	s->local = 1;
-	s->global = lanes ? (lanes < cu ? lanes : cu) : cu;
+	s->global = lanes ? (lanes < cu ? lanes : cu) : (cu > 1 ? cu - 1 : 1);
 }
 
 static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
@@ -402,6 +404,11 @@ static int mkrt__svm_executors_live(void *state)
 	return (int)mkrt__load_acquire(&((struct mkrt__svm *)state)->live);
 }
 
+static const char *mkrt__svm_device_name(void *state)
+{
+	return ((struct mkrt__svm *)state)->dev.info.name;
+}
+
 static void mkrt__svm_stats(void *state, struct mkrt_stats *out)
 {
 	struct mkrt__svm *s = state;
@@ -421,6 +428,7 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.close = mkrt__svm_close,
 	.executors_live = mkrt__svm_executors_live,
 	.stats = mkrt__svm_stats,
+	.device_name = mkrt__svm_device_name,
 	.publish = mkrt__words_publish,
 	.read_slot = mkrt__words_read_slot,
 	.reset_slot = mkrt__words_reset_slot,

@@ -66,6 +66,12 @@ static int mkrt__default_executors_live(void *state)
 	return 0;
 }
 
+static const char *mkrt__default_device_name(void *state)
+{
+	(void)state;
+	return "host CPU";
+}
+
 static void mkrt__default_stats(void *state, struct mkrt_stats *out)
 {
 	(void)state;
@@ -95,6 +101,8 @@ void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backen
 		dst->stop = mkrt__default_stop;
 	if (!dst->executors_live)
 		dst->executors_live = mkrt__default_executors_live;
+	if (!dst->device_name)
+		dst->device_name = mkrt__default_device_name;
 	if (!dst->stats)
 		dst->stats = mkrt__default_stats;
 	if (!dst->reset_slot)

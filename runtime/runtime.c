@@ -123,6 +123,11 @@ const char *mkrt_runtime_backend(const struct mkrt_runtime *rt)
 	return rt ? rt->ops.name : NULL;
 }
 
+const char *mkrt_runtime_device(struct mkrt_runtime *rt)
+{
+	return rt ? rt->ops.device_name(rt->state) : NULL;
+}
+
 uint32_t mkrt_runtime_slot_count(const struct mkrt_runtime *rt)
 {
 	return rt ? rt->slots : 0;

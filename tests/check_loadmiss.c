@@ -121,7 +121,7 @@ START_TEST(io_slot_reservation_under_all_lanes)
 
 	iodata_make(&d, 4096, 256, 0);
 	io.path = d.path;
-	struct mkrt_runtime *rt = open_io(backends[_i], &io, _i ? 0 : 8);
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, _i ? 2 : 8); /* every lane */
 	for (uint32_t round = 0; round < rounds; round++) {
 		for (uint32_t k = 0; k < inflight; k++)
 			ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS,
@@ -231,7 +231,7 @@ START_TEST(arena_smaller_than_waiting_lanes)
 
 	iodata_make(&d, 8, 1u << 20, 0);
 	io.path = d.path;
-	struct mkrt_runtime *rt = open_io(backends[_i], &io, _i ? 0 : 4);
+	struct mkrt_runtime *rt = open_io(backends[_i], &io, _i ? 2 : 4); /* more lanes than frames */
 	for (int round = 0; round < 20; round++) {
 		for (uint32_t k = 0; k < 4; k++)
 			ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS,

@@ -77,3 +77,11 @@ if "$MKRT" replay "$tmp/short.cap" "$tmp/x.cap" 2>"$tmp/short.err"; then
 fi
 grep -q "MKRT_ECAPTURE" "$tmp/short.err" || fail "no clear error for a truncated capture"
 echo "mkrt replay refuses a truncated capture: $(head -n1 "$tmp/short.err")"
+
+# the main job: the load-miss round trip, verified against its file
+for backend in host svm; do
+	"$MKRT" roundtrip --backend $backend --count 3000 --json >"$tmp/rt.json"
+	grep -q '"count": 3000,' "$tmp/rt.json" && grep -q '"verified": 3000,' "$tmp/rt.json" &&
+		grep -q '"faults": 0,' "$tmp/rt.json" || fail "roundtrip on $backend: $(cat "$tmp/rt.json")"
+	echo "mkrt roundtrip --backend $backend: $(cat "$tmp/rt.json")"
+done

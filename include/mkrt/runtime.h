@@ -109,6 +109,8 @@ MKRT_API int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtim
 /* The selected backend's name (never NULL for an open runtime). */
 MKRT_API const char *mkrt_runtime_backend(const struct mkrt_runtime *rt);
 MKRT_API uint32_t mkrt_runtime_slot_count(const struct mkrt_runtime *rt);
+/* The device that runs the slots ("host CPU" for the host backend). */
+MKRT_API const char *mkrt_runtime_device(struct mkrt_runtime *rt);
 
 /* The backend's raw ring interfaces. Do not mix raw publishes with
  * mkrt_submit() on one runtime: the submission API owns slot allocation. */

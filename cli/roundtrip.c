@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roundtrip.c - `mkrt roundtrip`: the load-miss round trip end to end.
+ *
+ * Writes a data file of R resources (4 KiB records whose bytes are a function
+ * of their index), opens a runtime with an IO servicer over it, and publishes
+ * N LOAD_MISS slots one at a time: 70% from a hot set that stays resident
+ * (hits), the rest spread over all R (misses), every tenth a prefetch. Every
+ * returned checksum is compared with the file's; round-trip latency is timed
+ * per slot.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECORD_BYTES 4096u
+#define WAIT_MS 10000u
+
+struct opts {
+	const char *backend;
+	uint32_t count, resources, frames;
+	bool json;
+};
+
+struct report {
+	uint32_t hits, misses, prefetches, faults, verified;
+	double p50_us, p99_us;
+};
+
+static uint8_t data_byte(uint32_t rec, uint32_t i)
+{
+	return (uint8_t)(rec * 2654435761u >> 13 ^ i * 31u ^ i >> 7);
+}
+
+/* Write the data file; *@sums gets each record's checksum. */
+static int make_data(char *path, size_t len, uint32_t records, uint32_t **sums)
+{
+	uint8_t buf[RECORD_BYTES];
+	const char *dir = getenv("TMPDIR");
+
+	snprintf(path, len, "%s/mkrt-roundtrip-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	*sums = calloc(records, sizeof(uint32_t));
+	if (!f || !*sums) {
+		fprintf(stderr, "mkrt: roundtrip: cannot create %s: %s\n", path, strerror(errno));
+		return CLI_FAIL;
+	}
+	for (uint32_t r = 0; r < records; r++) {
+		for (uint32_t i = 0; i < RECORD_BYTES; i++)
+			buf[i] = data_byte(r, i);
+		(*sums)[r] = mkrt_checksum(buf, RECORD_BYTES);
+		if (fwrite(buf, 1, RECORD_BYTES, f) != RECORD_BYTES)
+			break;
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "mkrt: roundtrip: cannot write %s\n", path);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Check one result; returns true when its bytes are the file's. */
+static bool verify(const struct mkrt_slot *r, const uint32_t *sums, struct report *rep)
+{
+	switch (r->args[MKRT_LM_OUTCOME]) {
+	case MKRT_LM_PREFETCH:
+		rep->prefetches++;
+		return r->args[MKRT_LM_FRAME] == MKRT_LM_NO_FRAME; /* queued, nothing to check yet */
+	case MKRT_LM_PREFETCH_HIT:
+		rep->prefetches++;
+		break;
+	case MKRT_LM_HIT:
+		rep->hits++;
+		break;
+	case MKRT_LM_MISS:
+		rep->misses++;
+		break;
+	default:
+		return false;
+	}
+	return r->args[MKRT_LM_BYTES] == RECORD_BYTES && r->args[MKRT_LM_CHECKSUM] == sums[r->args[0]];
+}
+
+static int run(struct mkrt_runtime *rt, const struct opts *o, const uint32_t *sums,
+	       struct report *rep, double *lat)
+{
+	uint64_t x = 0x5EED;
+
+	for (uint32_t i = 0; i < o->count; i++) {
+		struct mkrt_ticket t;
+		struct mkrt_slot res;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t r = (uint32_t)(x >> 33);
+		uint32_t hot = o->frames / 2 ? o->frames / 2 : 1;
+		uint32_t rid = r % 10 < 7 ? r % hot : r % o->resources;
+		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { rid, r % 10 == 9 } };
+		double t0 = now_us();
+		int err = mkrt_submit(rt, &req, WAIT_MS, &t);
+		if (!err)
+			err = mkrt_wait(rt, t, WAIT_MS, &res);
+		lat[i] = now_us() - t0;
+		if (err == MKRT_ESLOTFAULT) {
+			rep->faults++;
+			continue;
+		}
+		if (err)
+			return cli_fail("roundtrip", err);
+		rep->verified += verify(&res, sums, rep);
+	}
+	qsort(lat, o->count, sizeof(double), cmp_double);
+	rep->p50_us = lat[o->count / 2];
+	rep->p99_us = lat[(uint32_t)((uint64_t)o->count * 99 / 100)];
+	return CLI_OK;
+}
+
+static void print(const struct opts *o, struct mkrt_runtime *rt, const struct report *r,
+		  const struct mkrt_stats *st)
+{
+	if (!o->json) {
+		printf("load-miss round trip on %s (%s): %u requests over %u resources, %u frames\n",
+		       mkrt_runtime_backend(rt), mkrt_runtime_device(rt), o->count, o->resources, o->frames);
+		printf("  hits %u, misses %u, prefetches %u, faults %u; verified %u of %u against the file\n",
+		       r->hits, r->misses, r->prefetches, r->faults, r->verified, o->count);
+		printf("  round trip p50 %.2f us, p99 %.2f us; IO requests %llu, evictions %llu\n", r->p50_us,
+		       r->p99_us, (unsigned long long)st->io_requests, (unsigned long long)st->evictions);
+		return;
+	}
+	printf("{\"backend\": \"%s\", \"device\": ", mkrt_runtime_backend(rt));
+	cli_json_str(stdout, mkrt_runtime_device(rt));
+	printf(", \"count\": %u, \"resources\": %u, \"frames\": %u, \"hits\": %u, \"misses\": %u, "
+	       "\"prefetches\": %u, \"faults\": %u, \"verified\": %u, \"p50_us\": %.3f, \"p99_us\": %.3f, "
+	       "\"io_requests\": %llu, \"evictions\": %llu}\n",
+	       o->count, o->resources, o->frames, r->hits, r->misses, r->prefetches, r->faults, r->verified,
+	       r->p50_us, r->p99_us, (unsigned long long)st->io_requests, (unsigned long long)st->evictions);
+}
+
+static bool parse(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){ NULL, 10000, 1000, 64, false };
+	for (int i = 1; i < argc; i++) {
+		uint32_t *num = NULL;
+		if (strcmp(argv[i], "--json") == 0)
+			o->json = true;
+		else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
+			o->backend = argv[++i];
+		else if (strcmp(argv[i], "--count") == 0)
+			num = &o->count;
+		else if (strcmp(argv[i], "--resources") == 0)
+			num = &o->resources;
+		else if (strcmp(argv[i], "--frames") == 0)
+			num = &o->frames;
+		else
+			return false;
+		if (num) {
+			char *end;
+			if (i + 1 >= argc)
+				return false;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (*end || v == 0 || v > (1u << 24))
+				return false;
+			*num = (uint32_t)v;
+		}
+	}
+	return true;
+}
+
+int cli_roundtrip(int argc, char **argv)
+{
+	struct opts o;
+	struct report rep = { 0 };
+	struct mkrt_stats st = { 0 };
+	char path[512];
+	uint32_t *sums = NULL;
+
+	if (!parse(argc, argv, &o)) {
+		fprintf(stderr, "usage: mkrt roundtrip [--backend NAME] [--count N] [--resources R] "
+				"[--frames F] [--json]\n");
+		return CLI_USAGE;
+	}
+	int rc = make_data(path, sizeof(path), o.resources, &sums);
+	double *lat = malloc(o.count * sizeof(double));
+	if (rc || !lat) {
+		free(sums);
+		free(lat);
+		return rc ? rc : cli_fail("roundtrip", MKRT_ENOMEM);
+	}
+	struct mkrt_io_config io = { .resources = o.resources, .frames = o.frames,
+				     .frame_bytes = RECORD_BYTES, .path = path };
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+	mkrt_config_init(&cfg);
+	cfg.backend = o.backend;
+	cfg.io = &io;
+	int err = mkrt_runtime_open(&cfg, &rt);
+	if (err) {
+		rc = cli_fail("roundtrip", err);
+	} else {
+		rc = run(rt, &o, sums, &rep, lat);
+		mkrt_runtime_stats(rt, &st);
+		if (!rc)
+			print(&o, rt, &rep, &st);
+		mkrt_runtime_close(rt);
+	}
+	unlink(path);
+	free(sums);
+	free(lat);
+	if (!rc && (rep.faults || rep.verified != o.count))
+		rc = CLI_FAIL;
+	return rc;
+}
