@@ -55,24 +55,6 @@ void mkrt_frame_results(const struct mkrt_io_env *io, uint f, __private uint *ar
 	args[MKRT_LM_CHECKSUM] = h;
 }
 
-bool mkrt_try_hit(const struct mkrt_io_env *io, uint rid, __private uint *args)
-{
-	/* acquire: pairs with the servicer's release when it made rid resident */
-	uint r = mkrt_load_acquire(&io->residency[rid]);
-
-	if (r == 0 || r > io->frame_count || !mkrt_frame_pin(io, r - 1))
-		return false;
-	uint f = r - 1;
-	if (mkrt_load_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_RESOURCE]) != rid + 1) {
-		mkrt_frame_unpin(io, f); /* reloaded with another resource meanwhile */
-		return false;
-	}
-	mkrt_store_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_REF], 1);
-	mkrt_frame_results(io, f, args);
-	mkrt_frame_unpin(io, f);
-	return true;
-}
-
 /* Reserve a free IO slot; -1 once SHUTDOWN is set. */
 int mkrt_io_reserve(const struct mkrt_io_env *io)
 {
@@ -105,6 +87,95 @@ uint mkrt_io_wait(const struct mkrt_io_env *io, uint q)
 	}
 }
 
+void mkrt_io_publish(const struct mkrt_io_env *io, uint q, uint rid, uint tag)
+{
+	mkrt_word_t *r = &io->io[q * MKRT_IO_WORDS];
+
+	mkrt_store_relaxed(&r[MKRT_IO_OP], MKRT_IO_OP_READ);
+	mkrt_store_relaxed(&r[MKRT_IO_SRC], rid);
+	mkrt_store_relaxed(&r[MKRT_IO_DST], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_LO], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_HI], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_BYTES], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_TAG], tag);
+	/* release: the request's words before the servicer's acquire of STATUS */
+	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
+}
+
+/* Miss path: load @rid through the servicer; its frame comes back pinned for
+ * us in *@frame. Returns 0 or an MKRT_IOERR_* code. */
+uint mkrt_fetch(const struct mkrt_io_env *io, uint slot, uint rid, __private uint *frame)
+{
+	int q = mkrt_io_reserve(io);
+	if (q < 0)
+		return MKRT_IOERR_SHUTDOWN;
+	mkrt_io_publish(io, (uint)q, rid, slot);
+	mkrt_word_t *r = &io->io[(uint)q * MKRT_IO_WORDS];
+	uint st = mkrt_io_wait(io, (uint)q);
+	if (st == 0)
+		return MKRT_IOERR_SHUTDOWN; /* the slot stays with the servicer */
+	uint dst = mkrt_load_relaxed(&r[MKRT_IO_DST]);
+	/* release: we are done with the IO slot's words */
+	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_EMPTY);
+	if (st == MKRT_IO_OK && dst < io->frame_count) {
+		*frame = dst; /* the servicer pinned it for us */
+		return 0;
+	}
+	return st == MKRT_IO_ERROR ? dst : MKRT_IOERR_READ;
+}
+
+/* A pinned frame holding @rid, by hit or by miss; 0 or an MKRT_IOERR_* code. */
+uint mkrt_acquire(const struct mkrt_io_env *io, uint slot, uint rid, __private uint *frame,
+		  __private bool *hit)
+{
+	if (io->resources == 0 || rid >= io->resources)
+		return MKRT_IOERR_RANGE;
+	/* acquire: pairs with the servicer's release when it made rid resident */
+	uint r = mkrt_load_acquire(&io->residency[rid]);
+	if (r && r <= io->frame_count && mkrt_frame_pin(io, r - 1)) {
+		mkrt_word_t *meta = &io->frames[(r - 1) * MKRT_FRAME_WORDS];
+		if (mkrt_load_relaxed(&meta[MKRT_FRAME_RESOURCE]) == rid + 1) {
+			mkrt_store_relaxed(&meta[MKRT_FRAME_REF], 1);
+			*frame = r - 1;
+			*hit = true;
+			return 0;
+		}
+		mkrt_frame_unpin(io, r - 1); /* reloaded with another resource meanwhile */
+	}
+	*hit = false;
+	return mkrt_fetch(io, slot, rid, frame);
+}
+
+/* ---- for user opcodes: the device-initiated direction ----------------------- */
+
+/* What a user opcode handler gets besides its arguments. */
+struct mkrt_ctx {
+	const struct mkrt_io_env *io;
+	uint slot;
+};
+
+/* Make resource @rid resident and pin it (a miss waits for the IO servicer).
+ * Returns 0 with *words / *bytes / *frame set, or an MKRT_IOERR_* code;
+ * release the frame with mkrt_resource_release(). */
+uint mkrt_resource_acquire(const struct mkrt_ctx *ctx, uint rid, __global const uint **words,
+			   __private uint *bytes, __private uint *frame)
+{
+	bool hit;
+	uint err = mkrt_acquire(ctx->io, ctx->slot, rid, frame, &hit);
+
+	if (err)
+		return err;
+	*words = ctx->io->arena + (ulong)*frame * ctx->io->frame_words;
+	*bytes = mkrt_load_relaxed(&ctx->io->frames[*frame * MKRT_FRAME_WORDS + MKRT_FRAME_BYTES]);
+	return 0;
+}
+
+void mkrt_resource_release(const struct mkrt_ctx *ctx, uint frame)
+{
+	if (frame < ctx->io->frame_count)
+		mkrt_frame_unpin(ctx->io, frame);
+}
+
 uint mkrt_lm_fail(__private uint *args, uint code)
 {
 	args[MKRT_LM_ERROR] = code;
@@ -113,49 +184,34 @@ uint mkrt_lm_fail(__private uint *args, uint code)
 
 uint mkrt_load_miss(const struct mkrt_io_env *io, uint slot, __private uint *args)
 {
-	uint rid = args[0];
-	bool prefetch = args[1] != 0;
+	uint rid = args[0], frame;
+	bool prefetch = args[1] != 0, hit;
 
 	if (io->resources == 0)
 		return MKRT_FAULT_NO_IO;
 	if (rid >= io->resources)
 		return mkrt_lm_fail(args, MKRT_IOERR_RANGE);
-	if (mkrt_try_hit(io, rid, args)) {
-		args[MKRT_LM_OUTCOME] = prefetch ? MKRT_LM_PREFETCH_HIT : MKRT_LM_HIT;
-		return 0;
-	}
-	int q = mkrt_io_reserve(io);
-	if (q < 0)
-		return mkrt_lm_fail(args, MKRT_IOERR_SHUTDOWN);
-	mkrt_word_t *r = &io->io[(uint)q * MKRT_IO_WORDS];
-	mkrt_store_relaxed(&r[MKRT_IO_OP], MKRT_IO_OP_READ);
-	mkrt_store_relaxed(&r[MKRT_IO_SRC], rid);
-	mkrt_store_relaxed(&r[MKRT_IO_DST], 0);
-	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_LO], 0);
-	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_HI], 0);
-	mkrt_store_relaxed(&r[MKRT_IO_BYTES], 0);
-	mkrt_store_relaxed(&r[MKRT_IO_TAG], slot | (prefetch ? MKRT_IO_TAG_PREFETCH : 0u));
-	/* release: the request's words before the servicer's acquire of STATUS */
-	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
 	if (prefetch) {
+		/* resident: nothing to do; else queue the load and do not wait */
+		uint r = mkrt_load_acquire(&io->residency[rid]);
+		if (r) {
+			args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH_HIT;
+			args[MKRT_LM_FRAME] = r - 1;
+			return 0;
+		}
+		int q = mkrt_io_reserve(io);
+		if (q < 0)
+			return mkrt_lm_fail(args, MKRT_IOERR_SHUTDOWN);
+		mkrt_io_publish(io, (uint)q, rid, slot | MKRT_IO_TAG_PREFETCH);
 		args[MKRT_LM_FRAME] = MKRT_LM_NO_FRAME;
 		args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH;
 		return 0;
 	}
-
-	uint st = mkrt_io_wait(io, (uint)q);
-	if (st == 0)
-		return mkrt_lm_fail(args, MKRT_IOERR_SHUTDOWN); /* the slot stays with the servicer */
-	uint dst = mkrt_load_relaxed(&r[MKRT_IO_DST]);
-	bool ok = st == MKRT_IO_OK && dst < io->frame_count;
-	if (ok) {
-		mkrt_frame_results(io, dst, args); /* the servicer pinned it for us */
-		mkrt_frame_unpin(io, dst);
-		args[MKRT_LM_OUTCOME] = MKRT_LM_MISS;
-	}
-	/* release: we are done with the IO slot's words */
-	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_EMPTY);
-	if (ok)
-		return 0;
-	return mkrt_lm_fail(args, st == MKRT_IO_ERROR ? dst : MKRT_IOERR_READ);
+	uint err = mkrt_acquire(io, slot, rid, &frame, &hit);
+	if (err)
+		return mkrt_lm_fail(args, err);
+	mkrt_frame_results(io, frame, args);
+	mkrt_frame_unpin(io, frame);
+	args[MKRT_LM_OUTCOME] = hit ? MKRT_LM_HIT : MKRT_LM_MISS;
+	return 0;
 }

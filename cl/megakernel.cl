@@ -167,7 +167,8 @@ uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 	case MKRT_OP_LOAD_MISS:
 		return mkrt_load_miss(&e->io, slot, args);
 	}
-	return mkrt_user_dispatch(op, args);
+	const struct mkrt_ctx ctx = { &e->io, slot };
+	return mkrt_user_dispatch(op, args, &ctx);
 }
 
 bool mkrt_authorized(const struct mkrt_env *e, uint tenant)

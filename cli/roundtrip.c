@@ -78,7 +78,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Check one result; returns true when its bytes are the file's. */
-static bool verify(const struct mkrt_slot *r, const uint32_t *sums, struct report *rep)
+static bool verify(const struct mkrt_slot *r, const uint32_t *sums, uint32_t frames,
+		   struct report *rep)
 {
 	switch (r->args[MKRT_LM_OUTCOME]) {
 	case MKRT_LM_PREFETCH:
@@ -86,7 +87,7 @@ static bool verify(const struct mkrt_slot *r, const uint32_t *sums, struct repor
 		return r->args[MKRT_LM_FRAME] == MKRT_LM_NO_FRAME; /* queued, nothing to check yet */
 	case MKRT_LM_PREFETCH_HIT:
 		rep->prefetches++;
-		break;
+		return r->args[MKRT_LM_FRAME] < frames; /* resident in a real frame */
 	case MKRT_LM_HIT:
 		rep->hits++;
 		break;
@@ -123,7 +124,7 @@ static int run(struct mkrt_runtime *rt, const struct opts *o, const uint32_t *su
 		}
 		if (err)
 			return cli_fail("roundtrip", err);
-		rep->verified += verify(&res, sums, rep);
+		rep->verified += verify(&res, sums, o->frames, rep);
 	}
 	qsort(lat, o->count, sizeof(double), cmp_double);
 	rep->p50_us = lat[o->count / 2];

@@ -135,10 +135,11 @@ static char *mkrt__dispatcher(const struct mkrt_config *cfg)
 	if (!s)
 		return NULL;
 	used += (size_t)snprintf(s + used, cap - used,
-				 "uint mkrt_user_dispatch(uint op, __private uint *args)\n{\n"
+				 "uint mkrt_user_dispatch(uint op, __private uint *args,\n"
+				 "\t\t\tconst struct mkrt_ctx *ctx)\n{\n"
 				 "\tswitch (op) {\n");
 	for (uint32_t i = 0; i < cfg->cl_handler_count; i++)
-		used += (size_t)snprintf(s + used, cap - used, "\tcase %uu: return %s(op, args);\n",
+		used += (size_t)snprintf(s + used, cap - used, "\tcase %uu: return %s(op, args, ctx);\n",
 					 cfg->cl_handlers[i].opcode, cfg->cl_handlers[i].function);
 	snprintf(s + used, cap - used, "\t}\n\treturn MKRT_FAULT_UNKNOWN_OPCODE;\n}\n");
 	return s;

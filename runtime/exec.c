@@ -162,7 +162,8 @@ static uint32_t mkrt__run_slot(const struct mkrt_exec_buffers *b, uint32_t slot,
 	const struct mkrt_handler *h = mkrt__find_handler(b, op);
 	if (!h)
 		return MKRT_FAULT_UNKNOWN_OPCODE;
-	return h->fn(h->user, op, args);
+	struct mkrt_ctx ctx = { b, slot };
+	return h->fn(h->user, op, args, &ctx);
 }
 
 static bool mkrt__authorized(const struct mkrt_exec_buffers *b, uint32_t tenant)

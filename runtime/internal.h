@@ -73,6 +73,12 @@ int mkrt__handlers_check(const struct mkrt_handler *h, uint32_t n);
 /* Runs slot @slot if published and authorized; returns 1 if it ran. */
 int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot);
 
+/* The context a host handler gets (mkrt/exec.h). */
+struct mkrt_ctx {
+	const struct mkrt_exec_buffers *b;
+	uint32_t slot;
+};
+
 /* load_miss.c: LOAD_MISS on a claimed slot; returns the fault reason or 0. */
 uint32_t mkrt__load_miss(const struct mkrt_exec_buffers *b, uint32_t slot, uint32_t *args);
 bool mkrt__frame_pin(const struct mkrt_exec_buffers *b, uint32_t f);

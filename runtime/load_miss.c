@@ -61,24 +61,6 @@ static void mkrt__frame_results(const struct mkrt_exec_buffers *b, uint32_t f, u
 	args[MKRT_LM_CHECKSUM] = mkrt_checksum(b->arena + (size_t)f * b->frame_words, n);
 }
 
-static bool mkrt__try_hit(const struct mkrt_exec_buffers *b, uint32_t rid, uint32_t *args)
-{
-	/* acquire: pairs with the servicer's release when it made rid resident */
-	uint32_t r = mkrt__load_acquire(&b->residency[rid]);
-
-	if (r == 0 || r > b->frame_count || !mkrt__frame_pin(b, r - 1))
-		return false;
-	uint32_t f = r - 1;
-	if (mkrt__load_relaxed(mkrt__meta(b, f, MKRT_FRAME_RESOURCE)) != rid + 1) {
-		mkrt__frame_unpin(b, f); /* reloaded with another resource meanwhile */
-		return false;
-	}
-	mkrt__store_relaxed(mkrt__meta(b, f, MKRT_FRAME_REF), 1);
-	mkrt__frame_results(b, f, args);
-	mkrt__frame_unpin(b, f);
-	return true;
-}
-
 static bool mkrt__shut(const struct mkrt_exec_buffers *b)
 {
 	/* acquire: pairs with stop()'s or a SHUTDOWN slot's release */
@@ -122,6 +104,88 @@ static uint32_t mkrt__io_wait(const struct mkrt_exec_buffers *b, uint32_t q)
 	}
 }
 
+
+/* Publish READ{rid} in a reserved IO slot. */
+static void mkrt__io_publish(const struct mkrt_exec_buffers *b, uint32_t q, uint32_t rid, uint32_t tag)
+{
+	uint32_t *io = &b->io[q * MKRT_IO_WORDS];
+
+	mkrt__store_relaxed(&io[MKRT_IO_OP], MKRT_IO_OP_READ);
+	mkrt__store_relaxed(&io[MKRT_IO_SRC], rid);
+	mkrt__store_relaxed(&io[MKRT_IO_DST], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_OFFSET_LO], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_OFFSET_HI], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_BYTES], 0);
+	mkrt__store_relaxed(&io[MKRT_IO_TAG], tag);
+	/* release: the request's words before the servicer's acquire of STATUS */
+	mkrt__store_release(&io[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
+}
+
+/* Miss path: load @rid through the servicer and return its frame pinned for
+ * us in *@frame; 0 or an MKRT_IOERR_* code. */
+static uint32_t mkrt__fetch(const struct mkrt_exec_buffers *b, uint32_t slot, uint32_t rid,
+			    uint32_t *frame)
+{
+	int q = mkrt__io_reserve(b);
+	if (q < 0)
+		return MKRT_IOERR_SHUTDOWN;
+	mkrt__io_publish(b, (uint32_t)q, rid, slot);
+	uint32_t *io = &b->io[(uint32_t)q * MKRT_IO_WORDS];
+	uint32_t st = mkrt__io_wait(b, (uint32_t)q);
+	if (st == 0)
+		return MKRT_IOERR_SHUTDOWN; /* the slot stays with the servicer */
+	uint32_t dst = mkrt__load_relaxed(&io[MKRT_IO_DST]);
+	/* release: we are done with the IO slot's words */
+	mkrt__store_release(&io[MKRT_IO_STATUS], MKRT_IO_EMPTY);
+	if (st == MKRT_IO_OK && dst < b->frame_count) {
+		*frame = dst; /* the servicer pinned it for us */
+		return 0;
+	}
+	return st == MKRT_IO_ERROR ? dst : MKRT_IOERR_READ;
+}
+
+/* A pinned frame holding @rid, by hit or by miss; 0 or an MKRT_IOERR_* code. */
+static uint32_t mkrt__acquire(const struct mkrt_exec_buffers *b, uint32_t slot, uint32_t rid,
+			      uint32_t *frame, bool *hit)
+{
+	if (!b->io || rid >= b->resources)
+		return MKRT_IOERR_RANGE;
+	/* acquire: pairs with the servicer's release when it made rid resident */
+	uint32_t r = mkrt__load_acquire(&b->residency[rid]);
+	if (r && r <= b->frame_count && mkrt__frame_pin(b, r - 1)) {
+		if (mkrt__load_relaxed(mkrt__meta(b, r - 1, MKRT_FRAME_RESOURCE)) == rid + 1) {
+			mkrt__store_relaxed(mkrt__meta(b, r - 1, MKRT_FRAME_REF), 1);
+			*frame = r - 1;
+			*hit = true;
+			return 0;
+		}
+		mkrt__frame_unpin(b, r - 1); /* reloaded with another resource meanwhile */
+	}
+	*hit = false;
+	return mkrt__fetch(b, slot, rid, frame);
+}
+
+uint32_t mkrt_resource_acquire(struct mkrt_ctx *ctx, uint32_t id, const void **bytes, uint32_t *n,
+			       uint32_t *frame)
+{
+	bool hit;
+
+	if (!ctx || !bytes || !n || !frame)
+		return MKRT_IOERR_RANGE;
+	uint32_t err = mkrt__acquire(ctx->b, ctx->slot, id, frame, &hit);
+	if (err)
+		return err;
+	*bytes = ctx->b->arena + (size_t)*frame * ctx->b->frame_words;
+	*n = mkrt__load_relaxed(mkrt__meta(ctx->b, *frame, MKRT_FRAME_BYTES));
+	return 0;
+}
+
+void mkrt_resource_release(struct mkrt_ctx *ctx, uint32_t frame)
+{
+	if (ctx && ctx->b->io && frame < ctx->b->frame_count)
+		mkrt__frame_unpin(ctx->b, frame);
+}
+
 static uint32_t mkrt__lm_fail(uint32_t *args, uint32_t code)
 {
 	args[MKRT_LM_ERROR] = code;
@@ -130,48 +194,34 @@ static uint32_t mkrt__lm_fail(uint32_t *args, uint32_t code)
 
 uint32_t mkrt__load_miss(const struct mkrt_exec_buffers *b, uint32_t slot, uint32_t *args)
 {
-	uint32_t rid = args[0];
-	bool prefetch = args[1] != 0;
+	uint32_t rid = args[0], frame;
+	bool prefetch = args[1] != 0, hit;
 
 	if (!b->io || !b->resources)
 		return MKRT_FAULT_NO_IO;
 	if (rid >= b->resources)
 		return mkrt__lm_fail(args, MKRT_IOERR_RANGE);
-	if (mkrt__try_hit(b, rid, args)) {
-		args[MKRT_LM_OUTCOME] = prefetch ? MKRT_LM_PREFETCH_HIT : MKRT_LM_HIT;
-		return 0;
-	}
-	int q = mkrt__io_reserve(b);
-	if (q < 0)
-		return mkrt__lm_fail(args, MKRT_IOERR_SHUTDOWN);
-	uint32_t *io = &b->io[(uint32_t)q * MKRT_IO_WORDS];
-	mkrt__store_relaxed(&io[MKRT_IO_OP], MKRT_IO_OP_READ);
-	mkrt__store_relaxed(&io[MKRT_IO_SRC], rid);
-	mkrt__store_relaxed(&io[MKRT_IO_DST], 0);
-	mkrt__store_relaxed(&io[MKRT_IO_OFFSET_LO], 0);
-	mkrt__store_relaxed(&io[MKRT_IO_OFFSET_HI], 0);
-	mkrt__store_relaxed(&io[MKRT_IO_BYTES], 0);
-	mkrt__store_relaxed(&io[MKRT_IO_TAG], slot | (prefetch ? MKRT_IO_TAG_PREFETCH : 0));
-	/* release: the request's words before the servicer's acquire of STATUS */
-	mkrt__store_release(&io[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
 	if (prefetch) {
+		/* resident: nothing to do; else queue the load and do not wait */
+		uint32_t r = mkrt__load_acquire(&b->residency[rid]);
+		if (r) {
+			args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH_HIT;
+			args[MKRT_LM_FRAME] = r - 1;
+			return 0;
+		}
+		int q = mkrt__io_reserve(b);
+		if (q < 0)
+			return mkrt__lm_fail(args, MKRT_IOERR_SHUTDOWN);
+		mkrt__io_publish(b, (uint32_t)q, rid, slot | MKRT_IO_TAG_PREFETCH);
 		args[MKRT_LM_FRAME] = MKRT_LM_NO_FRAME;
 		args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH;
 		return 0;
 	}
-
-	uint32_t st = mkrt__io_wait(b, (uint32_t)q);
-	if (st == 0)
-		return mkrt__lm_fail(args, MKRT_IOERR_SHUTDOWN); /* the slot stays with the servicer */
-	uint32_t dst = mkrt__load_relaxed(&io[MKRT_IO_DST]);
-	if (st == MKRT_IO_OK && dst < b->frame_count) {
-		mkrt__frame_results(b, dst, args); /* the servicer pinned it for us */
-		mkrt__frame_unpin(b, dst);
-		args[MKRT_LM_OUTCOME] = MKRT_LM_MISS;
-	}
-	/* release: we are done with the IO slot's words */
-	mkrt__store_release(&io[MKRT_IO_STATUS], MKRT_IO_EMPTY);
-	if (st == MKRT_IO_OK && dst < b->frame_count)
-		return 0;
-	return mkrt__lm_fail(args, st == MKRT_IO_ERROR ? dst : MKRT_IOERR_READ);
+	uint32_t err = mkrt__acquire(b, slot, rid, &frame, &hit);
+	if (err)
+		return mkrt__lm_fail(args, err);
+	mkrt__frame_results(b, frame, args);
+	mkrt__frame_unpin(b, frame);
+	args[MKRT_LM_OUTCOME] = hit ? MKRT_LM_HIT : MKRT_LM_MISS;
+	return 0;
 }

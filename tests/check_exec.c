@@ -357,8 +357,9 @@ START_TEST(unknown_opcodes_fault)
 }
 END_TEST
 
-static uint32_t double_it(void *user, uint32_t opcode, uint32_t args[12])
+static uint32_t double_it(void *user, uint32_t opcode, uint32_t args[12], struct mkrt_ctx *ctx)
 {
+	(void)ctx;
 	(*(int *)user)++;
 	if (args[0] == 0xBAD)
 		return 42;

@@ -118,8 +118,9 @@ END_TEST
 
 static uint32_t gate; /* atomic: the blocking handler runs until it is set */
 
-static uint32_t blocking_handler(void *user, uint32_t opcode, uint32_t args[12])
+static uint32_t blocking_handler(void *user, uint32_t opcode, uint32_t args[12], struct mkrt_ctx *ctx)
 {
+	(void)ctx;
 	(void)opcode;
 	(void)args;
 	__atomic_store_n((uint32_t *)user, 1, __ATOMIC_RELEASE);
@@ -234,8 +235,9 @@ START_TEST(printf_reaches_debug_log)
 }
 END_TEST
 
-static uint32_t add_handler(void *user, uint32_t opcode, uint32_t args[12])
+static uint32_t add_handler(void *user, uint32_t opcode, uint32_t args[12], struct mkrt_ctx *ctx)
 {
+	(void)ctx;
 	(void)user;
 	(void)opcode;
 	args[2] = args[0] + args[1];

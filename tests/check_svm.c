@@ -140,7 +140,7 @@ START_TEST(program_cache_skips_recompile)
 	ck_assert_uint_eq(mkrt__program_source_builds, after_first);
 	/* a different source (a user handler) is a different cache entry */
 	struct mkrt_cl_handler h = { 0x200, "twice" };
-	cfg.cl_source = "uint twice(uint op, __private uint *a) { a[1] = 2 * a[0]; return 0; }";
+	cfg.cl_source = "uint twice(uint op, __private uint *a, const struct mkrt_ctx *ctx) { a[1] = 2 * a[0]; return 0; }";
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
 	mkrt_runtime_close(open_svm(&cfg));
@@ -171,7 +171,7 @@ START_TEST(cl_dir_override)
 END_TEST
 
 static const char user_cl[] =
-	"uint user_add(uint op, __private uint *args)\n"
+	"uint user_add(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
 	"{\n"
 	"\tif (args[0] == 0xBAD)\n"
 	"\t\treturn 42;\n"
@@ -210,7 +210,7 @@ START_TEST(bad_user_handler_reports_build_log)
 	setenv("MKRT_CACHE_DIR", "", 1);
 	mkrt_config_init(&cfg);
 	cfg.backend = "svm";
-	cfg.cl_source = "uint broken(uint op, __private uint *args) { return undeclared_thing; }";
+	cfg.cl_source = "uint broken(uint op, __private uint *args, const struct mkrt_ctx *ctx) { return undeclared_thing; }";
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
 	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EBUILD);
@@ -289,14 +289,15 @@ START_TEST(time_budget_relaunches)
 }
 END_TEST
 
-/* A handler that keeps its lane busy for about a second or more. */
+/* A handler that keeps its lane busy for a few seconds: an atomic load per
+ * iteration, so the compiler cannot shorten the loop. */
 static const char slow_cl[] =
-	"uint slow(uint op, __private uint *args)\n"
+	"uint slow(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
 	"{\n"
-	"\tuint x = args[1];\n"
+	"\tuint seen = 0;\n"
 	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
-	"\t\tx = x * 1664525u + 1013904223u;\n"
-	"\targs[2] = x;\n"
+	"\t\tseen += mkrt_load_relaxed(ctx->io->shutdown);\n"
+	"\targs[2] = seen;\n"
 	"\treturn 0;\n"
 	"}\n";
 

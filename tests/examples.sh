@@ -15,6 +15,7 @@ rm -f "${TMPDIR:-/tmp}/qs.$$"
 
 "$ex/load_miss_slots/load_miss_slots" 2000 100
 MKRT_BACKEND=host "$ex/load_miss_roundtrip/load_miss_roundtrip" 3000 500
+MKRT_BACKEND=host "$ex/resource_cache/resource_cache" 1500
 for backend in host svm; do
 	if [ $backend = svm ] && ! "$top_builddir/cli/mkrt" devices >/dev/null 2>&1; then
 		echo "no OpenCL device: svm examples not run"
@@ -23,4 +24,5 @@ for backend in host svm; do
 	MKRT_BACKEND=$backend "$ex/quickstart/quickstart"
 	MKRT_BACKEND=$backend "$ex/device_opcode/device_opcode"
 	MKRT_BACKEND=$backend "$ex/load_miss_roundtrip/load_miss_roundtrip" 3000 500
+	MKRT_BACKEND=$backend "$ex/resource_cache/resource_cache" 1500
 done

@@ -16,7 +16,7 @@ mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 # The runtime's dispatcher when no user opcode is registered.
 cat >"$tmp/dispatch.cl" <<'CL'
-uint mkrt_user_dispatch(uint op, __private uint *args)
+uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ctx)
 {
 	switch (op) {
 	}

@@ -12,9 +12,9 @@
 #define OP_MULADD 0x100u
 #define FAULT_OVERFLOW 0x10u
 
-/* The device version: uint FN(uint opcode, __private uint *args). */
+/* The device version: uint FN(uint opcode, __private uint *args, const struct mkrt_ctx *ctx). */
 static const char muladd_cl[] =
-	"uint muladd(uint op, __private uint *args)\n"
+	"uint muladd(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
 	"{\n"
 	"\tulong p = (ulong)args[0] * args[1];\n"
 	"\tif (p > 0xFFFFFFFFul)\n"
@@ -24,8 +24,9 @@ static const char muladd_cl[] =
 	"}\n";
 
 /* The host version: the same semantics for the host backend. */
-static uint32_t muladd_c(void *user, uint32_t op, uint32_t args[MKRT_SLOT_ARGS])
+static uint32_t muladd_c(void *user, uint32_t op, uint32_t args[MKRT_SLOT_ARGS], struct mkrt_ctx *ctx)
 {
+	(void)ctx;
 	(void)user;
 	(void)op;
 	uint64_t p = (uint64_t)args[0] * args[1];

@@ -17,13 +17,30 @@
 #include "common.h"
 #include "protocol.h"
 
+/* What a handler may reach beyond its slot: the resource arena. */
+struct mkrt_ctx;
+
 /*
  * A user opcode handler. @args are the slot's 12 argument words, in and out:
  * what the handler leaves there is written back to the slot. Return 0 for
  * DONE, or a non-zero fault reason (stored in word 15) for FAULT. Called on
- * an executor thread; it must not block for long.
+ * an executor thread; it must not block for long, except in
+ * mkrt_resource_acquire().
  */
-typedef uint32_t (*mkrt_handler_fn)(void *user, uint32_t opcode, uint32_t args[MKRT_SLOT_ARGS]);
+typedef uint32_t (*mkrt_handler_fn)(void *user, uint32_t opcode, uint32_t args[MKRT_SLOT_ARGS],
+				    struct mkrt_ctx *ctx);
+
+/*
+ * mkrt_resource_acquire - from a handler, make resource @id resident and pin
+ * it: a hit pins its frame, a miss raises a load miss and waits for the IO
+ * servicer (the device-initiated direction). Returns 0 with *@bytes and *@n
+ * set and *@frame to pass to mkrt_resource_release(), or a MKRT_IOERR_* code
+ * (positive; MKRT_IOERR_RANGE also when no IO is configured).
+ */
+MKRT_API uint32_t mkrt_resource_acquire(struct mkrt_ctx *ctx, uint32_t id, const void **bytes,
+					uint32_t *n, uint32_t *frame);
+/* mkrt_resource_release - unpin a frame mkrt_resource_acquire() returned. */
+MKRT_API void mkrt_resource_release(struct mkrt_ctx *ctx, uint32_t frame);
 
 struct mkrt_handler {
 	uint32_t opcode;         /* a user opcode: not reserved for the system */
