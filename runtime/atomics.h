@@ -58,6 +58,12 @@ static inline uint32_t mkrt__sub_release(uint32_t *p, uint32_t v)
 	return atomic_fetch_sub_explicit(mkrt__aw(p), v, memory_order_release);
 }
 
+/* A full fence: the store-then-load handshakes of idle parking (Dekker). */
+static inline void mkrt__fence_seq_cst(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
 /* Host-only 64-bit counters (statistics, never shared with a device). */
 static inline void mkrt__add64_relaxed(uint64_t *p, uint64_t v)
 {

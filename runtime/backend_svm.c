@@ -32,6 +32,9 @@ struct mkrt__svm {
 	cl_kernel kernel;
 	size_t global, local;
 	uint32_t epoch_ms;
+	uint32_t park_us;
+	uint32_t parked;             /* atomic: the kernel parked; a publish rings */
+	uint64_t parks;              /* atomic */
 	pthread_t watcher;
 	bool watcher_joinable;
 	bool stuck;                  /* a kernel may still run: never free its memory */
@@ -252,6 +255,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	}
 	s->flags = v.flags;
 	s->epoch_ms = cfg->epoch_ms;
+	s->park_us = cfg->park_us;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)s->dev.platform, 0 };
 	s->ctx = clCreateContext(props, 1, &s->dev.id, NULL, NULL, &rc);
 	err = s->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);
@@ -288,24 +292,106 @@ static void CL_CALLBACK mkrt__svm_complete(cl_event ev, cl_int status, void *arg
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Wait for the launch to return; past the epoch's budget, ask it to yield. */
-static void mkrt__svm_wait_launch(struct mkrt__svm *s)
+/* Is there a PUBLISHED slot a lane would take (tenant authorized)? */
+static bool mkrt__svm_work_waiting(struct mkrt__svm *s)
 {
-	struct timespec deadline;
-	bool yielded = false;
+	const struct mkrt_exec_buffers *b = &s->w.b;
 
-	mkrt__realtime_deadline(&deadline, s->epoch_ms);
+	for (uint32_t i = 0; i < b->slot_count; i++) {
+		const uint32_t *w = b->ring + (size_t)i * MKRT_SLOT_WORDS;
+		if (mkrt__load_relaxed(&w[MKRT_SLOT_STATUS]) != MKRT_STATUS_PUBLISHED)
+			continue;
+		uint64_t t = (uint64_t)mkrt__load_relaxed(&b->control[MKRT_CTL_TENANT_BASE]) +
+			     mkrt__load_relaxed(&w[MKRT_SLOT_TENANT]);
+		if (t >= MKRT_CTL_TENANT_FIRST && t <= MKRT_CTL_TENANT_LAST &&
+		    mkrt__load_relaxed(&b->control[t]))
+			return true;
+	}
+	return false;
+}
+
+static uint64_t mkrt__svm_progress(struct mkrt__svm *s)
+{
+	/* acquire: a count that moved means the lanes are busy */
+	return mkrt__load_acquire(&s->w.b.control[MKRT_CTL_DONE_COUNT]);
+}
+
+/* Wait for the launch to return. Past the epoch's time budget, or after
+ * park_us without a finished slot, ask it to yield; returns true when it
+ * was asked to because it idled (it parks). */
+static bool mkrt__svm_wait_launch(struct mkrt__svm *s)
+{
+	uint64_t start = mkrt__now_ns(), idle_since = start, done = mkrt__svm_progress(s);
+	uint64_t epoch_ns = (uint64_t)s->epoch_ms * 1000000u;
+	bool parking = s->park_us != MKRT_PARK_NEVER, yielded = false, idle = false;
+	uint32_t step_us = parking ? (s->park_us / 4 > 50 ? s->park_us / 4 : 50) : 0;
+
 	pthread_mutex_lock(&s->lock);
 	while (!s->done) {
+		struct timespec deadline;
 		if (yielded) {
 			pthread_cond_wait(&s->cond, &s->lock);
-		} else if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT) {
+			continue;
+		}
+		uint64_t now = mkrt__now_ns();
+		uint64_t left_us = now - start < epoch_ns ? (epoch_ns - (now - start)) / 1000u + 1 : 0;
+		mkrt__realtime_deadline_us(&deadline, step_us && step_us < left_us ? step_us : left_us);
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) != ETIMEDOUT)
+			continue;
+		now = mkrt__now_ns();
+		uint64_t d = mkrt__svm_progress(s);
+		if (d != done || mkrt__svm_work_waiting(s)) {
+			done = d;
+			idle_since = now;
+		}
+		idle = parking && now - idle_since >= (uint64_t)s->park_us * 1000u;
+		if (idle || now - start >= epoch_ns) {
 			/* release: lanes acquire it and return between slots */
 			mkrt__store_release(&s->w.b.control[MKRT_CTL_YIELD], 1);
 			yielded = true;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	return idle;
+}
+
+/*
+ * Park: no relaunch until a publish rings (or stop). The handshake is
+ * Dekker's: we store PARKED then look at the ring; a publisher stores
+ * PUBLISHED then looks at PARKED; with a full fence on each side, at least
+ * one of us sees the other, so a slot is never left without a kernel.
+ */
+static void mkrt__svm_park(struct mkrt__svm *s)
+{
+	mkrt__store_relaxed(&s->parked, 1);
+	mkrt__fence_seq_cst();
+	if (mkrt__svm_work_waiting(s)) {
+		mkrt__store_relaxed(&s->parked, 0);
+		return;
+	}
+	mkrt__add64_relaxed(&s->parks, 1);
+	pthread_mutex_lock(&s->lock);
+	while (mkrt__load_relaxed(&s->parked) && !mkrt__load_acquire(&s->stopping))
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The publish hook: publish, then wake a parked kernel. */
+static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	struct mkrt__svm *s = state;
+	int err = mkrt__words_publish(state, slot, req, nargs);
+
+	if (err)
+		return err;
+	mkrt__fence_seq_cst(); /* our PUBLISHED before our look at PARKED (see park) */
+	if (mkrt__load_relaxed(&s->parked)) {
+		pthread_mutex_lock(&s->lock);
+		mkrt__store_relaxed(&s->parked, 0);
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return 0;
 }
 
 static bool mkrt__svm_should_stop(struct mkrt__svm *s)
@@ -331,10 +417,16 @@ static int mkrt__svm_launch(struct mkrt__svm *s)
 	}
 	clFlush(s->queue);
 	mkrt__add64_relaxed(&s->launches, 1);
-	mkrt__svm_wait_launch(s);
+	bool idle = mkrt__svm_wait_launch(s);
+	/* no kernel runs now: YIELD reads 0 whenever the host is not asking */
+	mkrt__store_release(&s->w.b.control[MKRT_CTL_YIELD], 0);
 	clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
 	clReleaseEvent(ev);
-	return status < 0 ? mkrt__cl_fail("mkrt_megakernel execution", status) : 0;
+	if (status < 0)
+		return mkrt__cl_fail("mkrt_megakernel execution", status);
+	if (idle && !mkrt__svm_should_stop(s))
+		mkrt__svm_park(s);
+	return 0;
 }
 
 static void *mkrt__svm_watch(void *arg)
@@ -375,6 +467,9 @@ static int mkrt__svm_stop(void *state, uint32_t timeout_ms)
 	mkrt__store_release(&s->stopping, 1);
 	/* release: running lanes acquire it and return after their current slot */
 	mkrt__store_release(&s->w.b.control[MKRT_CTL_SHUTDOWN], 1);
+	pthread_mutex_lock(&s->lock); /* wake a parked watcher */
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 	if (!s->watcher_joinable)
 		return 0;
 	mkrt__realtime_deadline(&deadline, timeout_ms);
@@ -410,12 +505,30 @@ static const char *mkrt__svm_device_name(void *state)
 	return ((struct mkrt__svm *)state)->dev.info.name;
 }
 
+/* Region writes can publish slots too (replay): wake a parked kernel after. */
+static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+				  const uint32_t *in)
+{
+	struct mkrt__svm *s = state;
+	int err = mkrt__words_write_region(state, r, first, n, in);
+
+	mkrt__fence_seq_cst();
+	if (!err && mkrt__load_relaxed(&s->parked)) {
+		pthread_mutex_lock(&s->lock);
+		mkrt__store_relaxed(&s->parked, 0);
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return err;
+}
+
 static void mkrt__svm_stats(void *state, struct mkrt_stats *out)
 {
 	struct mkrt__svm *s = state;
 
 	memset(out, 0, sizeof(*out));
 	out->launches = mkrt__load64_relaxed(&s->launches);
+	out->parks = mkrt__load64_relaxed(&s->parks);
 	mkrt__servicer_stats(s->w.servicer, out);
 }
 
@@ -430,11 +543,11 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.executors_live = mkrt__svm_executors_live,
 	.stats = mkrt__svm_stats,
 	.device_name = mkrt__svm_device_name,
-	.publish = mkrt__words_publish,
+	.publish = mkrt__svm_publish,
 	.read_slot = mkrt__words_read_slot,
 	.reset_slot = mkrt__words_reset_slot,
 	.cancel_slot = mkrt__words_cancel_slot,
 	.region_words = mkrt__words_region_words,
 	.read_region = mkrt__words_read_region,
-	.write_region = mkrt__words_write_region,
+	.write_region = mkrt__svm_write_region,
 };

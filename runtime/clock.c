@@ -58,9 +58,14 @@ void mkrt__backoff_pause(struct mkrt__backoff *b)
 
 void mkrt__realtime_deadline(struct timespec *ts, uint32_t ms)
 {
+	mkrt__realtime_deadline_us(ts, (uint64_t)ms * 1000u);
+}
+
+void mkrt__realtime_deadline_us(struct timespec *ts, uint64_t us)
+{
 	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000u;
-	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
+	ts->tv_sec += (time_t)(us / 1000000u);
+	ts->tv_nsec += (long)(us % 1000000u) * 1000L;
 	if (ts->tv_nsec >= 1000000000L) {
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;

@@ -89,6 +89,7 @@ uint64_t mkrt__now_ns(void);
 /* @ms from now on CLOCK_REALTIME, for pthread timed waits and joins. */
 struct timespec;
 void mkrt__realtime_deadline(struct timespec *ts, uint32_t ms);
+void mkrt__realtime_deadline_us(struct timespec *ts, uint64_t us);
 struct mkrt__backoff {
 	uint32_t rounds;
 };

@@ -196,6 +196,7 @@ int mkrt_replay(const char *backend, bool serial, const struct mkrt_capture *in,
 	cfg.dfa = in->dfa;
 	cfg.dfa_words = in->dfa_words;
 	cfg.epoch_ms = MKRT__REPLAY_EPOCH_MS;
+	cfg.park_us = MKRT_PARK_NEVER; /* nor idle parking: YIELD stays as loaded */
 	r.held = calloc(in->slot_count, sizeof(bool));
 	if (!r.held)
 		return MKRT_ENOMEM;

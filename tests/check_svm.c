@@ -331,6 +331,41 @@ START_TEST(stop_watchdog_reports_a_busy_kernel)
 }
 END_TEST
 
+/* Publish at random moments around the park decision: a wake-up may never
+ * be lost, so every slot completes well within its timeout. */
+START_TEST(parking_never_loses_a_wakeup)
+{
+	struct mkrt_config cfg;
+	struct mkrt_stats st;
+	uint64_t x = 12345;
+	const uint32_t iterations = 100000;
+
+	mkrt_config_init(&cfg);
+	cfg.park_us = 50;
+	struct mkrt_runtime *rt = open_svm(&cfg);
+	for (uint32_t i = 0; i < iterations; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t pause_us = (uint32_t)(x >> 33) % 300; /* around the park decision */
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+		while ((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000 < pause_us);
+		int err = roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
+							    .args = { 1, MKRT_CTL_OBS } }, NULL);
+		ck_assert_msg(err == 0, "iteration %u: %s", i, mkrt_err_name(err));
+	}
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	uint32_t v = 0;
+	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
+	ck_assert_uint_eq(v, iterations);
+	printf("parking: %u publishes around a 50 us park budget: %llu parks, %llu launches, none lost\n",
+	       iterations, (unsigned long long)st.parks, (unsigned long long)st.launches);
+	ck_assert_uint_gt(st.parks, 1000);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
 int main(void)
 {
 	mkrt_require_opencl_or_skip();
@@ -351,5 +386,6 @@ int main(void)
 	tcase_add_test(life, shutdown_opcode_ends_the_kernel);
 	tcase_add_test(life, time_budget_relaunches);
 	tcase_add_test(life, stop_watchdog_reports_a_busy_kernel);
+	tcase_add_test(life, parking_never_loses_a_wakeup);
 	return mkrt_run_suite(s);
 }

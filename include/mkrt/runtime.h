@@ -24,6 +24,8 @@
 #define MKRT_DEFAULT_OBSERVABLE  64u
 #define MKRT_DEFAULT_STOP_MS     2000u
 #define MKRT_DEFAULT_EPOCH_MS    500u
+#define MKRT_DEFAULT_PARK_US     2000u
+#define MKRT_PARK_NEVER          0xFFFFFFFFu
 
 /* A user opcode implemented in OpenCL C for the device backends:
  * uint FUNCTION(uint opcode, __private uint *args)   (args: the 12 argument
@@ -55,6 +57,10 @@ struct mkrt_config {
 	 * epoch_ms (0: MKRT_DEFAULT_EPOCH_MS); the host relaunches at once. */
 	uint32_t epoch_slots;
 	uint32_t epoch_ms;
+	/* Idle parking (device backends): after park_us microseconds without a
+	 * finished slot the kernel exits so an idle ring burns no core; the next
+	 * publish relaunches it. 0: MKRT_DEFAULT_PARK_US; MKRT_PARK_NEVER: off. */
+	uint32_t park_us;
 	/* Load misses: NULL leaves LOAD_MISS without a servicer (it faults
 	 * MKRT_FAULT_NO_IO). Copied at open. */
 	const struct mkrt_io_config *io;
@@ -65,6 +71,7 @@ struct mkrt_stats {
 	uint64_t io_requests;       /* IO requests the servicer completed */
 	uint64_t io_errors;         /* ... of which with an error */
 	uint64_t evictions;         /* frames reloaded with another resource */
+	uint64_t parks;             /* times the kernel parked (device backends) */
 };
 
 /* mkrt_config_init - defaults (every field 0/NULL means "default"). */
