@@ -42,6 +42,9 @@ struct mkrt__backend_ops {
 	/* Optional (default: 0). Executors still running (lanes, kernels). After
 	 * SHUTDOWN, 0 means no slot will change any more. Any thread. */
 	int (*executors_live)(void *state);
+	/* Optional (default: EUNAVAILABLE). The ring's words, when the host can
+	 * address them directly. */
+	int (*ring_words)(void *state, uint32_t **words, size_t *nwords);
 	/* Optional (default: "host CPU"). What runs the slots, for reports. */
 	const char *(*device_name)(void *state);
 	/* Optional (default: zeros). Counters; any thread. */
@@ -77,6 +80,7 @@ struct mkrt__words {
 	struct mkrt_exec_buffers b;     /* ring, control, log, DFA, IO queue, arena */
 	struct mkrt__servicer *servicer; /* NULL without cfg->io */
 };
+int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords);
 int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
 int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out);
 int mkrt__words_reset_slot(void *state, uint32_t slot);

@@ -201,6 +201,7 @@ const struct mkrt__backend_ops mkrt__backend_host = {
 	.stats = mkrt__host_stats,
 	.publish = mkrt__words_publish,
 	.read_slot = mkrt__words_read_slot,
+	.ring_words = mkrt__words_ring,
 	.reset_slot = mkrt__words_reset_slot,
 	.cancel_slot = mkrt__words_cancel_slot,
 	.region_words = mkrt__words_region_words,

@@ -545,6 +545,7 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.device_name = mkrt__svm_device_name,
 	.publish = mkrt__svm_publish,
 	.read_slot = mkrt__words_read_slot,
+	.ring_words = mkrt__words_ring,
 	.reset_slot = mkrt__words_reset_slot,
 	.cancel_slot = mkrt__words_cancel_slot,
 	.region_words = mkrt__words_region_words,

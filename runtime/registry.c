@@ -66,6 +66,14 @@ static int mkrt__default_executors_live(void *state)
 	return 0;
 }
 
+static int mkrt__default_ring_words(void *state, uint32_t **words, size_t *nwords)
+{
+	(void)state;
+	(void)words;
+	(void)nwords;
+	return MKRT_EUNAVAILABLE;
+}
+
 static const char *mkrt__default_device_name(void *state)
 {
 	(void)state;
@@ -101,6 +109,8 @@ void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backen
 		dst->stop = mkrt__default_stop;
 	if (!dst->executors_live)
 		dst->executors_live = mkrt__default_executors_live;
+	if (!dst->ring_words)
+		dst->ring_words = mkrt__default_ring_words;
 	if (!dst->device_name)
 		dst->device_name = mkrt__default_device_name;
 	if (!dst->stats)

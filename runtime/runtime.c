@@ -143,6 +143,13 @@ struct mkrt_consumer mkrt_runtime_consumer(struct mkrt_runtime *rt)
 	return (struct mkrt_consumer){ rt ? &rt->consumer_ops : NULL, rt };
 }
 
+int mkrt_runtime_ring(struct mkrt_runtime *rt, uint32_t **words, size_t *nwords)
+{
+	if (!rt || !words || !nwords)
+		return MKRT_EINVAL;
+	return rt->ops.ring_words(rt->state, words, nwords);
+}
+
 int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, uint32_t n, uint32_t *out)
 {
 	if (!rt || (!out && n))

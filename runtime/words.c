@@ -73,6 +73,15 @@ static size_t mkrt__ring_words(const struct mkrt__words *w)
 	return (size_t)w->b.slot_count * MKRT_SLOT_WORDS;
 }
 
+int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords)
+{
+	struct mkrt__words *w = state;
+
+	*words = w->b.ring;
+	*nwords = mkrt__ring_words(w);
+	return 0;
+}
+
 int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__words *w = state;

@@ -149,6 +149,15 @@ MKRT_API int mkrt_poll(struct mkrt_runtime *rt, struct mkrt_ticket ticket,
  * denied tenant). Errors: STALE, BUSY (already claimed: wait for it). */
 MKRT_API int mkrt_cancel(struct mkrt_runtime *rt, struct mkrt_ticket ticket);
 
+/*
+ * mkrt_runtime_ring - the live ring's words, for callers that publish with
+ * mkrt_publish() and poll STATUS themselves (the lowest-overhead path, as
+ * with liburing's rings). Only for backends whose ring the host addresses
+ * directly (host, svm); EUNAVAILABLE otherwise. Never mix it with
+ * mkrt_submit() on one runtime.
+ */
+MKRT_API int mkrt_runtime_ring(struct mkrt_runtime *rt, uint32_t **words, size_t *nwords);
+
 /* mkrt_runtime_read_control - copy control words [@first, @first + @n).
  * Errors: EINVAL, RANGE. */
 MKRT_API int mkrt_runtime_read_control(struct mkrt_runtime *rt, uint32_t first, uint32_t n,

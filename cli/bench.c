@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.c - `mkrt bench [--backend NAME] [--json]`: every figure measured side
+ * by side in one run, so ratios hold on a noisy machine.
+ *
+ *  floor   two host threads ping-pong one 64-byte slot (acquire/release)
+ *  rtt     one slot through the ring: raw (mkrt_publish + poll STATUS) and
+ *          through the submission API; NOP and LOAD_MISS hit
+ *  launch  one kernel launch per request (clEnqueueNDRangeKernel + clFinish)
+ *  stream  slots/s with the ring kept full, and two host threads streaming
+ *  miss    LOAD_MISS of a 4 KiB record from the page cache, next to pread
+ *  idle    CPU used by an idle runtime over 1 s, parked and spinning, and the
+ *          first round trip after a park
+ * Latencies are timed one request at a time; p50 of several thousand.
+ */
+#include "cli.h"
+
+#define CL_TARGET_OPENCL_VERSION 300
+#include <CL/cl.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SAMPLES 20000u
+#define STREAM_SLOTS 2000000u
+#define RECORD 4096u
+
+struct figures {
+	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
+	double stream, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
+	char device[MKRT_NAME_LEN], backend[16];
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(double *v, uint32_t n, uint32_t p)
+{
+	qsort(v, n, sizeof(double), by_value);
+	return v[(uint64_t)n * p / 100 < n ? (uint64_t)n * p / 100 : n - 1] / 1000.0;
+}
+
+/* ---- the physical floor: two threads, one slot --------------------------------- */
+
+struct pingpong {
+	_Alignas(64) _Atomic uint32_t status;
+	_Atomic uint32_t stop;
+};
+
+static void *pong(void *arg)
+{
+	struct pingpong *p = arg;
+	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+		if (atomic_load_explicit(&p->status, memory_order_acquire) == MKRT_STATUS_PUBLISHED)
+			atomic_store_explicit(&p->status, MKRT_STATUS_DONE, memory_order_release);
+	}
+	return NULL;
+}
+
+static double floor_p50(double *lat)
+{
+	static struct pingpong p;
+	pthread_t t;
+
+	atomic_store(&p.status, MKRT_STATUS_EMPTY);
+	atomic_store(&p.stop, 0);
+	pthread_create(&t, NULL, pong, &p);
+	for (uint32_t i = 0; i < SAMPLES; i++) {
+		double t0 = now_ns();
+		atomic_store_explicit(&p.status, MKRT_STATUS_PUBLISHED, memory_order_release);
+		while (atomic_load_explicit(&p.status, memory_order_acquire) != MKRT_STATUS_DONE)
+			;
+		lat[i] = now_ns() - t0;
+	}
+	atomic_store(&p.stop, 1);
+	pthread_join(t, NULL);
+	return pct(lat, SAMPLES, 50);
+}
+
+/* The streaming floor: a producer and a consumer thread over a 256-slot ring. */
+struct stream_ring {
+	_Alignas(64) _Atomic uint32_t status[256 * 16];
+	_Atomic uint32_t stop;
+};
+
+static void *stream_consumer(void *arg)
+{
+	struct stream_ring *r = arg;
+	for (uint32_t i = 0; !atomic_load_explicit(&r->stop, memory_order_relaxed);) {
+		_Atomic uint32_t *st = &r->status[(i % 256) * 16];
+		if (atomic_load_explicit(st, memory_order_acquire) == MKRT_STATUS_PUBLISHED) {
+			atomic_store_explicit(st, MKRT_STATUS_DONE, memory_order_release);
+			i++;
+		}
+	}
+	return NULL;
+}
+
+static double stream_floor(void)
+{
+	static struct stream_ring r;
+	pthread_t t;
+
+	memset(&r, 0, sizeof(r));
+	pthread_create(&t, NULL, stream_consumer, &r);
+	double t0 = now_ns();
+	for (uint32_t i = 0; i < STREAM_SLOTS; i++) {
+		_Atomic uint32_t *st = &r.status[(i % 256) * 16];
+		while (i >= 256 && atomic_load_explicit(st, memory_order_acquire) != MKRT_STATUS_DONE)
+			;
+		atomic_store_explicit(st, MKRT_STATUS_PUBLISHED, memory_order_release);
+	}
+	double secs = (now_ns() - t0) / 1e9;
+	atomic_store(&r.stop, 1);
+	pthread_join(t, NULL);
+	return STREAM_SLOTS / secs;
+}
+
+/* ---- the runtime ------------------------------------------------------------------- */
+
+static struct mkrt_runtime *open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_config *io)
+{
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+
+	mkrt_config_init(&cfg);
+	cfg.backend = backend;
+	cfg.park_us = park_us;
+	cfg.io = io;
+	int err = mkrt_runtime_open(&cfg, &rt);
+	if (err)
+		cli_fail("bench", err);
+	return rt;
+}
+
+/* Raw single-slot round trips on slot 0: publish, poll STATUS. */
+static int raw_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double *lat, double *p50,
+		   double *p99)
+{
+	uint32_t *ring;
+	size_t n;
+	int err = mkrt_runtime_ring(rt, &ring, &n);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < SAMPLES; i++) {
+		double t0 = now_ns();
+		if ((err = mkrt_publish(ring, n, 0, req, MKRT_SLOT_ARGS)))
+			return err;
+		while (atomic_load_explicit((_Atomic uint32_t *)&ring[0], memory_order_acquire) != MKRT_STATUS_DONE)
+			;
+		lat[i] = now_ns() - t0;
+	}
+	*p99 = pct(lat, SAMPLES, 99);
+	*p50 = pct(lat, SAMPLES, 50);
+	return 0;
+}
+
+static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double *lat, double *p50)
+{
+	for (uint32_t i = 0; i < SAMPLES; i++) {
+		struct mkrt_ticket t;
+		double t0 = now_ns();
+		int err = mkrt_submit(rt, req, 1000, &t);
+		err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+		if (err)
+			return err;
+		lat[i] = now_ns() - t0;
+	}
+	*p50 = pct(lat, SAMPLES, 50);
+	return 0;
+}
+
+/* The ring kept full through the submission API: submit i, collect i - window. */
+static int stream(struct mkrt_runtime *rt, double *rate)
+{
+	enum { WINDOW = 192 };
+	static struct mkrt_ticket t[WINDOW];
+	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+	const uint32_t n = STREAM_SLOTS / 4;
+	double t0 = now_ns();
+
+	for (uint32_t i = 0; i < n + WINDOW; i++) {
+		int err = i >= WINDOW ? mkrt_wait(rt, t[i % WINDOW], 1000, NULL) : 0;
+		if (!err && i < n)
+			err = mkrt_submit(rt, &nop, 1000, &t[i % WINDOW]);
+		if (err)
+			return err;
+	}
+	*rate = n / ((now_ns() - t0) / 1e9);
+	return 0;
+}
+
+/* ---- the launch-per-request baseline -------------------------------------------------- */
+
+static double launch_p50(const char *device, double *lat)
+{
+	static const char *src = "__kernel void k(__global uint *p) { p[0] += 1; }";
+	cl_platform_id plats[8];
+	cl_device_id dev = NULL;
+	cl_uint np = 0;
+	char name[256];
+
+	clGetPlatformIDs(8, plats, &np);
+	for (cl_uint p = 0; p < np && !dev; p++) {
+		cl_device_id ids[16];
+		cl_uint nd = 0;
+		clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 16, ids, &nd);
+		for (cl_uint i = 0; i < nd && !dev; i++)
+			if (clGetDeviceInfo(ids[i], CL_DEVICE_NAME, sizeof(name), name, NULL) == CL_SUCCESS &&
+			    strcmp(name, device) == 0)
+				dev = ids[i];
+	}
+	if (!dev)
+		return -1;
+	cl_int rc;
+	cl_context ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &rc);
+	cl_command_queue q = clCreateCommandQueueWithProperties(ctx, dev, NULL, &rc);
+	cl_program prog = clCreateProgramWithSource(ctx, 1, &src, NULL, &rc);
+	clBuildProgram(prog, 1, &dev, NULL, NULL, NULL);
+	cl_kernel k = clCreateKernel(prog, "k", &rc);
+	cl_mem buf = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 64, NULL, &rc);
+	clSetKernelArg(k, 0, sizeof(buf), &buf);
+	size_t one = 1;
+	uint32_t n = 2000;
+	for (uint32_t i = 0; i < n + 50; i++) { /* the first 50 warm up (PoCL builds lazily) */
+		double t0 = now_ns();
+		clEnqueueNDRangeKernel(q, k, 1, NULL, &one, &one, 0, NULL, NULL);
+		clFinish(q);
+		if (i >= 50)
+			lat[i - 50] = now_ns() - t0;
+	}
+	clReleaseMemObject(buf);
+	clReleaseKernel(k);
+	clReleaseProgram(prog);
+	clReleaseCommandQueue(q);
+	clReleaseContext(ctx);
+	return pct(lat, n, 50);
+}
+
+/* ---- load misses next to pread ---------------------------------------------------- */
+
+static int make_file(char *path, uint32_t records)
+{
+	static uint8_t rec[RECORD];
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, 256, "%s/mkrt-bench-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	int fd = mkstemp(path);
+	for (uint32_t r = 0; fd >= 0 && r < records; r++) {
+		memset(rec, (int)r, sizeof(rec));
+		if (write(fd, rec, RECORD) != (ssize_t)RECORD)
+			return -1;
+	}
+	return fd;
+}
+
+static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
+{
+	char path[256];
+	const uint32_t records = 2048, n = 4000;
+	static uint8_t buf[RECORD];
+	int fd = make_file(path, records);
+	if (fd < 0)
+		return MKRT_EINVAL;
+	for (uint32_t i = 0; i < records; i++) /* into the page cache */
+		if (pread(fd, buf, RECORD, (off_t)i * RECORD) != (ssize_t)RECORD)
+			return MKRT_EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		double t0 = now_ns();
+		if (pread(fd, buf, RECORD, (off_t)(i % records) * RECORD) != (ssize_t)RECORD)
+			return MKRT_EINVAL;
+		lat[i] = now_ns() - t0;
+	}
+	f->pread_p50 = pct(lat, n, 50);
+	close(fd);
+
+	/* 8 frames, ids walking all 2048: every request is a miss */
+	struct mkrt_io_config io = { .resources = records, .frames = 8, .frame_bytes = RECORD, .path = path };
+	struct mkrt_runtime *rt = open_rt(backend, MKRT_PARK_NEVER, &io);
+	int err = rt ? 0 : MKRT_EUNAVAILABLE;
+	for (uint32_t i = 0; i < n && !err; i++) {
+		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { (i * 17u) % records } }, res;
+		struct mkrt_ticket t;
+		double t0 = now_ns();
+		err = mkrt_submit(rt, &req, 1000, &t);
+		err = err ? err : mkrt_wait(rt, t, 5000, &res);
+		lat[i] = now_ns() - t0;
+		if (!err && res.args[MKRT_LM_OUTCOME] != MKRT_LM_MISS)
+			err = MKRT_EINVAL;
+	}
+	if (!err)
+		f->miss_p50 = pct(lat, n, 50);
+	/* hits: one resident resource, over and over, raw */
+	struct mkrt_slot hit = { .opcode = MKRT_OP_LOAD_MISS, .args = { 5 } };
+	if (!err)
+		err = raw_rtt(rt, &hit, lat, &f->hit_p50, &f->hit_p99);
+	mkrt_runtime_close(rt);
+	unlink(path);
+	return err;
+}
+
+/* ---- idle ----------------------------------------------------------------------------- */
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static int idle(const char *backend, uint32_t park_us, double *core_pct, double *wake_us)
+{
+	struct mkrt_runtime *rt = open_rt(backend, park_us, NULL);
+	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+	struct mkrt_ticket t;
+	if (!rt)
+		return MKRT_EUNAVAILABLE;
+	int err = mkrt_submit(rt, &nop, 1000, &t);
+	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+	usleep(20000); /* let it park */
+	double c0 = cpu_seconds(), w0 = now_ns();
+	usleep(1000000);
+	*core_pct = 100.0 * (cpu_seconds() - c0) / ((now_ns() - w0) / 1e9);
+	double t0 = now_ns();
+	err = err ? err : mkrt_submit(rt, &nop, 1000, &t);
+	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+	if (wake_us)
+		*wake_us = (now_ns() - t0) / 1000.0;
+	mkrt_runtime_close(rt);
+	return err;
+}
+
+/* ---- report ------------------------------------------------------------------------------ */
+
+static void print(const struct figures *f, bool json)
+{
+	double rtt_over_floor = f->rtt_p50 / f->floor_p50, launch_over_rtt = f->launch_p50 / f->rtt_p50;
+	double stream_over_floor = f->stream / f->stream_floor;
+
+	if (json) {
+		printf("{\"backend\": \"%s\", \"device\": ", f->backend);
+		cli_json_str(stdout, f->device);
+		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
+		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
+		       "\"launch_p50_us\": %.3f, \"stream_slots_per_s\": %.0f, \"stream_floor_slots_per_s\": %.0f, "
+		       "\"miss_p50_us\": %.3f, \"pread_4k_p50_us\": %.3f, \"idle_parked_core_pct\": %.2f, "
+		       "\"idle_spinning_core_pct\": %.2f, \"first_rtt_after_park_us\": %.2f, "
+		       "\"rtt_over_floor\": %.3f, \"launch_over_rtt\": %.1f, \"stream_over_floor\": %.3f, "
+		       "\"hit_over_nop\": %.3f, \"miss_over_pread_plus_nop\": %.3f}\n",
+		       f->floor_p50, f->rtt_p50, f->rtt_p99, f->rtt_api_p50, f->hit_p50, f->hit_p99,
+		       f->launch_p50, f->stream, f->stream_floor, f->miss_p50, f->pread_p50, f->idle_parked,
+		       f->idle_spinning, f->wake_us, rtt_over_floor, launch_over_rtt, stream_over_floor,
+		       f->hit_p50 / f->rtt_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
+		return;
+	}
+	printf("mkrt bench on %s (%s)\n", f->backend, f->device);
+	printf("  floor   two-thread ping-pong p50      %9.3f us\n", f->floor_p50);
+	printf("  rtt     NOP raw p50 / p99             %9.3f / %.3f us   (%.2fx floor)\n", f->rtt_p50,
+	       f->rtt_p99, rtt_over_floor);
+	printf("          NOP submit/wait API p50       %9.3f us\n", f->rtt_api_p50);
+	printf("          LOAD_MISS hit p50 / p99       %9.3f / %.3f us   (%.2fx NOP)\n", f->hit_p50,
+	       f->hit_p99, f->hit_p50 / f->rtt_p50);
+	printf("  launch  enqueue+finish per request p50 %8.3f us   (%.0fx rtt)\n", f->launch_p50,
+	       launch_over_rtt);
+	printf("  stream  ring kept full                %9.2f M slots/s (floor %.2f M/s, %.2fx)\n",
+	       f->stream / 1e6, f->stream_floor / 1e6, stream_over_floor);
+	printf("  miss    4 KiB LOAD_MISS p50           %9.3f us   (pread %.3f us; %.2fx pread+NOP)\n",
+	       f->miss_p50, f->pread_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
+	printf("  idle    one core used, parked / spinning %6.2f%% / %.2f%%; first rtt after park %.1f us\n",
+	       f->idle_parked, f->idle_spinning, f->wake_us);
+}
+
+int cli_bench(int argc, char **argv)
+{
+	const char *backend = NULL;
+	bool json = false;
+	struct figures f = { 0 };
+	double *lat = malloc(SAMPLES * sizeof(double));
+	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
+			backend = argv[++i];
+		} else {
+			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--json]\n");
+			free(lat);
+			return CLI_USAGE;
+		}
+	}
+	if (!lat)
+		return cli_fail("bench", MKRT_ENOMEM);
+	struct mkrt_runtime *rt = open_rt(backend, MKRT_PARK_NEVER, NULL);
+	if (!rt) {
+		free(lat);
+		return CLI_FAIL;
+	}
+	snprintf(f.backend, sizeof(f.backend), "%s", mkrt_runtime_backend(rt));
+	snprintf(f.device, sizeof(f.device), "%s", mkrt_runtime_device(rt));
+	int err = raw_rtt(rt, &nop, lat, &f.rtt_p50, &f.rtt_p99); /* also the warm-up */
+	err = err ? err : raw_rtt(rt, &nop, lat, &f.rtt_p50, &f.rtt_p99);
+	mkrt_runtime_close(rt);
+	f.floor_p50 = floor_p50(lat);
+	rt = err ? NULL : open_rt(backend, MKRT_PARK_NEVER, NULL);
+	err = err ? err : rt ? api_rtt(rt, &nop, lat, &f.rtt_api_p50) : MKRT_EUNAVAILABLE;
+	err = err ? err : stream(rt, &f.stream);
+	mkrt_runtime_close(rt);
+	f.stream_floor = stream_floor();
+	err = err ? err : miss_vs_pread(f.backend, &f, lat);
+	f.launch_p50 = strcmp(f.backend, "svm") == 0 ? launch_p50(f.device, lat) : -1;
+	err = err ? err : idle(f.backend, MKRT_PARK_NEVER, &f.idle_spinning, NULL);
+	err = err ? err : idle(f.backend, 0, &f.idle_parked, &f.wake_us);
+	free(lat);
+	if (err)
+		return cli_fail("bench", err);
+	print(&f, json);
+	return CLI_OK;
+}
