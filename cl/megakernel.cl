@@ -234,9 +234,14 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
 	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
 	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
-		for (uint i = 0; i < slot_count; i++) {
-			ran += mkrt_exec_slot(&e, ring, (start + i) % slot_count);
-			if (epoch_slots && ran >= epoch_slots)
+		/* one pass over every slot, from where the last one ran: no
+		 * division in the loop, and a producer filling the ring in order
+		 * finds the lane just ahead of it */
+		for (uint i = 0, s = start; i < slot_count; i++, s = s + 1 == slot_count ? 0 : s + 1) {
+			if (!mkrt_exec_slot(&e, ring, s))
+				continue;
+			start = s;
+			if (epoch_slots && ++ran >= epoch_slots)
 				return; /* epoch spent: the host relaunches at once */
 		}
 	}

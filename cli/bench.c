@@ -133,12 +133,15 @@ static double stream_floor(void)
 
 /* ---- the runtime ------------------------------------------------------------------- */
 
+static uint32_t bench_lanes; /* --lanes: 0 is the backend's default */
+
 static struct mkrt_runtime *open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_config *io)
 {
 	struct mkrt_config cfg;
 	struct mkrt_runtime *rt = NULL;
 
 	mkrt_config_init(&cfg);
+	cfg.lanes = bench_lanes;
 	cfg.backend = backend;
 	cfg.park_us = park_us;
 	cfg.io = io;
@@ -353,7 +356,7 @@ static void print(const struct figures *f, bool json)
 	double stream_over_floor = f->stream / f->stream_floor;
 
 	if (json) {
-		printf("{\"backend\": \"%s\", \"device\": ", f->backend);
+		printf("{\"backend\": \"%s\", \"lanes\": %u, \"device\": ", f->backend, bench_lanes);
 		cli_json_str(stdout, f->device);
 		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
 		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
@@ -398,8 +401,10 @@ int cli_bench(int argc, char **argv)
 			json = true;
 		} else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
 			backend = argv[++i];
+		} else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc) {
+			bench_lanes = (uint32_t)strtoul(argv[++i], NULL, 10);
 		} else {
-			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--json]\n");
+			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N] [--json]\n");
 			free(lat);
 			return CLI_USAGE;
 		}

@@ -13,7 +13,7 @@ static const struct {
 	{ "roundtrip", cli_roundtrip,
 	  "roundtrip [--backend NAME] [--count N] [--resources R] [--frames F] [--json]\n"
 	  "                                 the load-miss round trip, verified against a file" },
-	{ "bench", cli_bench, "bench [--backend NAME] [--json]   floor, rtt, launch, stream, miss, idle" },
+	{ "bench", cli_bench, "bench [--backend NAME] [--lanes N] [--json]   floor, rtt, launch, stream, miss, idle" },
 	{ "replay", cli_replay,
 	  "replay [--backend NAME] [--serial] IN OUT   run a capture until quiescent" },
 };

@@ -433,6 +433,7 @@ static void *mkrt__svm_watch(void *arg)
 {
 	struct mkrt__svm *s = arg;
 
+	mkrt__thread_precise_timers();
 	while (!mkrt__svm_should_stop(s)) {
 		/* release: the next launch starts with YIELD clear (launch orders it too) */
 		mkrt__store_release(&s->w.b.control[MKRT_CTL_YIELD], 0);

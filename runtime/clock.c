@@ -9,10 +9,11 @@
 #include "internal.h"
 
 #include <sched.h>
+#include <sys/prctl.h>
 #include <time.h>
 
-#define MKRT__SPIN_ROUNDS   256u
-#define MKRT__YIELD_ROUNDS  64u
+#define MKRT__SPIN_ROUNDS   64u
+#define MKRT__YIELD_NS      50000u  /* yield this long before sleeping */
 #define MKRT__SLEEP_MIN_NS  2000u
 #define MKRT__SLEEP_MAX_NS  1000000u
 
@@ -37,18 +38,24 @@ void mkrt__backoff_pause(struct mkrt__backoff *b)
 {
 	uint32_t r = b->rounds;
 
-	if (b->rounds < UINT32_MAX)
-		b->rounds++;
 	if (r < MKRT__SPIN_ROUNDS) {
+		b->rounds++;
 		mkrt__cpu_relax();
 		return;
 	}
-	if (r < MKRT__SPIN_ROUNDS + MKRT__YIELD_ROUNDS) {
+	/* yield for a while, by the clock: a sleep costs the timer slack
+	 * (50 us by default) on wake-up, far more than a load miss takes */
+	uint64_t now = mkrt__now_ns();
+	if (!b->since)
+		b->since = now;
+	if (now - b->since < MKRT__YIELD_NS) {
 		sched_yield();
 		return;
 	}
+	if (b->rounds < UINT32_MAX)
+		b->rounds++;
 
-	uint32_t shift = r - MKRT__SPIN_ROUNDS - MKRT__YIELD_ROUNDS;
+	uint32_t shift = r - MKRT__SPIN_ROUNDS;
 	uint64_t ns = shift >= 10 ? MKRT__SLEEP_MAX_NS : (uint64_t)MKRT__SLEEP_MIN_NS << shift;
 	if (ns > MKRT__SLEEP_MAX_NS)
 		ns = MKRT__SLEEP_MAX_NS;
@@ -70,4 +77,10 @@ void mkrt__realtime_deadline_us(struct timespec *ts, uint64_t us)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+void mkrt__thread_precise_timers(void)
+{
+	/* our own service threads: sleep as long as asked, not 50 us more */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 }

@@ -3,6 +3,7 @@
 #include "backend.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 
 #define MKRT__MAX_LANES 64u
 
@@ -52,6 +53,8 @@ static int mkrt__io_resolve(const struct mkrt_io_config *in, struct mkrt_io_conf
 		out->frames = MKRT_DEFAULT_FRAMES;
 	if (!out->frame_bytes)
 		out->frame_bytes = MKRT_DEFAULT_FRAME_BYTES;
+	if (!out->engine && getenv("MKRT_IO_ENGINE") && getenv("MKRT_IO_ENGINE")[0])
+		out->engine = getenv("MKRT_IO_ENGINE");
 	if (out->resources == 0 || out->frame_bytes % 4 || !out->path == !out->resolve)
 		return MKRT_EINVAL;
 	if (out->resources > MKRT__MAX_RESOURCES || out->frames > MKRT__MAX_FRAMES ||

@@ -92,11 +92,15 @@ void mkrt__realtime_deadline(struct timespec *ts, uint32_t ms);
 void mkrt__realtime_deadline_us(struct timespec *ts, uint64_t us);
 struct mkrt__backoff {
 	uint32_t rounds;
+	uint64_t since;              /* when yielding began */
 };
 void mkrt__backoff_pause(struct mkrt__backoff *b);
 static inline void mkrt__backoff_reset(struct mkrt__backoff *b)
 {
 	b->rounds = 0;
+	b->since = 0;
 }
+/* Give the calling (mkrt-owned) thread a 1 ns timer slack. */
+void mkrt__thread_precise_timers(void);
 
 #endif /* MKRT_INTERNAL_H */

@@ -158,6 +158,7 @@ static void *mkrt__servicer_main(void *arg)
 	struct mkrt__servicer *s = arg;
 	struct mkrt__backoff backoff = { 0 };
 
+	mkrt__thread_precise_timers();
 	/* acquire: pairs with stop()'s release */
 	while (!mkrt__load_acquire(&s->stop)) {
 		if (mkrt__poll_queue(s))
