@@ -315,7 +315,13 @@ START_TEST(stop_watchdog_reports_a_busy_kernel)
 	cfg.lanes = 1;
 	struct mkrt_runtime *rt = open_svm(&cfg);
 	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x300, .args = { 1u << 23 } }, 0, &t), 0);
-	usleep(100000); /* let the lane take it */
+	struct mkrt_consumer c = mkrt_runtime_consumer(rt);
+	uint8_t bytes[64] = { 0 };
+	for (int i = 0; i < 10000 && bytes[0] != MKRT_STATUS_CLAIMED; i++) { /* the lane took it */
+		ck_assert_err(mkrt_consumer_read_slot(&c, t.slot, bytes), 0);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(bytes[0], MKRT_STATUS_CLAIMED);
 	uint64_t t0 = 0;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
