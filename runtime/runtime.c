@@ -62,6 +62,10 @@ int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtim
 	err = mkrt__config_resolve(cfg, &c, &io);
 	if (err)
 		return err;
+	/* a device that was asked for must exist, whichever backend runs */
+	const char *device = c.device ? c.device : getenv("MKRT_DEVICE");
+	if (device && device[0] && (err = mkrt_device_match(device)) < 0)
+		return err;
 	index = mkrt_backend_select(&c, NULL, 0);
 	if (index < 0)
 		return index;

@@ -79,11 +79,14 @@ START_TEST(device_match)
 	mkrt_config_init(&cfg);
 	cfg.backend = "svm";
 	cfg.device = "nonexistent";
-	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENODEVICE);
 	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "MKRT_DEVICE='nonexistent'"));
 	setenv("MKRT_DEVICE", "nonexistent", 1);
 	cfg.device = NULL;
-	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENODEVICE);
+	cfg.backend = NULL; /* no silent fallback to host either */
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENODEVICE);
+	cfg.backend = "svm";
 	setenv("MKRT_DEVICE", info.name, 1);
 	rt = open_svm(&cfg);
 	mkrt_runtime_close(rt);
