@@ -46,10 +46,26 @@ void mkrt_frame_results(const struct mkrt_io_env *io, uint f, __private uint *ar
 {
 	uint n = mkrt_load_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_BYTES]);
 	__global const uint *w = io->arena + (ulong)f * io->frame_words;
-	uint h = MKRT_CHECKSUM_BASIS ^ n;
+	uint words = (n + 3u) / 4u, h = MKRT_CHECKSUM_BASIS ^ n;
+	uint a0 = h, a1 = h, a2 = h, a3 = h, i = 0;
 
-	for (uint i = 0; i < (n + 3u) / 4u; i++)
-		h = (h ^ w[i]) * MKRT_CHECKSUM_PRIME;
+	_Static_assert(MKRT_CHECKSUM_WAYS == 4, "four accumulators below");
+	for (; i + 4 <= words; i += 4) { /* four independent chains */
+		a0 = (a0 ^ w[i]) * MKRT_CHECKSUM_PRIME;
+		a1 = (a1 ^ w[i + 1]) * MKRT_CHECKSUM_PRIME;
+		a2 = (a2 ^ w[i + 2]) * MKRT_CHECKSUM_PRIME;
+		a3 = (a3 ^ w[i + 3]) * MKRT_CHECKSUM_PRIME;
+	}
+	if (i < words)
+		a0 = (a0 ^ w[i]) * MKRT_CHECKSUM_PRIME;
+	if (i + 1 < words)
+		a1 = (a1 ^ w[i + 1]) * MKRT_CHECKSUM_PRIME;
+	if (i + 2 < words)
+		a2 = (a2 ^ w[i + 2]) * MKRT_CHECKSUM_PRIME;
+	h = (h ^ a0) * MKRT_CHECKSUM_PRIME;
+	h = (h ^ a1) * MKRT_CHECKSUM_PRIME;
+	h = (h ^ a2) * MKRT_CHECKSUM_PRIME;
+	h = (h ^ a3) * MKRT_CHECKSUM_PRIME;
 	args[MKRT_LM_FRAME] = f;
 	args[MKRT_LM_BYTES] = n;
 	args[MKRT_LM_CHECKSUM] = h;

@@ -15,6 +15,12 @@
  */
 
 #define MKRT_DFA_COLUMNS 256u
+#define MKRT_HOT_EVERY   16u   /* a power of two */
+
+uint mkrt_next(uint s, uint n)
+{
+	return s + 1 == n ? 0 : s + 1;
+}
 
 /* True when the whole access [first, first + count) lies in @words words. */
 bool mkrt_in_range(ulong first, ulong count, ulong words)
@@ -231,16 +237,29 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
 	uint start = (uint)(((ulong)lane * slot_count) / lanes), ran = 0;
 
+	uint last = start;
+
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
 	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
 	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
-		/* one pass over every slot, from where the last one ran: no
-		 * division in the loop, and a producer filling the ring in order
-		 * finds the lane just ahead of it */
-		for (uint i = 0, s = start; i < slot_count; i++, s = s + 1 == slot_count ? 0 : s + 1) {
-			if (!mkrt_exec_slot(&e, ring, s))
+		/* one pass over every slot, without a division per slot; every
+		 * MKRT_HOT_EVERY slots the lane also looks where work is likely
+		 * (the slot it ran last and the one after, where a producer filling
+		 * the ring in order puts the next), so a pass over a large ring does
+		 * not stand between a publish and its lane */
+		for (uint i = 0, s = start; i < slot_count; i++, s = mkrt_next(s, slot_count)) {
+			uint at = s, got = mkrt_exec_slot(&e, ring, s);
+			if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {
+				at = last;
+				got = mkrt_exec_slot(&e, ring, at);
+				if (!got) {
+					at = mkrt_next(last, slot_count);
+					got = mkrt_exec_slot(&e, ring, at);
+				}
+			}
+			if (!got)
 				continue;
-			start = s;
+			last = start = at;
 			if (epoch_slots && ++ran >= epoch_slots)
 				return; /* epoch spent: the host relaunches at once */
 		}

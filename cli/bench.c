@@ -134,6 +134,7 @@ static double stream_floor(void)
 /* ---- the runtime ------------------------------------------------------------------- */
 
 static uint32_t bench_lanes; /* --lanes: 0 is the backend's default */
+static uint32_t bench_slots; /* --slots: 0 is the default ring */
 
 static struct mkrt_runtime *open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_config *io)
 {
@@ -142,6 +143,7 @@ static struct mkrt_runtime *open_rt(const char *backend, uint32_t park_us, const
 
 	mkrt_config_init(&cfg);
 	cfg.lanes = bench_lanes;
+	cfg.slots = bench_slots;
 	cfg.backend = backend;
 	cfg.park_us = park_us;
 	cfg.io = io;
@@ -191,8 +193,10 @@ static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double 
 /* The ring kept full through the submission API: submit i, collect i - window. */
 static int stream(struct mkrt_runtime *rt, double *rate)
 {
-	enum { WINDOW = 192 };
-	static struct mkrt_ticket t[WINDOW];
+	enum { MAX_WINDOW = 192 };
+	static struct mkrt_ticket t[MAX_WINDOW];
+	uint32_t slots = mkrt_runtime_slot_count(rt);
+	const uint32_t WINDOW = slots * 3 / 4 < MAX_WINDOW ? slots * 3 / 4 : MAX_WINDOW;
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
 	const uint32_t n = STREAM_SLOTS / 4;
 	double t0 = now_ns();
@@ -403,8 +407,10 @@ int cli_bench(int argc, char **argv)
 			backend = argv[++i];
 		} else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc) {
 			bench_lanes = (uint32_t)strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--slots") == 0 && i + 1 < argc) {
+			bench_slots = (uint32_t)strtoul(argv[++i], NULL, 10);
 		} else {
-			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N] [--json]\n");
+			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N] [--slots N] [--json]\n");
 			free(lat);
 			return CLI_USAGE;
 		}

@@ -16,14 +16,18 @@
 uint32_t mkrt_checksum(const void *bytes, size_t n)
 {
 	const uint8_t *p = bytes;
-	uint32_t h = MKRT_CHECKSUM_BASIS ^ (uint32_t)n;
+	uint32_t a[MKRT_CHECKSUM_WAYS], h = MKRT_CHECKSUM_BASIS ^ (uint32_t)n;
 
-	for (size_t i = 0; i < n; i += 4) {
+	for (uint32_t k = 0; k < MKRT_CHECKSUM_WAYS; k++)
+		a[k] = h;
+	for (size_t i = 0, word = 0; i < n; i += 4, word++) {
 		uint32_t w = 0;
 		for (size_t k = 0; k < 4 && i + k < n; k++)
 			w |= (uint32_t)p[i + k] << (8 * k);
-		h = (h ^ w) * MKRT_CHECKSUM_PRIME;
+		a[word % MKRT_CHECKSUM_WAYS] = (a[word % MKRT_CHECKSUM_WAYS] ^ w) * MKRT_CHECKSUM_PRIME;
 	}
+	for (uint32_t k = 0; k < MKRT_CHECKSUM_WAYS; k++)
+		h = (h ^ a[k]) * MKRT_CHECKSUM_PRIME;
 	return h;
 }
 

@@ -176,8 +176,12 @@
 #define MKRT_FRAME_WORDS     4u
 #define MKRT_FRAME_EVICTING  0x80000000u
 
-/* Checksum of a loaded resource (FNV-1a over little-endian words, the last
- * one zero-padded): h = 2166136261 ^ bytes; h = (h ^ w) * 16777619. */
+/* Checksum of a loaded resource: the little-endian words (the last one
+ * zero-padded) go round-robin into MKRT_CHECKSUM_WAYS FNV-1a accumulators,
+ * each starting at 2166136261 ^ bytes, a_k = (a_k ^ w) * 16777619; the
+ * result folds them in order: h = 2166136261 ^ bytes, h = (h ^ a_k) * 16777619.
+ * Four independent chains, so a device sums 4 KiB in a quarter of the time. */
+#define MKRT_CHECKSUM_WAYS   4u
 #define MKRT_CHECKSUM_BASIS  2166136261u
 #define MKRT_CHECKSUM_PRIME  16777619u
 
