@@ -92,23 +92,35 @@ static double floor_p50(double *lat)
 	return pct(lat, SAMPLES, 50);
 }
 
-/* The streaming floor: a producer and a consumer thread over a 256-slot ring. */
+/* The streaming floor: a producer and a consumer thread running the ring's
+ * protocol over 256 slots: the producer writes a slot's 16 words and
+ * release-publishes it; the consumer acquires it, claims it by CAS, reads the
+ * payload, release-stores DONE and adds to a done counter; the producer
+ * reuses a slot once it sees DONE. */
 struct stream_ring {
-	_Alignas(64) _Atomic uint32_t status[256 * 16];
+	_Alignas(64) _Atomic uint32_t w[256 * 16];
+	_Alignas(64) _Atomic uint32_t done;
 	_Atomic uint32_t stop;
 };
 
 static void *stream_consumer(void *arg)
 {
 	struct stream_ring *r = arg;
+	uint32_t sink = 0;
 	for (uint32_t i = 0; !atomic_load_explicit(&r->stop, memory_order_relaxed);) {
-		_Atomic uint32_t *st = &r->status[(i % 256) * 16];
-		if (atomic_load_explicit(st, memory_order_acquire) == MKRT_STATUS_PUBLISHED) {
-			atomic_store_explicit(st, MKRT_STATUS_DONE, memory_order_release);
-			i++;
-		}
+		_Atomic uint32_t *slot = &r->w[(i % 256) * 16];
+		uint32_t st = MKRT_STATUS_PUBLISHED;
+		if (atomic_load_explicit(&slot[0], memory_order_acquire) != MKRT_STATUS_PUBLISHED ||
+		    !atomic_compare_exchange_strong_explicit(&slot[0], &st, MKRT_STATUS_CLAIMED,
+							     memory_order_acq_rel, memory_order_acquire))
+			continue;
+		for (uint32_t k = 1; k < 16; k++)
+			sink += atomic_load_explicit(&slot[k], memory_order_relaxed);
+		atomic_store_explicit(&slot[0], MKRT_STATUS_DONE, memory_order_release);
+		atomic_fetch_add_explicit(&r->done, 1, memory_order_release);
+		i++;
 	}
-	return NULL;
+	return (void *)(uintptr_t)sink;
 }
 
 static double stream_floor(void)
@@ -120,11 +132,15 @@ static double stream_floor(void)
 	pthread_create(&t, NULL, stream_consumer, &r);
 	double t0 = now_ns();
 	for (uint32_t i = 0; i < STREAM_SLOTS; i++) {
-		_Atomic uint32_t *st = &r.status[(i % 256) * 16];
-		while (i >= 256 && atomic_load_explicit(st, memory_order_acquire) != MKRT_STATUS_DONE)
+		_Atomic uint32_t *slot = &r.w[(i % 256) * 16];
+		while (i >= 256 && atomic_load_explicit(&slot[0], memory_order_acquire) != MKRT_STATUS_DONE)
 			;
-		atomic_store_explicit(st, MKRT_STATUS_PUBLISHED, memory_order_release);
+		for (uint32_t k = 1; k < 16; k++)
+			atomic_store_explicit(&slot[k], i + k, memory_order_relaxed);
+		atomic_store_explicit(&slot[0], MKRT_STATUS_PUBLISHED, memory_order_release);
 	}
+	while (atomic_load_explicit(&r.done, memory_order_acquire) != STREAM_SLOTS)
+		;
 	double secs = (now_ns() - t0) / 1e9;
 	atomic_store(&r.stop, 1);
 	pthread_join(t, NULL);

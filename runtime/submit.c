@@ -56,11 +56,13 @@ int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t t
 		return MKRT_EINVAL;
 	if (!mkrt_opcode_publishable(req->opcode))
 		return MKRT_EOPCODE;
-	deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
+	deadline = 0; /* the clock is read only once we have to wait */
 	while ((gen = mkrt__reserve(rt, &slot)) < 0) {
 		if (mkrt__rt_shut(rt))
 			return MKRT_ESHUTDOWN;
-		if (mkrt__now_ns() >= deadline)
+		if (!deadline)
+			deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
+		else if (mkrt__now_ns() >= deadline)
 			return MKRT_ERINGFULL;
 		mkrt__backoff_pause(&backoff);
 	}
@@ -149,11 +151,13 @@ int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeo
 
 	if (!rt)
 		return MKRT_EINVAL;
-	deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
+	deadline = 0; /* the clock is read only once we have to wait */
 	for (;;) {
 		err = mkrt__collect(rt, ticket, result);
 		if (err != MKRT_EAGAIN)
 			return err;
+		if (!deadline)
+			deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
 		if (mkrt__rt_shut(rt) && rt->ops.executors_live(rt->state) == 0) {
 			/* every executor has returned: this look is final */
 			err = mkrt__collect(rt, ticket, result);
