@@ -187,9 +187,12 @@ static void mkrt__svm_geometry(struct mkrt__svm *s, uint32_t lanes)
 		return;
 	}
 	/* CPU: the host's own threads (submitters, the IO servicer, the watcher)
-	 * share these cores, so by default one is left to them */
+	 * share these cores, so by default one is left to them; and at most two
+	 * lanes, since every lane scans every slot and more of them contend for
+	 * the same lines (docs/PERFORMANCE.md: on 16 cores the NOP round trip is
+	 * 0.46 us with one lane, 0.60 with two, 2.1 with sixteen) */
 	s->local = 1;
-	s->global = lanes ? (lanes < cu ? lanes : cu) : (cu > 1 ? cu - 1 : 1);
+	s->global = lanes ? (lanes < cu ? lanes : cu) : cu > 2 ? 2 : 1;
 }
 
 static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
