@@ -34,6 +34,7 @@ struct mkrt__svm {
 	uint32_t epoch_ms;
 	uint32_t park_us;
 	uint32_t parked;             /* atomic: the kernel parked; a publish rings */
+	uint32_t handshake;          /* atomic: the park/publish handshake word */
 	uint64_t parks;              /* atomic */
 	pthread_t watcher;
 	bool watcher_joinable;
@@ -361,13 +362,14 @@ static bool mkrt__svm_wait_launch(struct mkrt__svm *s)
 /*
  * Park: no relaunch until a publish rings (or stop). The handshake is
  * Dekker's: we store PARKED then look at the ring; a publisher stores
- * PUBLISHED then looks at PARKED; with a full fence on each side, at least
- * one of us sees the other, so a slot is never left without a kernel.
+ * PUBLISHED then looks at PARKED; with mkrt__handshake() between on each
+ * side, at least one of us sees the other, so a slot is never left without
+ * a kernel.
  */
 static void mkrt__svm_park(struct mkrt__svm *s)
 {
 	mkrt__store_relaxed(&s->parked, 1);
-	mkrt__fence_seq_cst();
+	mkrt__handshake(&s->handshake);
 	if (mkrt__svm_work_waiting(s)) {
 		mkrt__store_relaxed(&s->parked, 0);
 		return;
@@ -387,7 +389,7 @@ static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot 
 
 	if (err)
 		return err;
-	mkrt__fence_seq_cst(); /* our PUBLISHED before our look at PARKED (see park) */
+	mkrt__handshake(&s->handshake); /* our PUBLISHED before our look at PARKED */
 	if (mkrt__load_relaxed(&s->parked)) {
 		pthread_mutex_lock(&s->lock);
 		mkrt__store_relaxed(&s->parked, 0);
@@ -516,7 +518,7 @@ static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t fir
 	struct mkrt__svm *s = state;
 	int err = mkrt__words_write_region(state, r, first, n, in);
 
-	mkrt__fence_seq_cst();
+	mkrt__handshake(&s->handshake);
 	if (!err && mkrt__load_relaxed(&s->parked)) {
 		pthread_mutex_lock(&s->lock);
 		mkrt__store_relaxed(&s->parked, 0);
