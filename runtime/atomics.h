@@ -65,7 +65,7 @@ static inline uint32_t mkrt__sub_release(uint32_t *p, uint32_t v)
  * so at least one side's load sees the other side's store. (An RMW rather
  * than atomic_thread_fence: ThreadSanitizer understands it.)
  */
-static inline void mkrt__handshake(uint32_t *word)
+static inline void mkrt__dekker_rmw(uint32_t *word)
 {
 	atomic_fetch_add_explicit(mkrt__aw(word), 0, memory_order_acq_rel);
 }

@@ -362,14 +362,14 @@ static bool mkrt__svm_wait_launch(struct mkrt__svm *s)
 /*
  * Park: no relaunch until a publish rings (or stop). The handshake is
  * Dekker's: we store PARKED then look at the ring; a publisher stores
- * PUBLISHED then looks at PARKED; with mkrt__handshake() between on each
+ * PUBLISHED then looks at PARKED; with mkrt__dekker_rmw() between on each
  * side, at least one of us sees the other, so a slot is never left without
  * a kernel.
  */
 static void mkrt__svm_park(struct mkrt__svm *s)
 {
 	mkrt__store_relaxed(&s->parked, 1);
-	mkrt__handshake(&s->handshake);
+	mkrt__dekker_rmw(&s->handshake);
 	if (mkrt__svm_work_waiting(s)) {
 		mkrt__store_relaxed(&s->parked, 0);
 		return;
@@ -389,7 +389,7 @@ static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot 
 
 	if (err)
 		return err;
-	mkrt__handshake(&s->handshake); /* our PUBLISHED before our look at PARKED */
+	mkrt__dekker_rmw(&s->handshake); /* our PUBLISHED before our look at PARKED */
 	if (mkrt__load_relaxed(&s->parked)) {
 		pthread_mutex_lock(&s->lock);
 		mkrt__store_relaxed(&s->parked, 0);
@@ -518,7 +518,7 @@ static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t fir
 	struct mkrt__svm *s = state;
 	int err = mkrt__words_write_region(state, r, first, n, in);
 
-	mkrt__handshake(&s->handshake);
+	mkrt__dekker_rmw(&s->handshake);
 	if (!err && mkrt__load_relaxed(&s->parked)) {
 		pthread_mutex_lock(&s->lock);
 		mkrt__store_relaxed(&s->parked, 0);
