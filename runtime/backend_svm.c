@@ -381,22 +381,26 @@ static void mkrt__svm_park(struct mkrt__svm *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The publish hook: publish, then wake a parked kernel. */
+/* After a publish: wake a parked kernel (the publisher's half of the park
+ * handshake: our PUBLISHED store, the RMW, then our look at PARKED). */
+static void mkrt__svm_ring_bell(struct mkrt__svm *s)
+{
+	mkrt__dekker_rmw(&s->handshake);
+	if (!mkrt__load_relaxed(&s->parked))
+		return;
+	pthread_mutex_lock(&s->lock);
+	mkrt__store_relaxed(&s->parked, 0);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
-	struct mkrt__svm *s = state;
 	int err = mkrt__words_publish(state, slot, req, nargs);
 
-	if (err)
-		return err;
-	mkrt__dekker_rmw(&s->handshake); /* our PUBLISHED before our look at PARKED */
-	if (mkrt__load_relaxed(&s->parked)) {
-		pthread_mutex_lock(&s->lock);
-		mkrt__store_relaxed(&s->parked, 0);
-		pthread_cond_broadcast(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-	}
-	return 0;
+	if (!err)
+		mkrt__svm_ring_bell(state);
+	return err;
 }
 
 static bool mkrt__svm_should_stop(struct mkrt__svm *s)
@@ -515,16 +519,10 @@ static const char *mkrt__svm_device_name(void *state)
 static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
 				  const uint32_t *in)
 {
-	struct mkrt__svm *s = state;
 	int err = mkrt__words_write_region(state, r, first, n, in);
 
-	mkrt__dekker_rmw(&s->handshake);
-	if (!err && mkrt__load_relaxed(&s->parked)) {
-		pthread_mutex_lock(&s->lock);
-		mkrt__store_relaxed(&s->parked, 0);
-		pthread_cond_broadcast(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-	}
+	if (!err)
+		mkrt__svm_ring_bell(state);
 	return err;
 }
 
