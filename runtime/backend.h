@@ -39,8 +39,9 @@ struct mkrt__backend_ops {
 	 * timed out (then it must not free memory a live executor uses). */
 	void (*close)(void *state);
 
-	/* Optional (default: 0). Executors still running (lanes, kernels). After
-	 * SHUTDOWN, 0 means no slot will change any more. Any thread. */
+	/* Optional (default: 1, "unknown"). Executors still running (lanes,
+	 * kernels); 0 means no slot will change any more, so waiters stop
+	 * waiting and submitters are refused. Any thread. */
 	int (*executors_live)(void *state);
 	/* Optional (default: EUNAVAILABLE). The ring's words, when the host can
 	 * address them directly. */

@@ -66,7 +66,11 @@ int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t t
 			return MKRT_ERINGFULL;
 		mkrt__backoff_pause(&backoff);
 	}
-	if (mkrt__rt_shut(rt)) {
+	/* not the SHUTDOWN word here: it shares a line with DONE_COUNT, which
+	 * the executors write for every slot; whether any executor is left says
+	 * the same without pulling that line (a slot that slips in just before
+	 * they exit is reported by mkrt_wait as ESHUTDOWN) */
+	if (mkrt__load_acquire(&rt->stopped) || rt->ops.executors_live(rt->state) == 0) {
 		err = MKRT_ESHUTDOWN;
 		goto out_unreserve;
 	}
@@ -114,11 +118,16 @@ static int mkrt__collect(struct mkrt_runtime *rt, struct mkrt_ticket t, struct m
 
 	if (!mkrt__ticket_live(rt, t))
 		return MKRT_ESTALE;
-	err = rt->ops.read_slot(rt->state, t.slot, &s);
+	/* the status word alone while it is not finished: polling does not
+	 * pull the rest of a line the executor may be writing */
+	err = rt->ops.read_region(rt->state, MKRT__REGION_RING, t.slot * MKRT_SLOT_WORDS, 1, &s.status);
 	if (err)
 		return err;
 	if (s.status != MKRT_STATUS_DONE && s.status != MKRT_STATUS_FAULT)
 		return MKRT_EAGAIN;
+	err = rt->ops.read_slot(rt->state, t.slot, &s);
+	if (err)
+		return err;
 	if (!mkrt__take(rt, t))
 		return MKRT_ESTALE;
 	if (s.status == MKRT_STATUS_FAULT) {
