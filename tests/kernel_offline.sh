@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Portability on hardware we lack: the megakernel and the probe, exactly as
 # the runtime assembles them, compiled offline for AMD GPU ISA (OpenCL C 2.0,
-# where all-SVM-devices scope exists) and syntax-checked as OpenCL C 3.0 with
-# only the device-scope atomics PoCL offers. Skips (77) without clang.
+# where all-SVM-devices scope exists), to SPIR-V checked by spirv-val (the
+# Intel path), and syntax-checked as OpenCL C 3.0 with only the device-scope
+# atomics PoCL offers. Skips (77) without clang.
 set -eu
 : "${top_srcdir:=.}"
 CLANG="${CLANG:-$(command -v clang-15 || command -v clang || true)}"
@@ -36,6 +37,22 @@ for cpu in gfx90a gfx1030 gfx1100; do
 	done
 	echo "cl/ compiles for amdgcn-amd-amdhsa -mcpu=$cpu (OpenCL C 2.0)"
 done
+# The Intel path: SPIR-V, validated. At -O0: llvm-spirv-15 mistranslates LLVM
+# 15's optimized IR of this kernel (i3 integers from switch lowering, an
+# undefined ID), while the drivers compile the source themselves anyway.
+LLVM_SPIRV="$(command -v llvm-spirv-15 || command -v llvm-spirv || true)"
+SPIRV_VAL="$(command -v spirv-val || true)"
+if [ -n "$LLVM_SPIRV" ] && [ -n "$SPIRV_VAL" ]; then
+	for k in megakernel probe; do
+		"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -target spir64 -O0 -emit-llvm \
+			-Werror -c "$tmp/$k.cl" -o "$tmp/$k.bc"
+		"$LLVM_SPIRV" "$tmp/$k.bc" -o "$tmp/$k.spv"
+		"$SPIRV_VAL" "$tmp/$k.spv"
+	done
+	echo "cl/ compiles to SPIR-V (spir64, OpenCL C 2.0) and passes spirv-val"
+else
+	echo "llvm-spirv-15 or spirv-val missing: SPIR-V check not run (apt-get install llvm-spirv-15 spirv-tools)"
+fi
 "$CLANG" -cl-std=CL3.0 -Xclang -finclude-default-header -Werror -fsyntax-only \
 	-D__opencl_c_atomic_order_acq_rel=1 -D__opencl_c_atomic_scope_device=1 "$tmp/megakernel.cl"
 echo "cl/ compiles as OpenCL C 3.0 with device-scope atomics only"
