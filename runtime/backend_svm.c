@@ -303,12 +303,8 @@ static bool mkrt__svm_work_waiting(struct mkrt__svm *s)
 
 	for (uint32_t i = 0; i < b->slot_count; i++) {
 		const uint32_t *w = b->ring + (size_t)i * MKRT_SLOT_WORDS;
-		if (mkrt__load_relaxed(&w[MKRT_SLOT_STATUS]) != MKRT_STATUS_PUBLISHED)
-			continue;
-		uint64_t t = (uint64_t)mkrt__load_relaxed(&b->control[MKRT_CTL_TENANT_BASE]) +
-			     mkrt__load_relaxed(&w[MKRT_SLOT_TENANT]);
-		if (t >= MKRT_CTL_TENANT_FIRST && t <= MKRT_CTL_TENANT_LAST &&
-		    mkrt__load_relaxed(&b->control[t]))
+		if (mkrt__load_relaxed(&w[MKRT_SLOT_STATUS]) == MKRT_STATUS_PUBLISHED &&
+		    mkrt__tenant_authorized(b->control, mkrt__load_relaxed(&w[MKRT_SLOT_TENANT])))
 			return true;
 	}
 	return false;

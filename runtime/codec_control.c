@@ -132,8 +132,8 @@ int mkrt_decode_control(const uint8_t *buf, size_t len, struct mkrt_control_view
 	v.done_count = mkrt__get_le32(buf + MKRT_CTL_DONE_COUNT * 4u);
 	v.tenant_base = mkrt__get_le32(buf + MKRT_CTL_TENANT_BASE * 4u);
 	for (uint32_t t = 0; t < MKRT__TENANT_MAX; t++) {
-		uint64_t w = (uint64_t)v.tenant_base + t;
-		if (w >= MKRT_CTL_TENANT_FIRST && w <= MKRT_CTL_TENANT_LAST)
+		uint32_t w = mkrt__tenant_word(v.tenant_base, t);
+		if (w)
 			v.tenant_masks[t] = mkrt__get_le32(buf + w * 4u);
 	}
 	mkrt__get_words(buf, MKRT_CTL_QUOTAS, MKRT_CTL_TENANT_SLOTS, v.quotas);
@@ -173,8 +173,7 @@ int mkrt_tenant_authorized(const uint8_t *buf, size_t len, uint32_t tenant)
 
 	if (err)
 		return err;
-	uint64_t w = (uint64_t)mkrt__get_le32(buf + MKRT_CTL_TENANT_BASE * 4u) + tenant;
-	if (w < MKRT_CTL_TENANT_FIRST || w > MKRT_CTL_TENANT_LAST)
-		return 0;
-	return mkrt__get_le32(buf + w * 4u) != 0;
+	uint32_t w = mkrt__tenant_word(mkrt__get_le32(buf + MKRT_CTL_TENANT_BASE * 4u), tenant);
+
+	return w && mkrt__get_le32(buf + w * 4u) != 0;
 }

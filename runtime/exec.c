@@ -166,15 +166,6 @@ static uint32_t mkrt__run_slot(const struct mkrt_exec_buffers *b, uint32_t slot,
 	return h->fn(h->user, op, args, &ctx);
 }
 
-static bool mkrt__authorized(const struct mkrt_exec_buffers *b, uint32_t tenant)
-{
-	uint64_t w = (uint64_t)mkrt__load_relaxed(mkrt__ctl(b, MKRT_CTL_TENANT_BASE)) + tenant;
-
-	if (w < MKRT_CTL_TENANT_FIRST || w > MKRT_CTL_TENANT_LAST)
-		return false;
-	return mkrt__load_relaxed(mkrt__ctl(b, w)) != 0;
-}
-
 int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot)
 {
 	uint32_t *s = b->ring + (size_t)slot * MKRT_SLOT_WORDS;
@@ -182,14 +173,14 @@ int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot)
 
 	/* acquire: pairs with the publisher's release of STATUS */
 	uint32_t st = mkrt__load_acquire(&s[MKRT_SLOT_STATUS]);
-	if (st != MKRT_STATUS_PUBLISHED || !mkrt__authorized(b, mkrt__load_relaxed(&s[MKRT_SLOT_TENANT])))
+	if (st != MKRT_STATUS_PUBLISHED || !mkrt__tenant_authorized(b->control, mkrt__load_relaxed(&s[MKRT_SLOT_TENANT])))
 		return 0;
 	/* acq_rel: exactly one lane wins; it acquires the payload */
 	if (!mkrt__cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
 		return 0;
 	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
 		in[i] = w[i] = mkrt__load_relaxed(&s[i]);
-	if (!mkrt__authorized(b, w[MKRT_SLOT_TENANT])) {
+	if (!mkrt__tenant_authorized(b->control, w[MKRT_SLOT_TENANT])) {
 		/* the slot was republished between check and claim: give it back
 		 * untouched; release so its payload stays ordered for the next lane */
 		mkrt__store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);

@@ -32,6 +32,24 @@ static inline void mkrt__put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+/* vyre's tenant rule: the control word that holds tenant @tenant's mask under
+ * tenant base @base, or 0 when C[2] + t falls outside words 3..31 (denied). */
+static inline uint32_t mkrt__tenant_word(uint32_t base, uint32_t tenant)
+{
+	uint64_t w = (uint64_t)base + tenant;
+
+	return w >= MKRT_CTL_TENANT_FIRST && w <= MKRT_CTL_TENANT_LAST ? (uint32_t)w : 0;
+}
+
+/* The rule on a live control buffer; relaxed loads, ordered by the caller's
+ * acquire of the slot (or, for the parking watcher, by its handshake). */
+static inline bool mkrt__tenant_authorized(const uint32_t *control, uint32_t tenant)
+{
+	uint32_t w = mkrt__tenant_word(mkrt__load_relaxed(&control[MKRT_CTL_TENANT_BASE]), tenant);
+
+	return w && mkrt__load_relaxed(&control[w]) != 0;
+}
+
 /* Check a byte buffer of u32 words: non-NULL, whole words, at least
  * @min_words of them. */
 static inline int mkrt__words_check(const void *buf, size_t len, size_t min_words)

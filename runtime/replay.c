@@ -40,9 +40,9 @@ static uint32_t mkrt__slot_status(struct mkrt_runtime *rt, uint32_t slot)
 /* The lane's tenant rule, on the live control words. */
 static bool mkrt__replay_authorized(struct mkrt_runtime *rt, uint32_t tenant)
 {
-	uint64_t w = (uint64_t)mkrt__ctl_word(rt, MKRT_CTL_TENANT_BASE) + tenant;
+	uint32_t w = mkrt__tenant_word(mkrt__ctl_word(rt, MKRT_CTL_TENANT_BASE), tenant);
 
-	return w >= MKRT_CTL_TENANT_FIRST && w <= MKRT_CTL_TENANT_LAST && mkrt__ctl_word(rt, (uint32_t)w);
+	return w && mkrt__ctl_word(rt, w);
 }
 
 static int mkrt__replay_load(struct mkrt__replay *r, bool serial)
