@@ -381,6 +381,8 @@ static void mkrt__svm_park(struct mkrt__svm *s)
  * handshake: our PUBLISHED store, the RMW, then our look at PARKED). */
 static void mkrt__svm_ring_bell(struct mkrt__svm *s)
 {
+	if (s->park_us == MKRT_PARK_NEVER)
+		return; /* nothing ever parks: keep the RMW off the publish path */
 	mkrt__dekker_rmw(&s->handshake);
 	if (!mkrt__load_relaxed(&s->parked))
 		return;
