@@ -26,6 +26,8 @@ const char *mkrt__cl_name(cl_int code);
 /* device.c: every device of every platform, malloc'ed into *@out (free()).
  * Returns the count (0: no platform). Errors: ECL, ENOMEM. */
 int mkrt__devices(struct mkrt__device **out);
+/* Device @index of that enumeration. Errors: ENODEVICE, ECL, ENOMEM. */
+int mkrt__device_at(uint32_t index, struct mkrt__device *out);
 /* "-cl-std=CL3.0" or "-cl-std=CL2.0" for the svm megakernel, or NULL. */
 const char *mkrt__device_cl_std(const struct mkrt_device_info *info);
 

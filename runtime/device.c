@@ -158,20 +158,30 @@ int mkrt_device_count(void)
 	return n;
 }
 
-int mkrt_device_get(uint32_t index, struct mkrt_device_info *out)
+int mkrt__device_at(uint32_t index, struct mkrt__device *out)
 {
 	struct mkrt__device *devs;
-	int n;
+	int n = mkrt__devices(&devs);
 
-	if (!out)
-		return MKRT_EINVAL;
-	n = mkrt__devices(&devs);
 	if (n >= 0 && index >= (uint32_t)n)
 		n = MKRT_ENODEVICE;
 	if (n >= 0)
-		*out = devs[index].info;
+		*out = devs[index];
 	free(devs);
 	return n < 0 ? n : 0;
+}
+
+int mkrt_device_get(uint32_t index, struct mkrt_device_info *out)
+{
+	struct mkrt__device dev;
+	int err;
+
+	if (!out)
+		return MKRT_EINVAL;
+	err = mkrt__device_at(index, &dev);
+	if (!err)
+		*out = dev.info;
+	return err;
 }
 
 static bool mkrt__contains_nocase(const char *hay, const char *needle)

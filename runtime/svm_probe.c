@@ -241,23 +241,19 @@ int mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__svm_verdict *
 int mkrt_device_probe_svm(uint32_t index, char *reason, size_t reason_len, char *mode,
 			  size_t mode_len)
 {
-	struct mkrt__device *devs;
+	struct mkrt__device dev;
 	struct mkrt__svm_verdict v;
-	int n;
+	int err;
 
 	if ((!reason && reason_len) || (!mode && mode_len))
 		return MKRT_EINVAL;
-	n = mkrt__devices(&devs);
-	if (n >= 0 && index >= (uint32_t)n)
-		n = MKRT_ENODEVICE;
-	if (n >= 0) {
-		mkrt__svm_verdict(&devs[index], &v);
-		if (reason_len)
-			snprintf(reason, reason_len, "%s", v.reason);
-		if (mode_len)
-			snprintf(mode, mode_len, "%s", v.mode);
-		n = v.score;
-	}
-	free(devs);
-	return n;
+	err = mkrt__device_at(index, &dev);
+	if (err)
+		return err;
+	mkrt__svm_verdict(&dev, &v);
+	if (reason_len)
+		snprintf(reason, reason_len, "%s", v.reason);
+	if (mode_len)
+		snprintf(mode, mode_len, "%s", v.mode);
+	return v.score;
 }
