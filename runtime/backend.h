@@ -98,10 +98,15 @@ int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
 
 /* io_file.c: the servicer's resolver: the user's, or fixed-size records of
- * a file read through an engine (pread, io_uring). */
+ * a file read through an engine (pread, io_uring). Either way, resolve()
+ * returns the byte count or -MKRT_IOERR_* (a user's own failures are mapped
+ * to MKRT_IOERR_RESOLVER on the way out). The struct must not move after
+ * init: a user resolver's adapter points back at it. */
 struct mkrt__file;
 struct mkrt__resolver {
-	mkrt_resolve_fn resolve;
+	int64_t (*resolve)(void *self, uint32_t id, void *dst, size_t cap);
+	void *self;
+	mkrt_resolve_fn user_fn;     /* a user resolver and its argument, or NULL */
 	void *user;
 	struct mkrt__file *file;     /* the default resolver's state, or NULL */
 };

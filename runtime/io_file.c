@@ -37,9 +37,9 @@ static const struct mkrt__io_engine *mkrt__engine(const char *name)
 	return NULL;
 }
 
-static int64_t mkrt__file_resolve(void *user, uint32_t id, void *dst, size_t cap)
+static int64_t mkrt__file_resolve(void *self, uint32_t id, void *dst, size_t cap)
 {
-	struct mkrt__file *f = user;
+	struct mkrt__file *f = self;
 	size_t rec = f->record_bytes;
 
 	if (f->fd < 0) {
@@ -60,11 +60,22 @@ static int64_t mkrt__file_resolve(void *user, uint32_t id, void *dst, size_t cap
 	return (size_t)n < rec ? -(int64_t)MKRT_IOERR_SHORT : n;
 }
 
+/* A user's resolver: its negative values are its own, not our codes. */
+static int64_t mkrt__user_resolve(void *self, uint32_t id, void *dst, size_t cap)
+{
+	const struct mkrt__resolver *r = self;
+	int64_t n = r->user_fn(r->user, id, dst, cap);
+
+	return n < 0 ? -(int64_t)MKRT_IOERR_RESOLVER : n;
+}
+
 int mkrt__resolver_init(const struct mkrt_io_config *io, struct mkrt__resolver *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (io->resolve) {
-		out->resolve = io->resolve;
+		out->resolve = mkrt__user_resolve;
+		out->self = out;
+		out->user_fn = io->resolve;
 		out->user = io->user;
 		return 0;
 	}
@@ -77,7 +88,7 @@ int mkrt__resolver_init(const struct mkrt_io_config *io, struct mkrt__resolver *
 	f->record_bytes = io->record_bytes ? io->record_bytes : io->frame_bytes;
 	f->engine = mkrt__engine(io->engine);
 	out->resolve = mkrt__file_resolve;
-	out->user = f;
+	out->self = f;
 	out->file = f;
 	return 0;
 }

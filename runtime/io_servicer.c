@@ -79,15 +79,13 @@ static int64_t mkrt__load(struct mkrt__servicer *s, uint32_t rid, bool pin_for_l
 	}
 	mkrt__store_relaxed(mkrt__meta(s, (uint32_t)f, MKRT_FRAME_RESOURCE), 0);
 	uint8_t *frame = (uint8_t *)(b->arena + (size_t)f * b->frame_words);
-	int64_t n = s->resolver.resolve(s->resolver.user, rid, frame, s->frame_bytes);
-	if (n < 0 || n > s->frame_bytes) {
+	int64_t n = s->resolver.resolve(s->resolver.self, rid, frame, s->frame_bytes);
+	if (n > s->frame_bytes)
+		n = -(int64_t)MKRT_IOERR_TOO_BIG;
+	if (n < 0) {
 		/* release: the frame is empty and free again */
 		mkrt__store_release(mkrt__meta(s, (uint32_t)f, MKRT_FRAME_PIN), 0);
-		/* the file resolver names its errors; a user's is RESOLVER */
-		if (n > s->frame_bytes)
-			return -(int64_t)MKRT_IOERR_TOO_BIG;
-		return s->resolver.file && n >= -(int64_t)MKRT_IOERR_TOO_BIG ? n
-									     : -(int64_t)MKRT_IOERR_RESOLVER;
+		return n;
 	}
 	memset(frame + n, 0, (size_t)((4 - n % 4) % 4)); /* the checksum pads with zeros */
 	mkrt__store_relaxed(mkrt__meta(s, (uint32_t)f, MKRT_FRAME_BYTES), (uint32_t)n);
