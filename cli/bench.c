@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SAMPLES 20000u
@@ -36,23 +35,10 @@ struct figures {
 	char device[MKRT_NAME_LEN], backend[16];
 };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
+/* A percentile of nanosecond samples, in microseconds. */
 static double pct(double *v, uint32_t n, uint32_t p)
 {
-	qsort(v, n, sizeof(double), by_value);
-	return v[(uint64_t)n * p / 100 < n ? (uint64_t)n * p / 100 : n - 1] / 1000.0;
+	return cli_percentile(v, n, p) / 1000.0;
 }
 
 /* ---- the physical floor: two threads, one slot --------------------------------- */
@@ -81,11 +67,11 @@ static double floor_p50(double *lat)
 	atomic_store(&p.stop, 0);
 	pthread_create(&t, NULL, pong, &p);
 	for (uint32_t i = 0; i < SAMPLES; i++) {
-		double t0 = now_ns();
+		double t0 = cli_now_ns();
 		atomic_store_explicit(&p.status, MKRT_STATUS_PUBLISHED, memory_order_release);
 		while (atomic_load_explicit(&p.status, memory_order_acquire) != MKRT_STATUS_DONE)
 			;
-		lat[i] = now_ns() - t0;
+		lat[i] = cli_now_ns() - t0;
 	}
 	atomic_store(&p.stop, 1);
 	pthread_join(t, NULL);
@@ -130,7 +116,7 @@ static double stream_floor(void)
 
 	memset(&r, 0, sizeof(r));
 	pthread_create(&t, NULL, stream_consumer, &r);
-	double t0 = now_ns();
+	double t0 = cli_now_ns();
 	for (uint32_t i = 0; i < STREAM_SLOTS; i++) {
 		_Atomic uint32_t *slot = &r.w[(i % 256) * 16];
 		while (i >= 256 && atomic_load_explicit(&slot[0], memory_order_acquire) != MKRT_STATUS_DONE)
@@ -141,7 +127,7 @@ static double stream_floor(void)
 	}
 	while (atomic_load_explicit(&r.done, memory_order_acquire) != STREAM_SLOTS)
 		;
-	double secs = (now_ns() - t0) / 1e9;
+	double secs = (cli_now_ns() - t0) / 1e9;
 	atomic_store(&r.stop, 1);
 	pthread_join(t, NULL);
 	return STREAM_SLOTS / secs;
@@ -179,12 +165,12 @@ static int raw_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double 
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < SAMPLES; i++) {
-		double t0 = now_ns();
+		double t0 = cli_now_ns();
 		if ((err = mkrt_publish(ring, n, 0, req, MKRT_SLOT_ARGS)))
 			return err;
 		while (atomic_load_explicit((_Atomic uint32_t *)&ring[0], memory_order_acquire) != MKRT_STATUS_DONE)
 			;
-		lat[i] = now_ns() - t0;
+		lat[i] = cli_now_ns() - t0;
 	}
 	*p99 = pct(lat, SAMPLES, 99);
 	*p50 = pct(lat, SAMPLES, 50);
@@ -195,12 +181,12 @@ static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double 
 {
 	for (uint32_t i = 0; i < SAMPLES; i++) {
 		struct mkrt_ticket t;
-		double t0 = now_ns();
+		double t0 = cli_now_ns();
 		int err = mkrt_submit(rt, req, 1000, &t);
 		err = err ? err : mkrt_wait(rt, t, 1000, NULL);
 		if (err)
 			return err;
-		lat[i] = now_ns() - t0;
+		lat[i] = cli_now_ns() - t0;
 	}
 	*p50 = pct(lat, SAMPLES, 50);
 	return 0;
@@ -215,7 +201,7 @@ static int stream(struct mkrt_runtime *rt, double *rate)
 	const uint32_t WINDOW = slots * 3 / 4 < MAX_WINDOW ? slots * 3 / 4 : MAX_WINDOW;
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
 	const uint32_t n = STREAM_SLOTS / 4;
-	double t0 = now_ns();
+	double t0 = cli_now_ns();
 
 	for (uint32_t i = 0; i < n + WINDOW; i++) {
 		int err = i >= WINDOW ? mkrt_wait(rt, t[i % WINDOW], 1000, NULL) : 0;
@@ -224,7 +210,7 @@ static int stream(struct mkrt_runtime *rt, double *rate)
 		if (err)
 			return err;
 	}
-	*rate = n / ((now_ns() - t0) / 1e9);
+	*rate = n / ((cli_now_ns() - t0) / 1e9);
 	return 0;
 }
 
@@ -261,11 +247,11 @@ static double launch_p50(const char *device, double *lat)
 	size_t one = 1;
 	uint32_t n = 2000;
 	for (uint32_t i = 0; i < n + 50; i++) { /* the first 50 warm up (PoCL builds lazily) */
-		double t0 = now_ns();
+		double t0 = cli_now_ns();
 		clEnqueueNDRangeKernel(q, k, 1, NULL, &one, &one, 0, NULL, NULL);
 		clFinish(q);
 		if (i >= 50)
-			lat[i - 50] = now_ns() - t0;
+			lat[i - 50] = cli_now_ns() - t0;
 	}
 	clReleaseMemObject(buf);
 	clReleaseKernel(k);
@@ -303,10 +289,10 @@ static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
 		if (pread(fd, buf, RECORD, (off_t)i * RECORD) != (ssize_t)RECORD)
 			return MKRT_EINVAL;
 	for (uint32_t i = 0; i < n; i++) {
-		double t0 = now_ns();
+		double t0 = cli_now_ns();
 		if (pread(fd, buf, RECORD, (off_t)(i % records) * RECORD) != (ssize_t)RECORD)
 			return MKRT_EINVAL;
-		lat[i] = now_ns() - t0;
+		lat[i] = cli_now_ns() - t0;
 	}
 	f->pread_p50 = pct(lat, n, 50);
 	close(fd);
@@ -318,10 +304,10 @@ static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
 	for (uint32_t i = 0; i < n && !err; i++) {
 		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { (i * 17u) % records } }, res;
 		struct mkrt_ticket t;
-		double t0 = now_ns();
+		double t0 = cli_now_ns();
 		err = mkrt_submit(rt, &req, 1000, &t);
 		err = err ? err : mkrt_wait(rt, t, 5000, &res);
-		lat[i] = now_ns() - t0;
+		lat[i] = cli_now_ns() - t0;
 		if (!err && res.args[MKRT_LM_OUTCOME] != MKRT_LM_MISS)
 			err = MKRT_EINVAL;
 	}
@@ -356,14 +342,14 @@ static int idle(const char *backend, uint32_t park_us, double *core_pct, double 
 	int err = mkrt_submit(rt, &nop, 1000, &t);
 	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
 	usleep(20000); /* let it park */
-	double c0 = cpu_seconds(), w0 = now_ns();
+	double c0 = cpu_seconds(), w0 = cli_now_ns();
 	usleep(1000000);
-	*core_pct = 100.0 * (cpu_seconds() - c0) / ((now_ns() - w0) / 1e9);
-	double t0 = now_ns();
+	*core_pct = 100.0 * (cpu_seconds() - c0) / ((cli_now_ns() - w0) / 1e9);
+	double t0 = cli_now_ns();
 	err = err ? err : mkrt_submit(rt, &nop, 1000, &t);
 	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
 	if (wake_us)
-		*wake_us = (now_ns() - t0) / 1000.0;
+		*wake_us = (cli_now_ns() - t0) / 1000.0;
 	mkrt_runtime_close(rt);
 	return err;
 }

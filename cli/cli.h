@@ -6,6 +6,7 @@
 #include "config.h" /* feature macros first: the CLI uses POSIX calls */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <mkrt.h>
@@ -22,6 +23,12 @@ int cli_bench(int argc, char **argv);
 
 /* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
 int cli_fail(const char *what, int err);
+
+/* Monotonic time in nanoseconds. */
+double cli_now_ns(void);
+
+/* The @p-th percentile of @n samples (sorts @v in place). */
+double cli_percentile(double *v, uint32_t n, uint32_t p);
 
 /* JSON string literal of @s (escaped) to @f. */
 void cli_json_str(FILE *f, const char *s);

@@ -2,7 +2,9 @@
 /* main.c - the mkrt command: subcommand dispatch and shared helpers. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct {
 	const char *name;
@@ -26,6 +28,29 @@ int cli_fail(const char *what, int err)
 	if (detail && detail[0])
 		fprintf(stderr, "  %s\n", detail);
 	return CLI_FAIL;
+}
+
+double cli_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cli_by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double cli_percentile(double *v, uint32_t n, uint32_t p)
+{
+	uint64_t i = (uint64_t)n * p / 100;
+
+	qsort(v, n, sizeof(double), cli_by_value);
+	return v[i < n ? i : n - 1];
 }
 
 void cli_json_str(FILE *f, const char *s)

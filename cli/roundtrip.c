@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RECORD_BYTES 4096u
@@ -64,19 +63,6 @@ static int make_data(char *path, size_t len, uint32_t records, uint32_t **sums)
 	return CLI_OK;
 }
 
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Check one result; returns true when its bytes are the file's. */
 static bool verify(const struct mkrt_slot *r, const uint32_t *sums, uint32_t frames,
 		   struct report *rep)
@@ -113,11 +99,11 @@ static int run(struct mkrt_runtime *rt, const struct opts *o, const uint32_t *su
 		uint32_t hot = o->frames / 2 ? o->frames / 2 : 1;
 		uint32_t rid = r % 10 < 7 ? r % hot : r % o->resources;
 		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { rid, r % 10 == 9 } };
-		double t0 = now_us();
+		double t0 = cli_now_ns();
 		int err = mkrt_submit(rt, &req, WAIT_MS, &t);
 		if (!err)
 			err = mkrt_wait(rt, t, WAIT_MS, &res);
-		lat[i] = now_us() - t0;
+		lat[i] = (cli_now_ns() - t0) / 1000.0;
 		if (err == MKRT_ESLOTFAULT) {
 			rep->faults++;
 			continue;
@@ -126,9 +112,8 @@ static int run(struct mkrt_runtime *rt, const struct opts *o, const uint32_t *su
 			return cli_fail("roundtrip", err);
 		rep->verified += verify(&res, sums, o->frames, rep);
 	}
-	qsort(lat, o->count, sizeof(double), cmp_double);
-	rep->p50_us = lat[o->count / 2];
-	rep->p99_us = lat[(uint32_t)((uint64_t)o->count * 99 / 100)];
+	rep->p99_us = cli_percentile(lat, o->count, 99);
+	rep->p50_us = cli_percentile(lat, o->count, 50);
 	return CLI_OK;
 }
 
