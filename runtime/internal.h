@@ -73,11 +73,6 @@ const char *mkrt__err_fix(int err);
 /* publish.c */
 void mkrt__slot_to_words(const struct mkrt_slot *s, uint32_t w[MKRT_SLOT_WORDS]);
 void mkrt__slot_from_words(const uint32_t w[MKRT_SLOT_WORDS], struct mkrt_slot *s);
-int mkrt__ring_check(const uint32_t *ring, size_t ring_words, uint32_t slot);
-int mkrt__publish_check(const uint32_t *ring, size_t ring_words, uint32_t slot,
-			const struct mkrt_slot *req, uint32_t nargs);
-void mkrt__publish_write(uint32_t *ring, uint32_t slot, const struct mkrt_slot *req,
-			 uint32_t nargs);
 
 /* packed.c: shared by the publish check and the executor. Returns the op
  * count, or -1 when malformed; fills @ops with resolved arguments. */

@@ -63,7 +63,7 @@ void mkrt__slot_from_words(const uint32_t w[MKRT_SLOT_WORDS], struct mkrt_slot *
 	memcpy(s->args, w + MKRT_SLOT_ARG0, sizeof(s->args));
 }
 
-int mkrt__ring_check(const uint32_t *ring, size_t ring_words, uint32_t slot)
+static int mkrt__ring_check(const uint32_t *ring, size_t ring_words, uint32_t slot)
 {
 	if (!ring || ring_words == 0)
 		return MKRT_EINVAL;
@@ -116,18 +116,6 @@ static int mkrt__slot_publishable(const uint32_t *ring, uint32_t slot)
 	return st == MKRT_STATUS_EMPTY || st == MKRT_STATUS_DONE ? 0 : MKRT_ESTATE;
 }
 
-int mkrt__publish_check(const uint32_t *ring, size_t ring_words, uint32_t slot,
-			const struct mkrt_slot *req, uint32_t nargs)
-{
-	int err = mkrt__ring_check(ring, ring_words, slot);
-
-	if (!err)
-		err = mkrt__request_check(req, nargs);
-	if (!err)
-		err = mkrt__slot_publishable(ring, slot);
-	return err;
-}
-
 /* Write words 1..15 of slot @slot; STATUS is left to the caller. */
 static void mkrt__payload_write(uint32_t *ring, uint32_t slot, const struct mkrt_slot *req,
 				uint32_t nargs)
@@ -150,21 +138,19 @@ static void mkrt__status_publish(uint32_t *ring, uint32_t slot)
 			    MKRT_STATUS_PUBLISHED);
 }
 
-void mkrt__publish_write(uint32_t *ring, uint32_t slot, const struct mkrt_slot *req,
-			 uint32_t nargs)
-{
-	mkrt__payload_write(ring, slot, req, nargs);
-	mkrt__status_publish(ring, slot);
-}
-
 int mkrt_publish(uint32_t *ring, size_t ring_words, uint32_t slot, const struct mkrt_slot *req,
 		 uint32_t nargs)
 {
-	int err = mkrt__publish_check(ring, ring_words, slot, req, nargs);
+	int err = mkrt__ring_check(ring, ring_words, slot);
 
+	if (!err)
+		err = mkrt__request_check(req, nargs);
+	if (!err)
+		err = mkrt__slot_publishable(ring, slot);
 	if (err)
 		return err;
-	mkrt__publish_write(ring, slot, req, nargs);
+	mkrt__payload_write(ring, slot, req, nargs);
+	mkrt__status_publish(ring, slot);
 	return 0;
 }
 
