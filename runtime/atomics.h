@@ -70,6 +70,14 @@ static inline void mkrt__dekker_rmw(uint32_t *word)
 	atomic_fetch_add_explicit(mkrt__aw(word), 0, memory_order_acq_rel);
 }
 
+/* A compiler barrier only: the cheap half of an asymmetric handshake whose
+ * other side runs membarrier(2), which puts a full barrier on every thread
+ * of the process (see mkrt__svm_park). */
+static inline void mkrt__compiler_barrier(void)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
 /* Host-only 64-bit counters (statistics, never shared with a device). */
 static inline void mkrt__add64_relaxed(uint64_t *p, uint64_t v)
 {

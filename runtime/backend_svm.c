@@ -15,10 +15,13 @@
 #include "cl.h"
 
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MKRT__GPU_GROUP 64u
 
@@ -35,6 +38,7 @@ struct mkrt__svm {
 	uint32_t park_us;
 	uint32_t parked;             /* atomic: the kernel parked; a publish rings */
 	uint32_t handshake;          /* atomic: the park/publish handshake word */
+	bool asymmetric;             /* the handshake uses membarrier(2) */
 	uint64_t parks;              /* atomic */
 	pthread_t watcher;
 	bool watcher_joinable;
@@ -240,6 +244,47 @@ static void mkrt__svm_free(struct mkrt__svm *s)
 	free(s);
 }
 
+/*
+ * The park handshake is Dekker's: we store PARKED then look at the ring; a
+ * publisher stores PUBLISHED then looks at PARKED; with a full barrier
+ * between on each side, at least one of us sees the other, so a slot is
+ * never left without a kernel.
+ *
+ * Publishes are frequent and parks rare, so where the kernel offers it the
+ * barrier is asymmetric: a publisher needs only a compiler barrier, and the
+ * parking watcher calls membarrier(2), which runs a full barrier on every
+ * thread of the process that is running, so a publisher's store either is
+ * seen by our look at the ring or its look at PARKED sees ours. Elsewhere
+ * (and under ThreadSanitizer, which does not model membarrier) both sides
+ * do an acq_rel RMW of one word, which costs a locked instruction per
+ * publish.
+ */
+static bool mkrt__membarrier(int cmd)
+{
+#if defined(__SANITIZE_THREAD__) || !defined(SYS_membarrier)
+	(void)cmd;
+	return false;
+#else
+	return syscall(SYS_membarrier, cmd, 0u, 0) == 0;
+#endif
+}
+
+static void mkrt__svm_handshake_init(struct mkrt__svm *s)
+{
+	s->asymmetric = s->park_us != MKRT_PARK_NEVER &&
+			mkrt__membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+}
+
+/* Our half: true when the barrier ran (parking is safe). */
+static bool mkrt__svm_park_barrier(struct mkrt__svm *s)
+{
+	if (!s->asymmetric) {
+		mkrt__dekker_rmw(&s->handshake);
+		return true;
+	}
+	return mkrt__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+}
+
 static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 {
 	struct mkrt__svm *s = calloc(1, sizeof(*s));
@@ -274,6 +319,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	if (err)
 		goto out_free;
 	mkrt__svm_geometry(s, cfg->lanes);
+	mkrt__svm_handshake_init(s);
 	*state = s;
 	return 0;
 
@@ -355,18 +401,11 @@ static bool mkrt__svm_wait_launch(struct mkrt__svm *s)
 	return idle;
 }
 
-/*
- * Park: no relaunch until a publish rings (or stop). The handshake is
- * Dekker's: we store PARKED then look at the ring; a publisher stores
- * PUBLISHED then looks at PARKED; with mkrt__dekker_rmw() between on each
- * side, at least one of us sees the other, so a slot is never left without
- * a kernel.
- */
+/* Park: no relaunch until a publish rings (or stop). */
 static void mkrt__svm_park(struct mkrt__svm *s)
 {
 	mkrt__store_relaxed(&s->parked, 1);
-	mkrt__dekker_rmw(&s->handshake);
-	if (mkrt__svm_work_waiting(s)) {
+	if (!mkrt__svm_park_barrier(s) || mkrt__svm_work_waiting(s)) {
 		mkrt__store_relaxed(&s->parked, 0);
 		return;
 	}
@@ -378,12 +417,15 @@ static void mkrt__svm_park(struct mkrt__svm *s)
 }
 
 /* After a publish: wake a parked kernel (the publisher's half of the park
- * handshake: our PUBLISHED store, the RMW, then our look at PARKED). */
+ * handshake: our PUBLISHED store, the barrier, then our look at PARKED). */
 static void mkrt__svm_ring_bell(struct mkrt__svm *s)
 {
 	if (s->park_us == MKRT_PARK_NEVER)
 		return; /* nothing ever parks: keep the RMW off the publish path */
-	mkrt__dekker_rmw(&s->handshake);
+	if (s->asymmetric)
+		mkrt__compiler_barrier();
+	else
+		mkrt__dekker_rmw(&s->handshake);
 	if (!mkrt__load_relaxed(&s->parked))
 		return;
 	pthread_mutex_lock(&s->lock);

@@ -26,16 +26,20 @@ static bool mkrt__rt_shut(struct mkrt_runtime *rt)
 /* Take a FREE slot for this submitter; returns its new generation, or -1. */
 static int64_t mkrt__reserve(struct mkrt_runtime *rt, uint32_t *slot)
 {
-	uint32_t start = mkrt__add_relaxed(&rt->cursor, 1) % rt->slots;
+	/* the cursor is a hint, not a lock: the book's CAS decides who owns a
+	 * slot, so a plain load and store of it keep one RMW off every submit */
+	uint32_t s = mkrt__load_relaxed(&rt->cursor);
 
-	for (uint32_t i = 0; i < rt->slots; i++) {
-		uint32_t s = (start + i) % rt->slots;
+	if (s >= rt->slots)
+		s = 0;
+	for (uint32_t i = 0; i < rt->slots; i++, s = s + 1 == rt->slots ? 0 : s + 1) {
 		uint32_t w = mkrt__load_relaxed(&rt->book[s]);
 		if (MKRT__BOOK_STATE(w) != MKRT__BOOK_FREE)
 			continue;
 		uint32_t gen = (MKRT__BOOK_GEN(w) + 1u) & MKRT__GEN_MASK;
 		/* acq_rel: we take over the slot after its last collector */
 		if (mkrt__cas_acq_rel(&rt->book[s], &w, MKRT__BOOK(gen, MKRT__BOOK_RESERVED))) {
+			mkrt__store_relaxed(&rt->cursor, s + 1 == rt->slots ? 0 : s + 1);
 			*slot = s;
 			return gen;
 		}
@@ -125,9 +129,11 @@ static int mkrt__collect(struct mkrt_runtime *rt, struct mkrt_ticket t, struct m
 		return err;
 	if (s.status != MKRT_STATUS_DONE && s.status != MKRT_STATUS_FAULT)
 		return MKRT_EAGAIN;
-	err = rt->ops.read_slot(rt->state, t.slot, &s);
-	if (err)
-		return err;
+	if (result) {
+		err = rt->ops.read_slot(rt->state, t.slot, &s);
+		if (err)
+			return err;
+	}
 	if (!mkrt__take(rt, t))
 		return MKRT_ESTALE;
 	if (s.status == MKRT_STATUS_FAULT) {
