@@ -4,7 +4,8 @@
  * the reference executor's runtime/load_miss.c.
  *
  * A hit pins the resident frame (a CAS that fails while the servicer evicts
- * it), checks it still holds the resource, checksums it and unpins. A miss
+ * it), checks it still holds the resource, takes the frame's checksum (kept
+ * in its metadata by the first lane to compute it) and unpins. A miss
  * reserves an IO slot by CAS (EMPTY -> RESERVED: two lanes never share one),
  * writes READ{src = resource, tag = ring slot} and release-publishes it; the
  * host servicer loads the frame, pins it for this lane and completes OK or
@@ -41,11 +42,9 @@ void mkrt_frame_unpin(const struct mkrt_io_env *io, uint f)
 	mkrt_sub_release(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_PIN], 1u);
 }
 
-/* Results of a pinned frame into the slot's arguments. */
-void mkrt_frame_results(const struct mkrt_io_env *io, uint f, __private uint *args)
+/* The checksum of @n bytes at @w (mkrt_checksum on the host). */
+uint mkrt_checksum_words(__global const uint *w, uint n)
 {
-	uint n = mkrt_load_relaxed(&io->frames[f * MKRT_FRAME_WORDS + MKRT_FRAME_BYTES]);
-	__global const uint *w = io->arena + (ulong)f * io->frame_words;
 	uint words = (n + 3u) / 4u, h = MKRT_CHECKSUM_BASIS ^ n;
 	uint a0 = h, a1 = h, a2 = h, a3 = h, i = 0;
 
@@ -66,6 +65,25 @@ void mkrt_frame_results(const struct mkrt_io_env *io, uint f, __private uint *ar
 	h = (h ^ a1) * MKRT_CHECKSUM_PRIME;
 	h = (h ^ a2) * MKRT_CHECKSUM_PRIME;
 	h = (h ^ a3) * MKRT_CHECKSUM_PRIME;
+	return h;
+}
+
+/* Results of a pinned frame into the slot's arguments: the checksum is the
+ * one kept in the frame's metadata, or computed now and kept. */
+void mkrt_frame_results(const struct mkrt_io_env *io, uint f, __private uint *args)
+{
+	mkrt_word_t *meta = &io->frames[f * MKRT_FRAME_WORDS];
+	uint n = mkrt_load_relaxed(&meta[MKRT_FRAME_BYTES]), h;
+
+	/* acquire: pairs with the release of SUMMED by the lane that summed it */
+	if (mkrt_load_acquire(&meta[MKRT_FRAME_SUMMED])) {
+		h = mkrt_load_relaxed(&meta[MKRT_FRAME_SUM]);
+	} else {
+		h = mkrt_checksum_words(io->arena + (ulong)f * io->frame_words, n);
+		/* two lanes may both sum it: they store the same value */
+		mkrt_store_relaxed(&meta[MKRT_FRAME_SUM], h);
+		mkrt_store_release(&meta[MKRT_FRAME_SUMMED], 1);
+	}
 	args[MKRT_LM_FRAME] = f;
 	args[MKRT_LM_BYTES] = n;
 	args[MKRT_LM_CHECKSUM] = h;

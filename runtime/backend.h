@@ -50,6 +50,10 @@ struct mkrt__backend_ops {
 	const char *(*device_name)(void *state);
 	/* Optional (default: zeros). Counters; any thread. */
 	void (*stats)(void *state, struct mkrt_stats *out);
+	/* Optional (default: 0). Serve IO requests that are waiting, on the
+	 * calling thread, unless someone else is serving them now; returns how
+	 * many it served. Waiters call it instead of idling. Any thread. */
+	uint32_t (*serve_io)(void *state);
 
 	/* Required. mkrt_publish semantics into slot @slot; one writer per slot. */
 	int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
@@ -96,6 +100,7 @@ int mkrt__words_write_region(void *state, enum mkrt__region r, uint32_t first, u
 int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx);
 void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
+uint32_t mkrt__words_serve_io(void *state);
 
 /* io_file.c: the servicer's resolver: the user's, or fixed-size records of
  * a file read through an engine (pread, io_uring). Either way, resolve()
@@ -138,6 +143,9 @@ int mkrt__servicer_start(struct mkrt__servicer *s);
 void mkrt__servicer_stop(struct mkrt__servicer *s);
 void mkrt__servicer_free(struct mkrt__servicer *s);
 void mkrt__servicer_stats(const struct mkrt__servicer *s, struct mkrt_stats *out);
+/* One pass over the IO queue on the calling thread, unless another thread
+ * is in one; returns how many requests it served. */
+uint32_t mkrt__servicer_help(struct mkrt__servicer *s);
 /* Starts / stops the words' servicer if there is one (backend hooks). */
 int mkrt__words_start_io(struct mkrt__words *w);
 void mkrt__words_stop_io(struct mkrt__words *w);

@@ -198,6 +198,7 @@ const struct mkrt__backend_ops mkrt__backend_host = {
 	.stop = mkrt__host_stop,
 	.close = mkrt__host_close,
 	.executors_live = mkrt__host_executors_live,
+	.serve_io = mkrt__words_serve_io,
 	.stats = mkrt__host_stats,
 	.publish = mkrt__words_publish,
 	.read_slot = mkrt__words_read_slot,

@@ -585,6 +585,7 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.stop = mkrt__svm_stop,
 	.close = mkrt__svm_close,
 	.executors_live = mkrt__svm_executors_live,
+	.serve_io = mkrt__words_serve_io,
 	.stats = mkrt__svm_stats,
 	.device_name = mkrt__svm_device_name,
 	.publish = mkrt__svm_publish,

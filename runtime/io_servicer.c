@@ -9,6 +9,13 @@
  * hit being read, or a miss being handed over) is never evicted; the clock
  * hand skips recently hit frames once. For a waiting lane the frame is
  * pinned before OK is published, and the lane unpins it after reading.
+ *
+ * A host thread waiting for a slot serves the queue too (mkrt__servicer_help):
+ * a load miss then costs one handoff each way between the waiter and the
+ * lane, not two more through this thread, which on a machine with few cores
+ * also has to be scheduled first. One pass at a time holds serve_lock, so the
+ * resolver, the clock hand and the eviction are never run by two threads at
+ * once; a helper that finds the lock taken does not wait for it.
  */
 #include "backend.h"
 
@@ -23,6 +30,7 @@ struct mkrt__servicer {
 	uint32_t frame_bytes;
 	uint32_t hand;               /* clock hand (servicer thread only) */
 	pthread_t thread;
+	pthread_mutex_t serve_lock;  /* one pass over the queue at a time */
 	bool running;
 	uint32_t stop;               /* atomic */
 	uint64_t requests, errors, evictions; /* atomic */
@@ -78,6 +86,9 @@ static int64_t mkrt__load(struct mkrt__servicer *s, uint32_t rid, bool pin_for_l
 		mkrt__add64_relaxed(&s->evictions, 1);
 	}
 	mkrt__store_relaxed(mkrt__meta(s, (uint32_t)f, MKRT_FRAME_RESOURCE), 0);
+	/* the kept checksum was of the old bytes (ordered before the next
+	 * pinner by the PIN release below) */
+	mkrt__store_relaxed(mkrt__meta(s, (uint32_t)f, MKRT_FRAME_SUMMED), 0);
 	uint8_t *frame = (uint8_t *)(b->arena + (size_t)f * b->frame_words);
 	int64_t n = s->resolver.resolve(s->resolver.self, rid, frame, s->frame_bytes);
 	if (n > s->frame_bytes)
@@ -151,6 +162,25 @@ static uint32_t mkrt__poll_queue(struct mkrt__servicer *s)
 	return served;
 }
 
+/* One pass under serve_lock; with @wait false, none if the lock is taken. */
+static uint32_t mkrt__serve_pass(struct mkrt__servicer *s, bool wait)
+{
+	uint32_t served = 0;
+
+	if (wait ? pthread_mutex_lock(&s->serve_lock) : pthread_mutex_trylock(&s->serve_lock))
+		return 0;
+	/* acquire: pairs with stop()'s release; no pass starts after it */
+	if (!mkrt__load_acquire(&s->stop))
+		served = mkrt__poll_queue(s);
+	pthread_mutex_unlock(&s->serve_lock);
+	return served;
+}
+
+uint32_t mkrt__servicer_help(struct mkrt__servicer *s)
+{
+	return mkrt__serve_pass(s, false);
+}
+
 static void *mkrt__servicer_main(void *arg)
 {
 	struct mkrt__servicer *s = arg;
@@ -159,7 +189,7 @@ static void *mkrt__servicer_main(void *arg)
 	mkrt__thread_precise_timers();
 	/* acquire: pairs with stop()'s release */
 	while (!mkrt__load_acquire(&s->stop)) {
-		if (mkrt__poll_queue(s))
+		if (mkrt__serve_pass(s, true))
 			mkrt__backoff_reset(&backoff);
 		else
 			mkrt__backoff_pause(&backoff);
@@ -182,6 +212,7 @@ int mkrt__servicer_new(const struct mkrt_io_config *io, struct mkrt_exec_buffers
 		free(s);
 		return err;
 	}
+	pthread_mutex_init(&s->serve_lock, NULL);
 	*out = s;
 	return 0;
 }
@@ -211,6 +242,7 @@ void mkrt__servicer_free(struct mkrt__servicer *s)
 		return;
 	mkrt__servicer_stop(s);
 	mkrt__resolver_fini(&s->resolver);
+	pthread_mutex_destroy(&s->serve_lock);
 	free(s);
 }
 

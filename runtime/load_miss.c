@@ -4,7 +4,8 @@
  * protocol as the megakernel's cl/load_miss.cl.
  *
  * A hit pins the resident frame (a CAS that fails while the servicer evicts
- * it), checks it still holds the resource, checksums it and unpins. A miss
+ * it), checks it still holds the resource, takes the frame's checksum (kept
+ * in its metadata by the first lane to compute it) and unpins. A miss
  * reserves an IO slot by CAS (EMPTY -> RESERVED: two lanes never share one),
  * writes READ{src = resource, tag = ring slot} and release-publishes it; the
  * servicer loads the frame, pins it for the waiting lane and completes OK or
@@ -55,14 +56,24 @@ void mkrt__frame_unpin(const struct mkrt_exec_buffers *b, uint32_t f)
 	mkrt__sub_release(mkrt__meta(b, f, MKRT_FRAME_PIN), 1);
 }
 
-/* Results of a pinned frame into the slot's arguments. */
+/* Results of a pinned frame into the slot's arguments: the checksum is the
+ * one kept in the frame's metadata, or computed now and kept. */
 static void mkrt__frame_results(const struct mkrt_exec_buffers *b, uint32_t f, uint32_t *args)
 {
-	uint32_t n = mkrt__load_relaxed(mkrt__meta(b, f, MKRT_FRAME_BYTES));
+	uint32_t n = mkrt__load_relaxed(mkrt__meta(b, f, MKRT_FRAME_BYTES)), h;
 
+	/* acquire: pairs with the release of SUMMED by the lane that summed it */
+	if (mkrt__load_acquire(mkrt__meta(b, f, MKRT_FRAME_SUMMED))) {
+		h = mkrt__load_relaxed(mkrt__meta(b, f, MKRT_FRAME_SUM));
+	} else {
+		h = mkrt_checksum(b->arena + (size_t)f * b->frame_words, n);
+		/* two lanes may both sum it: they store the same value */
+		mkrt__store_relaxed(mkrt__meta(b, f, MKRT_FRAME_SUM), h);
+		mkrt__store_release(mkrt__meta(b, f, MKRT_FRAME_SUMMED), 1);
+	}
 	args[MKRT_LM_FRAME] = f;
 	args[MKRT_LM_BYTES] = n;
-	args[MKRT_LM_CHECKSUM] = mkrt_checksum(b->arena + (size_t)f * b->frame_words, n);
+	args[MKRT_LM_CHECKSUM] = h;
 }
 
 static bool mkrt__shut(const struct mkrt_exec_buffers *b)

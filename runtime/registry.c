@@ -86,6 +86,12 @@ static void mkrt__default_stats(void *state, struct mkrt_stats *out)
 	memset(out, 0, sizeof(*out));
 }
 
+static uint32_t mkrt__default_serve_io(void *state)
+{
+	(void)state;
+	return 0; /* no IO queue the host addresses: its servicer does it all */
+}
+
 static int mkrt__default_reset(void *state, uint32_t slot)
 {
 	(void)state;
@@ -115,6 +121,8 @@ void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backen
 		dst->device_name = mkrt__default_device_name;
 	if (!dst->stats)
 		dst->stats = mkrt__default_stats;
+	if (!dst->serve_io)
+		dst->serve_io = mkrt__default_serve_io;
 	if (!dst->reset_slot)
 		dst->reset_slot = mkrt__default_reset;
 	if (!dst->cancel_slot)

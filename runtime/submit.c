@@ -180,7 +180,11 @@ int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeo
 		}
 		if (mkrt__now_ns() >= deadline)
 			return MKRT_ETIMEDOUT;
-		mkrt__backoff_pause(&backoff);
+		/* a load miss may be what we wait for: serve it rather than idle */
+		if (rt->ops.serve_io(rt->state))
+			mkrt__backoff_reset(&backoff);
+		else
+			mkrt__backoff_pause(&backoff);
 	}
 }
 

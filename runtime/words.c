@@ -129,6 +129,13 @@ int mkrt__words_start_io(struct mkrt__words *w)
 	return w->servicer ? mkrt__servicer_start(w->servicer) : 0;
 }
 
+uint32_t mkrt__words_serve_io(void *state)
+{
+	struct mkrt__words *w = state;
+
+	return w->servicer ? mkrt__servicer_help(w->servicer) : 0;
+}
+
 void mkrt__words_stop_io(struct mkrt__words *w)
 {
 	if (w->servicer)

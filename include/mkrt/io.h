@@ -19,7 +19,8 @@
  * A resolver: copy resource @id into @dst (at most @cap bytes) and return the
  * byte count, or a negative value on failure, which the slot reports as
  * MKRT_IOERR_RESOLVER (more than @cap bytes: MKRT_IOERR_TOO_BIG). Called on
- * the IO servicer's thread, one request at a time.
+ * the IO servicer's thread or on a thread waiting in mkrt_wait(), which
+ * serves requests rather than idle; never on two threads at once.
  */
 typedef int64_t (*mkrt_resolve_fn)(void *user, uint32_t id, void *dst, size_t cap);
 

@@ -166,14 +166,21 @@
 #define MKRT_IOERR_READ       7u  /* the read itself failed */
 #define MKRT_IOERR_TOO_BIG    8u  /* the resource is larger than a frame */
 
-/* Arena frame metadata: 4 words per frame. PIN counts lanes using the frame;
- * the servicer sets MKRT_FRAME_EVICTING in it while it reloads the frame.
- * The residency table maps a resource id to frame + 1 (0: not resident). */
+/* Arena frame metadata: one 64-byte line per frame, so pinning one frame
+ * never contends with another's. PIN counts lanes using the frame; the
+ * servicer sets MKRT_FRAME_EVICTING in it while it reloads the frame. The
+ * first executor to checksum a frame since it was filled keeps the sum in SUM
+ * and then sets SUMMED (release); the frame's bytes do not change while it
+ * is resident, so a hit returns the kept sum. The servicer clears SUMMED when
+ * it refills the frame. The residency table maps a resource id to frame + 1
+ * (0: not resident). */
 #define MKRT_FRAME_RESOURCE  0u   /* resource id + 1, 0 when empty */
 #define MKRT_FRAME_BYTES     1u
 #define MKRT_FRAME_PIN       2u
 #define MKRT_FRAME_REF       3u   /* clock bit, set on every hit */
-#define MKRT_FRAME_WORDS     4u
+#define MKRT_FRAME_SUM       4u   /* the frame's checksum, once SUMMED */
+#define MKRT_FRAME_SUMMED    5u
+#define MKRT_FRAME_WORDS     16u  /* words 6..15 reserved */
 #define MKRT_FRAME_EVICTING  0x80000000u
 
 /* Checksum of a loaded resource: the little-endian words (the last one
