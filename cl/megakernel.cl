@@ -15,7 +15,7 @@
  */
 
 #define MKRT_DFA_COLUMNS 256u
-#define MKRT_HOT_EVERY   16u   /* a power of two */
+#define MKRT_HOT_EVERY   4u    /* a power of two */
 
 uint mkrt_next(uint s, uint n)
 {

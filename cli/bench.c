@@ -7,7 +7,8 @@
  *  rtt     one slot through the ring: raw (mkrt_publish + poll STATUS) and
  *          through the submission API; NOP and LOAD_MISS hit
  *  launch  one kernel launch per request (clEnqueueNDRangeKernel + clFinish)
- *  stream  slots/s with the ring kept full, and two host threads streaming
+ *  stream  slots/s with the ring kept full through the submission API, through
+ *          mkrt_publish alone (raw), and two host threads streaming
  *  miss    LOAD_MISS of a 4 KiB record from the page cache, next to pread
  *  idle    CPU used by an idle runtime over 1 s, parked and spinning, and the
  *          first round trip after a park
@@ -31,7 +32,7 @@
 
 struct figures {
 	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
-	double stream, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
+	double stream, stream_raw, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
 	char device[MKRT_NAME_LEN], backend[16];
 };
 
@@ -214,6 +215,36 @@ static int stream(struct mkrt_runtime *rt, double *rate)
 	return 0;
 }
 
+/* The ring kept full without the submission API: mkrt_publish into
+ * consecutive slots, each reused once it reads DONE. What the lanes sustain
+ * when the host side costs next to nothing. */
+static int stream_raw(struct mkrt_runtime *rt, double *rate)
+{
+	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+	uint32_t *ring, slots = mkrt_runtime_slot_count(rt);
+	size_t n;
+	int err = mkrt_runtime_ring(rt, &ring, &n);
+	double t0 = cli_now_ns();
+
+	for (uint32_t i = 0; i < STREAM_SLOTS + slots && !err; i++) {
+		uint32_t s = i % slots;
+		_Atomic uint32_t *status = (_Atomic uint32_t *)&ring[s * MKRT_SLOT_WORDS];
+		if (i >= slots) {
+			double spin0 = 0;
+			while (atomic_load_explicit(status, memory_order_acquire) != MKRT_STATUS_DONE) {
+				if (!spin0)
+					spin0 = cli_now_ns();
+				else if (cli_now_ns() - spin0 > 1e9)
+					return MKRT_ETIMEDOUT;
+			}
+		}
+		if (i < STREAM_SLOTS)
+			err = mkrt_publish(ring, n, s, &nop, MKRT_SLOT_ARGS);
+	}
+	*rate = STREAM_SLOTS / ((cli_now_ns() - t0) / 1e9);
+	return err;
+}
+
 /* ---- the launch-per-request baseline -------------------------------------------------- */
 
 static double launch_p50(const char *device, double *lat)
@@ -366,15 +397,16 @@ static void print(const struct figures *f, bool json)
 		cli_json_str(stdout, f->device);
 		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
 		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
-		       "\"launch_p50_us\": %.3f, \"stream_slots_per_s\": %.0f, \"stream_floor_slots_per_s\": %.0f, "
+		       "\"launch_p50_us\": %.3f, \"stream_slots_per_s\": %.0f, \"stream_raw_slots_per_s\": %.0f, "
+		       "\"stream_floor_slots_per_s\": %.0f, "
 		       "\"miss_p50_us\": %.3f, \"pread_4k_p50_us\": %.3f, \"idle_parked_core_pct\": %.2f, "
 		       "\"idle_spinning_core_pct\": %.2f, \"first_rtt_after_park_us\": %.2f, "
 		       "\"rtt_over_floor\": %.3f, \"launch_over_rtt\": %.1f, \"stream_over_floor\": %.3f, "
-		       "\"hit_over_nop\": %.3f, \"miss_over_pread_plus_nop\": %.3f}\n",
+		       "\"stream_raw_over_floor\": %.3f, \"hit_over_nop\": %.3f, \"miss_over_pread_plus_nop\": %.3f}\n",
 		       f->floor_p50, f->rtt_p50, f->rtt_p99, f->rtt_api_p50, f->hit_p50, f->hit_p99,
-		       f->launch_p50, f->stream, f->stream_floor, f->miss_p50, f->pread_p50, f->idle_parked,
+		       f->launch_p50, f->stream, f->stream_raw, f->stream_floor, f->miss_p50, f->pread_p50, f->idle_parked,
 		       f->idle_spinning, f->wake_us, rtt_over_floor, launch_over_rtt, stream_over_floor,
-		       f->hit_p50 / f->rtt_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
+		       f->stream_raw / f->stream_floor, f->hit_p50 / f->rtt_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
 		return;
 	}
 	printf("mkrt bench on %s (%s)\n", f->backend, f->device);
@@ -388,6 +420,8 @@ static void print(const struct figures *f, bool json)
 	       launch_over_rtt);
 	printf("  stream  ring kept full                %9.2f M slots/s (floor %.2f M/s, %.2fx)\n",
 	       f->stream / 1e6, f->stream_floor / 1e6, stream_over_floor);
+	printf("          raw (mkrt_publish, no API)    %9.2f M slots/s (%.2fx floor)\n", f->stream_raw / 1e6,
+	       f->stream_raw / f->stream_floor);
 	printf("  miss    4 KiB LOAD_MISS p50           %9.3f us   (pread %.3f us; %.2fx pread+NOP)\n",
 	       f->miss_p50, f->pread_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
 	printf("  idle    one core used, parked / spinning %6.2f%% / %.2f%%; first rtt after park %.1f us\n",
@@ -433,6 +467,7 @@ int cli_bench(int argc, char **argv)
 	rt = err ? NULL : open_rt(backend, MKRT_PARK_NEVER, NULL);
 	err = err ? err : rt ? api_rtt(rt, &nop, lat, &f.rtt_api_p50) : MKRT_EUNAVAILABLE;
 	err = err ? err : stream(rt, &f.stream);
+	err = err ? err : stream_raw(rt, &f.stream_raw);
 	mkrt_runtime_close(rt);
 	f.stream_floor = stream_floor();
 	err = err ? err : miss_vs_pread(f.backend, &f, lat);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The mkrt command: devices (text, JSON, a bad MKRT_DEVICE) and replay
-# (a capture written here byte by byte, replayed on host and svm).
+# The mkrt command: devices (text, JSON, a bad MKRT_DEVICE), replay
+# (a capture written here byte by byte, replayed on host and svm), roundtrip
+# and bench (every figure reported).
 # Skips (77) only where no OpenCL platform exists.
 set -eu
 : "${top_builddir:=.}"
@@ -85,3 +86,14 @@ for backend in host svm; do
 		grep -q '"faults": 0,' "$tmp/rt.json" || fail "roundtrip on $backend: $(cat "$tmp/rt.json")"
 	echo "mkrt roundtrip --backend $backend: $(cat "$tmp/rt.json")"
 done
+
+# mkrt bench runs every measurement and reports each one (how fast is the
+# bench's business, not this test's: it only checks that every figure came)
+"$MKRT" bench --json >"$tmp/bench.json" || fail "mkrt bench: $(cat "$tmp/bench.json")"
+for key in floor_p50_us rtt_nop_p50_us rtt_api_p50_us rtt_hit_p50_us launch_p50_us \
+	stream_slots_per_s stream_raw_slots_per_s stream_floor_slots_per_s miss_p50_us \
+	pread_4k_p50_us first_rtt_after_park_us rtt_over_floor launch_over_rtt stream_over_floor; do
+	grep -Eq "\"$key\": (0\.0*[1-9]|[1-9])" "$tmp/bench.json" ||
+		fail "mkrt bench --json: $key missing or zero: $(cat "$tmp/bench.json")"
+done
+echo "mkrt bench --json: $(cat "$tmp/bench.json")"
