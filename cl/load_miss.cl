@@ -10,6 +10,12 @@
  * writes READ{src = resource, tag = ring slot} and release-publishes it; the
  * host servicer loads the frame, pins it for this lane and completes OK or
  * ERROR. A prefetch does not wait. Every wait gives up at SHUTDOWN.
+ *
+ * Built as OpenCL C 1.2 (the copy backend), the host cannot CAS these words:
+ * it only reads and writes them with transfers. There the lane that misses
+ * also picks the frame (MKRT_LANES_EVICT): a clock sweep takes a frame nobody
+ * pins by CAS 0 -> EVICTING, unmaps its old resource, and names the frame in
+ * the request's DST; the host fills that frame and completes as above.
  */
 
 struct mkrt_io_env {
@@ -18,10 +24,16 @@ struct mkrt_io_env {
 	uint resources;           /* 0: no servicer attached */
 	mkrt_word_t *frames;      /* MKRT_FRAME_WORDS per frame */
 	uint frame_count;
-	__global const uint *arena;
+	mkrt_arena_word_t *arena;
 	uint frame_words;
 	mkrt_word_t *shutdown;
+	mkrt_word_t *hand;        /* MKRT_LANES_EVICT: clock hand and eviction count */
+	mkrt_word_t *evictions;
 };
+
+#ifdef MKRT_CL12
+#define MKRT_LANES_EVICT 1
+#endif
 
 bool mkrt_frame_pin(const struct mkrt_io_env *io, uint f)
 {
@@ -43,7 +55,7 @@ void mkrt_frame_unpin(const struct mkrt_io_env *io, uint f)
 }
 
 /* The checksum of @n bytes at @w (mkrt_checksum on the host). */
-uint mkrt_checksum_words(__global const uint *w, uint n)
+uint mkrt_checksum_words(mkrt_arena_word_t *w, uint n)
 {
 	uint words = (n + 3u) / 4u, h = MKRT_CHECKSUM_BASIS ^ n;
 	uint a0 = h, a1 = h, a2 = h, a3 = h, i = 0;
@@ -121,13 +133,13 @@ uint mkrt_io_wait(const struct mkrt_io_env *io, uint q)
 	}
 }
 
-void mkrt_io_publish(const struct mkrt_io_env *io, uint q, uint rid, uint tag)
+void mkrt_io_publish(const struct mkrt_io_env *io, uint q, uint rid, uint tag, uint dst)
 {
 	mkrt_word_t *r = &io->io[q * MKRT_IO_WORDS];
 
 	mkrt_store_relaxed(&r[MKRT_IO_OP], MKRT_IO_OP_READ);
 	mkrt_store_relaxed(&r[MKRT_IO_SRC], rid);
-	mkrt_store_relaxed(&r[MKRT_IO_DST], 0);
+	mkrt_store_relaxed(&r[MKRT_IO_DST], dst);
 	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_LO], 0);
 	mkrt_store_relaxed(&r[MKRT_IO_OFFSET_HI], 0);
 	mkrt_store_relaxed(&r[MKRT_IO_BYTES], 0);
@@ -136,14 +148,61 @@ void mkrt_io_publish(const struct mkrt_io_env *io, uint q, uint rid, uint tag)
 	mkrt_store_release(&r[MKRT_IO_STATUS], MKRT_IO_PUBLISHED);
 }
 
+#ifdef MKRT_LANES_EVICT
+/* A clock sweep (two laps) for a frame nobody pins; it comes back EVICTING,
+ * empty and unmapped, or -1 when every frame is pinned. */
+int mkrt_pick_frame(const struct mkrt_io_env *io)
+{
+	for (uint step = 0; step < 2 * io->frame_count; step++) {
+		uint f = mkrt_add_relaxed(io->hand, 1) % io->frame_count, free_pin = 0;
+		mkrt_word_t *meta = &io->frames[f * MKRT_FRAME_WORDS];
+		if (mkrt_load_relaxed(&meta[MKRT_FRAME_PIN]) != 0)
+			continue;
+		if (mkrt_load_relaxed(&meta[MKRT_FRAME_REF])) {
+			mkrt_store_relaxed(&meta[MKRT_FRAME_REF], 0);
+			continue;
+		}
+		/* acq_rel: after the last reader's unpin, before the reload */
+		if (!mkrt_cas_acq_rel(&meta[MKRT_FRAME_PIN], &free_pin, MKRT_FRAME_EVICTING))
+			continue;
+		uint old = mkrt_load_relaxed(&meta[MKRT_FRAME_RESOURCE]);
+		if (old) {
+			/* unmap it only where it still maps here: a second load of
+			 * the same resource may have been mapped since */
+			uint mine = f + 1;
+			mkrt_cas_acq_rel(&io->residency[old - 1], &mine, 0);
+			mkrt_add_relaxed(io->evictions, 1);
+		}
+		mkrt_store_relaxed(&meta[MKRT_FRAME_RESOURCE], 0);
+		mkrt_store_relaxed(&meta[MKRT_FRAME_SUMMED], 0);
+		return (int)f;
+	}
+	return -1;
+}
+
+/* The frame a request names in DST; -1 when every frame is pinned. */
+int mkrt_request_frame(const struct mkrt_io_env *io)
+{
+	return mkrt_pick_frame(io);
+}
+#else
+int mkrt_request_frame(const struct mkrt_io_env *io)
+{
+	return 0; /* the servicer picks */
+}
+#endif
+
 /* Miss path: load @rid through the servicer; its frame comes back pinned for
  * us in *@frame. Returns 0 or an MKRT_IOERR_* code. */
 uint mkrt_fetch(const struct mkrt_io_env *io, uint slot, uint rid, __private uint *frame)
 {
+	int pick = mkrt_request_frame(io);
+	if (pick < 0)
+		return MKRT_IOERR_NO_FRAME;
 	int q = mkrt_io_reserve(io);
 	if (q < 0)
-		return MKRT_IOERR_SHUTDOWN;
-	mkrt_io_publish(io, (uint)q, rid, slot);
+		return MKRT_IOERR_SHUTDOWN; /* a picked frame stays EVICTING: we are stopping */
+	mkrt_io_publish(io, (uint)q, rid, slot, (uint)pick);
 	mkrt_word_t *r = &io->io[(uint)q * MKRT_IO_WORDS];
 	uint st = mkrt_io_wait(io, (uint)q);
 	if (st == 0)
@@ -191,7 +250,7 @@ struct mkrt_ctx {
 /* Make resource @rid resident and pin it (a miss waits for the IO servicer).
  * Returns 0 with *words / *bytes / *frame set, or an MKRT_IOERR_* code;
  * release the frame with mkrt_resource_release(). */
-uint mkrt_resource_acquire(const struct mkrt_ctx *ctx, uint rid, __global const uint **words,
+uint mkrt_resource_acquire(const struct mkrt_ctx *ctx, uint rid, mkrt_arena_word_t **words,
 			   __private uint *bytes, __private uint *frame)
 {
 	bool hit;
@@ -233,10 +292,17 @@ uint mkrt_load_miss(const struct mkrt_io_env *io, uint slot, __private uint *arg
 			args[MKRT_LM_FRAME] = r - 1;
 			return 0;
 		}
+		int dst = mkrt_request_frame(io);
+		if (dst < 0) {
+			/* every frame pinned: a prefetch is a hint, drop it */
+			args[MKRT_LM_FRAME] = MKRT_LM_NO_FRAME;
+			args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH;
+			return 0;
+		}
 		int q = mkrt_io_reserve(io);
 		if (q < 0)
 			return mkrt_lm_fail(args, MKRT_IOERR_SHUTDOWN);
-		mkrt_io_publish(io, (uint)q, rid, slot | MKRT_IO_TAG_PREFETCH);
+		mkrt_io_publish(io, (uint)q, rid, slot | MKRT_IO_TAG_PREFETCH, (uint)dst);
 		args[MKRT_LM_FRAME] = MKRT_LM_NO_FRAME;
 		args[MKRT_LM_OUTCOME] = MKRT_LM_PREFETCH;
 		return 0;

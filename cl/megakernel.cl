@@ -222,17 +222,36 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot)
 	return 1;
 }
 
+#ifdef MKRT_CL12
+/* The copy backend's host cannot CAS ring words, so it asks a lane to
+ * withdraw a PUBLISHED slot: C[CANCEL] = slot + 1. The lane that takes the
+ * request answers in C[CANCEL_ACK]. */
+void mkrt_serve_cancel(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count)
+{
+	/* acquire: pairs with the host's ordered writes (ACK cleared first) */
+	uint req = mkrt_load_acquire(&e->ctl[MKRT_CTL_CANCEL]);
+	if (!req || !mkrt_cas_acq_rel(&e->ctl[MKRT_CTL_CANCEL], &req, 0))
+		return;
+	uint s = req - 1, st = MKRT_STATUS_PUBLISHED, ack = MKRT_CANCEL_BUSY;
+	if (s < slot_count && mkrt_cas_acq_rel(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS], &st,
+					       MKRT_STATUS_EMPTY))
+		ack = MKRT_CANCEL_DONE;
+	/* release: the slot's new status before the answer */
+	mkrt_store_release(&e->ctl[MKRT_CTL_CANCEL_ACK], ack);
+}
+#endif
+
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
 			      __global const uint *dfa, uint dfa_words, uint epoch_slots,
 			      mkrt_word_t *io, mkrt_word_t *residency, uint resources,
-			      mkrt_word_t *frames, uint frame_count, __global const uint *arena,
+			      mkrt_word_t *frames, uint frame_count, mkrt_arena_word_t *arena,
 			      uint frame_words)
 {
 	const struct mkrt_env e = {
 		ctl, ctl_words, dbg, dbg_words, dfa, dfa_words,
 		{ io, residency, resources, frames, frame_count, arena, frame_words,
-		  &ctl[MKRT_CTL_SHUTDOWN] },
+		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS] },
 	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
 	uint start = (uint)(((ulong)lane * slot_count) / lanes), ran = 0;
@@ -242,6 +261,9 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
 	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
 	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
+#ifdef MKRT_CL12
+		mkrt_serve_cancel(&e, ring, slot_count);
+#endif
 		/* one pass over every slot, without a division per slot; every
 		 * MKRT_HOT_EVERY slots the lane also looks where work is likely
 		 * (the slot it ran last and the one after, where a producer filling

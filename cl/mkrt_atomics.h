@@ -1,16 +1,96 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mkrt_atomics.h - the device side's only ordering tool (OpenCL C 2.0 / 3.0).
+ * mkrt_atomics.h - the device side's only ordering tool.
  *
- * Words shared with the host live in fine-grained SVM and are touched only
- * through these helpers: load, store, CAS and add, the operations PCIe atomics
- * carry. The scope is chosen by feature macro, never by vendor: all SVM
- * devices where the compiler offers it (OpenCL C 2.0, or 3.0 with
- * __opencl_c_atomic_scope_all_devices), else device scope, which on a CPU
- * device is as strong as system scope.
+ * Words shared with the host are touched only through these helpers: load,
+ * store, CAS and add, the operations PCIe atomics carry.
+ *
+ * OpenCL C 2.0 / 3.0 (the svm backend): the words live in fine-grained SVM,
+ * and these are C11-style atomics. The scope is chosen by feature macro,
+ * never by vendor: all SVM devices where the compiler offers it (OpenCL C
+ * 2.0, or 3.0 with __opencl_c_atomic_scope_all_devices), else device scope,
+ * which on a CPU device is as strong as system scope.
+ *
+ * OpenCL C 1.2 (the copy backend, built with -cl-std=CL1.2): the words live
+ * in ordinary device buffers that the host reads and writes with transfers
+ * on a second queue. Loads and stores are volatile (never cached in a
+ * register or a non-coherent L1), read-modify-writes are the 1.2 atomic_*
+ * built-ins, and mem_fence(CLK_GLOBAL_MEM_FENCE) gives acquire after a load
+ * and release before a store.
  */
 #ifndef MKRT_CL_ATOMICS_H
 #define MKRT_CL_ATOMICS_H
+
+#if __OPENCL_C_VERSION__ < 200
+
+#define MKRT_CL12 1
+typedef volatile __global uint mkrt_word_t;
+/* Frame bytes the host rewrites with transfers while the kernel runs: never
+ * from a cache that does not see them (a GPU's L1). */
+typedef volatile __global const uint mkrt_arena_word_t;
+
+uint mkrt_load_acquire(mkrt_word_t *p)
+{
+	uint v = *p;
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	return v;
+}
+
+uint mkrt_load_relaxed(mkrt_word_t *p)
+{
+	return *p;
+}
+
+void mkrt_store_release(mkrt_word_t *p, uint v)
+{
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	*p = v;
+}
+
+void mkrt_store_relaxed(mkrt_word_t *p, uint v)
+{
+	*p = v;
+}
+
+uint mkrt_add_relaxed(mkrt_word_t *p, uint v)
+{
+	return atomic_add(p, v);
+}
+
+uint mkrt_add_release(mkrt_word_t *p, uint v)
+{
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	return atomic_add(p, v);
+}
+
+uint mkrt_sub_release(mkrt_word_t *p, uint v)
+{
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	return atomic_sub(p, v);
+}
+
+/* Compare-and-swap; on failure *expected gets the current value. */
+bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	uint old = atomic_cmpxchg(p, *expected, desired);
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	if (old == *expected)
+		return true;
+	*expected = old;
+	return false;
+}
+
+bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	uint old = atomic_cmpxchg(p, *expected, desired);
+	if (old == *expected)
+		return true;
+	*expected = old;
+	return false;
+}
+
+#else /* OpenCL C 2.0 and later */
 
 #if defined(__opencl_c_atomic_scope_all_devices) || __OPENCL_C_VERSION__ == 200
 #define MKRT_SCOPE memory_scope_all_svm_devices
@@ -67,5 +147,9 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 	return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
 						       memory_order_relaxed, MKRT_SCOPE);
 }
+
+typedef __global const uint mkrt_arena_word_t;
+
+#endif /* OpenCL C 2.0 and later */
 
 #endif /* MKRT_CL_ATOMICS_H */

@@ -57,6 +57,11 @@ struct mkrt__backend_ops {
 
 	/* Required. mkrt_publish semantics into slot @slot; one writer per slot. */
 	int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
+	/* Optional, the one hook left NULL when absent: the runtime then calls
+	 * publish() in turn (submit.c). Publish @reqs[i] into @slots[i]
+	 * for i in order, all 12 args each, at less cost than one at a time;
+	 * returns how many were published (a prefix), or an error when none. */
+	int (*publish_many)(void *state, const uint32_t *slots, const struct mkrt_slot *reqs, uint32_t n);
 	/* Required. Acquire-read slot @slot. Any thread. */
 	int (*read_slot)(void *state, uint32_t slot, struct mkrt_slot *out);
 	/* Optional (default: EUNAVAILABLE). DONE|FAULT -> EMPTY. */
@@ -75,6 +80,7 @@ struct mkrt__backend_ops {
 
 extern const struct mkrt__backend_ops mkrt__backend_host;
 extern const struct mkrt__backend_ops mkrt__backend_svm;
+extern const struct mkrt__backend_ops mkrt__backend_copy;
 
 /*
  * words.c: hooks shared by backends whose buffers the host addresses directly

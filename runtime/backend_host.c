@@ -186,6 +186,7 @@ static int mkrt__host_executors_live(void *state)
 static void mkrt__host_stats(void *state, struct mkrt_stats *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->lanes = ((struct mkrt__host *)state)->lanes;
 	mkrt__servicer_stats(((struct mkrt__host *)state)->w.servicer, out);
 }
 

@@ -54,47 +54,21 @@ struct mkrt__svm {
 
 /* ---- device choice ---------------------------------------------------------- */
 
-/* Pick the device for @cfg: the one MKRT_DEVICE (or cfg->device) names, else
- * the best probe score. Returns the score (0: none, *why says why). */
+/* The svm verdict of one device, as a device-pick score. */
+static int mkrt__svm_score(const struct mkrt__device *dev, void *verdict, char *why, size_t len)
+{
+	struct mkrt__svm_verdict *v = verdict;
+
+	mkrt__svm_verdict(dev, v);
+	if (!v->score)
+		snprintf(why, len, "%s", v->reason);
+	return v->score;
+}
+
 static int mkrt__svm_pick(const struct mkrt_config *cfg, struct mkrt__device *dev,
 			  struct mkrt__svm_verdict *verdict, char *why, size_t why_len)
 {
-	const char *spec = cfg && cfg->device ? cfg->device : getenv("MKRT_DEVICE");
-	struct mkrt__device *devs;
-	int n = mkrt__devices(&devs), best = 0;
-
-	why[0] = '\0';
-	if (n <= 0) {
-		snprintf(why, why_len, n == 0 ? "no OpenCL platform is installed (apt-get install "
-						 "pocl-opencl-icd for the CPU)"
-					       : "OpenCL enumeration failed: %s",
-			 mkrt_last_detail());
-		free(devs);
-		return 0;
-	}
-	int only = -1;
-	if (spec && spec[0] && (only = mkrt_device_match(spec)) < 0) {
-		snprintf(why, why_len, "%s", mkrt_last_detail());
-		free(devs);
-		return 0;
-	}
-	for (int i = 0; i < n; i++) {
-		struct mkrt__svm_verdict v;
-		if (only >= 0 && i != only)
-			continue;
-		mkrt__svm_verdict(&devs[i], &v);
-		if (v.score > best) {
-			best = v.score;
-			*dev = devs[i];
-			*verdict = v;
-		} else if (!v.score) {
-			size_t used = strlen(why);
-			snprintf(why + used, why_len - used, "%s%s: %s", used ? "; " : "",
-				 devs[i].info.name, v.reason);
-		}
-	}
-	free(devs);
-	return best;
+	return mkrt__device_pick(cfg, mkrt__svm_score, verdict, sizeof(*verdict), dev, why, why_len);
 }
 
 static int mkrt__svm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
@@ -134,49 +108,10 @@ static void mkrt__svm_release(void *ctx, uint32_t *p)
 
 /* ---- program --------------------------------------------------------------------- */
 
-/* The user-opcode dispatcher the megakernel calls for non-builtin opcodes. */
-static char *mkrt__dispatcher(const struct mkrt_config *cfg)
-{
-	size_t cap = 256 + (size_t)cfg->cl_handler_count * 128, used = 0;
-	char *s = malloc(cap);
-
-	if (!s)
-		return NULL;
-	used += (size_t)snprintf(s + used, cap - used,
-				 "uint mkrt_user_dispatch(uint op, __private uint *args,\n"
-				 "\t\t\tconst struct mkrt_ctx *ctx)\n{\n"
-				 "\tswitch (op) {\n");
-	for (uint32_t i = 0; i < cfg->cl_handler_count; i++)
-		used += (size_t)snprintf(s + used, cap - used, "\tcase %uu: return %s(op, args, ctx);\n",
-					 cfg->cl_handlers[i].opcode, cfg->cl_handlers[i].function);
-	snprintf(s + used, cap - used, "\t}\n\treturn MKRT_FAULT_UNKNOWN_OPCODE;\n}\n");
-	return s;
-}
-
 static int mkrt__svm_build(struct mkrt__svm *s, const struct mkrt_config *cfg)
 {
-	const char *names[] = { "protocol.h", "mkrt_atomics.h", "load_miss.cl", NULL, NULL,
-				"megakernel.cl" };
-	const char *parts[6];
-	char *owned[6] = { NULL };
-	char *dispatch = mkrt__dispatcher(cfg);
-	cl_int rc;
-	int err = dispatch ? 0 : MKRT_ENOMEM;
-
-	parts[3] = cfg->cl_source ? cfg->cl_source : "";
-	parts[4] = dispatch;
-	for (int i = 0; i < 6 && !err; i++)
-		if (names[i])
-			err = mkrt__cl_source(names[i], &parts[i], &owned[i]);
-	if (!err)
-		err = mkrt__program_build(s->ctx, &s->dev, parts, 6, mkrt__device_cl_std(&s->dev.info),
-					  &s->prog);
-	if (!err && !(s->kernel = clCreateKernel(s->prog, "mkrt_megakernel", &rc)))
-		err = mkrt__cl_fail("clCreateKernel(mkrt_megakernel)", rc);
-	for (int i = 0; i < 6; i++)
-		free(owned[i]);
-	free(dispatch);
-	return err;
+	return mkrt__megakernel_build(s->ctx, &s->dev, cfg, mkrt__device_cl_std(&s->dev.info), &s->prog,
+				      &s->kernel);
 }
 
 /* Forward-progress-safe geometry (DESIGN §4): work-groups of one on CPUs, at
@@ -573,6 +508,7 @@ static void mkrt__svm_stats(void *state, struct mkrt_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->launches = mkrt__load64_relaxed(&s->launches);
 	out->parks = mkrt__load64_relaxed(&s->parks);
+	out->lanes = s->global;
 	mkrt__servicer_stats(s->w.servicer, out);
 }
 

@@ -48,6 +48,22 @@ int mkrt__cl_source(const char *name, const char **text, char **owned);
 int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const char *const *parts,
 			size_t nparts, const char *options, cl_program *out);
 
+/* The megakernel (cl/ plus the user's OpenCL C and a dispatcher over
+ * cfg->cl_handlers) built with @options (the -cl-std decides the atomics:
+ * 2.0 / 3.0 for svm, 1.2 for copy). Errors as mkrt__program_build. */
+int mkrt__megakernel_build(cl_context ctx, const struct mkrt__device *dev, const struct mkrt_config *cfg,
+			   const char *options, cl_program *prog, cl_kernel *kernel);
+
+/* device.c: the device a backend runs on: the one MKRT_DEVICE (or
+ * cfg->device) names, else the best @score. @score fills its @verdict (of
+ * @verdict_size bytes) and returns > 0, or 0 with why not. Returns the
+ * winner's score with *@dev and @verdict filled, or 0 with every refusal in
+ * @why. */
+typedef int (*mkrt__device_score_fn)(const struct mkrt__device *dev, void *verdict, char *why,
+				     size_t why_len);
+int mkrt__device_pick(const struct mkrt_config *cfg, mkrt__device_score_fn score, void *verdict,
+		      size_t verdict_size, struct mkrt__device *dev, char *why, size_t why_len);
+
 /* svm_probe.c: the handshake verdict for a device, cached per process. */
 struct mkrt__svm_verdict {
 	int score;                  /* 0: unavailable */

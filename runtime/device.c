@@ -234,3 +234,48 @@ int mkrt_device_match(const char *spec)
 			     n ? list : "none, no OpenCL platform installed", mkrt__err_fix(MKRT_ENODEVICE));
 	return found;
 }
+
+int mkrt__device_pick(const struct mkrt_config *cfg, mkrt__device_score_fn score, void *verdict,
+		      size_t verdict_size, struct mkrt__device *dev, char *why, size_t why_len)
+{
+	const char *spec = cfg && cfg->device ? cfg->device : getenv("MKRT_DEVICE");
+	struct mkrt__device *devs;
+	int n = mkrt__devices(&devs), best = 0, only = -1;
+	unsigned char scratch[1024];
+
+	why[0] = '\0';
+	if (n <= 0) {
+		snprintf(why, why_len, n == 0 ? "no OpenCL platform is installed (apt-get install "
+						 "pocl-opencl-icd for the CPU)"
+					       : "OpenCL enumeration failed: %s",
+			 mkrt_last_detail());
+		free(devs);
+		return 0;
+	}
+	if (verdict_size > sizeof(scratch)) {
+		free(devs);
+		return 0;
+	}
+	if (spec && spec[0] && (only = mkrt_device_match(spec)) < 0) {
+		snprintf(why, why_len, "%s", mkrt_last_detail());
+		free(devs);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		char reason[512] = "";
+		if (only >= 0 && i != only)
+			continue;
+		int s = score(&devs[i], scratch, reason, sizeof(reason));
+		if (s > best) {
+			best = s;
+			*dev = devs[i];
+			memcpy(verdict, scratch, verdict_size);
+		} else if (!s) {
+			size_t used = strlen(why);
+			snprintf(why + used, why_len - used, "%s%s: %s", used ? "; " : "",
+				 devs[i].info.name, reason);
+		}
+	}
+	free(devs);
+	return best;
+}

@@ -191,3 +191,48 @@ int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const ch
 	*out = prog;
 	return 0;
 }
+
+/* The user-opcode dispatcher the megakernel calls for non-builtin opcodes. */
+static char *mkrt__dispatcher(const struct mkrt_config *cfg)
+{
+	size_t cap = 256 + (size_t)cfg->cl_handler_count * 128, used = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	used += (size_t)snprintf(s + used, cap - used,
+				 "uint mkrt_user_dispatch(uint op, __private uint *args,\n"
+				 "\t\t\tconst struct mkrt_ctx *ctx)\n{\n"
+				 "\tswitch (op) {\n");
+	for (uint32_t i = 0; i < cfg->cl_handler_count; i++)
+		used += (size_t)snprintf(s + used, cap - used, "\tcase %uu: return %s(op, args, ctx);\n",
+					 cfg->cl_handlers[i].opcode, cfg->cl_handlers[i].function);
+	snprintf(s + used, cap - used, "\t}\n\treturn MKRT_FAULT_UNKNOWN_OPCODE;\n}\n");
+	return s;
+}
+
+int mkrt__megakernel_build(cl_context ctx, const struct mkrt__device *dev, const struct mkrt_config *cfg,
+			   const char *options, cl_program *prog, cl_kernel *kernel)
+{
+	const char *names[] = { "protocol.h", "mkrt_atomics.h", "load_miss.cl", NULL, NULL,
+				"megakernel.cl" };
+	const char *parts[6];
+	char *owned[6] = { NULL };
+	char *dispatch = mkrt__dispatcher(cfg);
+	cl_int rc;
+	int err = dispatch ? 0 : MKRT_ENOMEM;
+
+	parts[3] = cfg->cl_source ? cfg->cl_source : "";
+	parts[4] = dispatch;
+	for (int i = 0; i < 6 && !err; i++)
+		if (names[i])
+			err = mkrt__cl_source(names[i], &parts[i], &owned[i]);
+	if (!err)
+		err = mkrt__program_build(ctx, dev, parts, 6, options, prog);
+	if (!err && !(*kernel = clCreateKernel(*prog, "mkrt_megakernel", &rc)))
+		err = mkrt__cl_fail("clCreateKernel(mkrt_megakernel)", rc);
+	for (int i = 0; i < 6; i++)
+		free(owned[i]);
+	free(dispatch);
+	return err;
+}

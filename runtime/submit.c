@@ -92,6 +92,66 @@ out_unreserve:
 	return err;
 }
 
+/* Publish @reqs[i] into @slots[i] through the backend's batch hook, or one
+ * at a time; returns how many were published (a prefix) or an error. */
+static int mkrt__publish_many(struct mkrt_runtime *rt, const uint32_t *slots, const struct mkrt_slot *reqs,
+			      uint32_t n)
+{
+	if (rt->ops.publish_many)
+		return rt->ops.publish_many(rt->state, slots, reqs, n);
+	for (uint32_t i = 0; i < n; i++) {
+		int err = rt->ops.publish(rt->state, slots[i], &reqs[i], MKRT_SLOT_ARGS);
+		if (err)
+			return i ? (int)i : err;
+	}
+	return (int)n;
+}
+
+int mkrt_submit_many(struct mkrt_runtime *rt, const struct mkrt_slot *reqs, uint32_t n,
+		     uint32_t timeout_ms, struct mkrt_ticket *tickets)
+{
+	enum { CHUNK = 64 };
+	uint32_t slots[CHUNK], gens[CHUNK], got = 0;
+	struct mkrt__backoff backoff = { 0 };
+	uint64_t deadline = 0;
+	int64_t gen;
+	int done;
+
+	if (!rt || !reqs || !tickets || n == 0)
+		return MKRT_EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (!mkrt_opcode_publishable(reqs[i].opcode))
+			return MKRT_EOPCODE;
+	if (n > CHUNK)
+		n = CHUNK; /* a partial count is the contract: callers loop */
+	while ((gen = mkrt__reserve(rt, &slots[0])) < 0) {
+		if (mkrt__rt_shut(rt))
+			return MKRT_ESHUTDOWN;
+		if (!deadline)
+			deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
+		else if (mkrt__now_ns() >= deadline)
+			return MKRT_ERINGFULL;
+		mkrt__backoff_pause(&backoff);
+	}
+	gens[got++] = (uint32_t)gen;
+	while (got < n && (gen = mkrt__reserve(rt, &slots[got])) >= 0)
+		gens[got++] = (uint32_t)gen;
+	if (mkrt__load_acquire(&rt->stopped) || rt->ops.executors_live(rt->state) == 0)
+		done = MKRT_ESHUTDOWN;
+	else
+		done = mkrt__publish_many(rt, slots, reqs, got);
+	for (uint32_t i = 0; i < got; i++) {
+		bool published = done > 0 && i < (uint32_t)done;
+		/* release: the ticket's waiter sees a published slot; an
+		 * unpublished one goes back to FREE */
+		mkrt__store_release(&rt->book[slots[i]],
+				    MKRT__BOOK(gens[i], published ? MKRT__BOOK_INFLIGHT : MKRT__BOOK_FREE));
+		if (published)
+			tickets[i] = (struct mkrt_ticket){ .slot = slots[i], .gen = gens[i] };
+	}
+	return done;
+}
+
 /* Move @t's slot INFLIGHT -> COLLECTING; false when the ticket is stale. */
 static bool mkrt__take(struct mkrt_runtime *rt, struct mkrt_ticket t)
 {

@@ -16,7 +16,7 @@
 #define WAIT_MS 20000u
 #define WINDOW 32u
 
-static const char *backends[] = { "host", "svm" };
+static const char *backends[] = { "host", "svm", "copy" };
 
 static struct mkrt_runtime *open_io(const char *backend, struct mkrt_io_config *io, uint32_t lanes)
 {
@@ -305,7 +305,9 @@ START_TEST(waiters_serve_misses)
 END_TEST
 
 /* One 1 MiB frame, four misses at once: while the first lane reads its frame
- * the others find every frame pinned and fault NO_FRAME; service goes on. */
+ * the others find every frame pinned and fault NO_FRAME; service goes on.
+ * With a single lane (copy on a 2-CU CPU leaves the other to the transfers)
+ * misses come one at a time and every one is served. */
 START_TEST(arena_smaller_than_waiting_lanes)
 {
 	struct iodata d;
@@ -313,6 +315,7 @@ START_TEST(arena_smaller_than_waiting_lanes)
 	struct mkrt_ticket tk[4];
 	struct mkrt_slot res;
 	uint32_t noframe = 0, ok = 0;
+	struct mkrt_stats st;
 
 	iodata_make(&d, 8, 1u << 20, 0);
 	io.path = d.path;
@@ -333,8 +336,13 @@ START_TEST(arena_smaller_than_waiting_lanes)
 			}
 		}
 	}
-	printf("%s: 1 frame, 4 lanes waiting: %u served, %u NO_FRAME\n", backends[_i], ok, noframe);
-	ck_assert_uint_gt(noframe, 0);
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	printf("%s: 1 frame, %llu lanes, 4 misses at once: %u served, %u NO_FRAME\n", backends[_i],
+	       (unsigned long long)st.lanes, ok, noframe);
+	if (st.lanes > 1)
+		ck_assert_uint_gt(noframe, 0);
+	else
+		ck_assert_uint_eq(noframe, 0);
 	ck_assert_uint_gt(ok, 0);
 	expect_fault_then_service(rt, 99, MKRT_IOERR_RANGE, 5, &d);
 	mkrt_runtime_close(rt);
@@ -388,10 +396,10 @@ int main(void)
 {
 	Suite *s = suite_create("loadmiss");
 	TCase *tc = mkrt_tcase(s, "roundtrip", 300);
-	int nb = have_opencl() ? 2 : 1;
+	int nb = have_opencl() ? 3 : 1;
 
 	if (nb == 1)
-		printf("no OpenCL platform: the svm half of this suite does not run\n");
+		printf("no OpenCL platform: the svm and copy parts of this suite do not run\n");
 	tcase_add_loop_test(tc, ten_thousand_mixed_requests, 0, nb);
 	tcase_add_loop_test(tc, io_slot_reservation_under_all_lanes, 0, nb);
 	tcase_add_loop_test(tc, missing_file_faults_open, 0, nb);

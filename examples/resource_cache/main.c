@@ -24,7 +24,7 @@
 static const char sum_cl[] =
 	"uint sum(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
 	"{\n"
-	"\t__global const uint *w;\n"
+	"\tmkrt_arena_word_t *w;\n"
 	"\tuint n, frame, total = 0;\n"
 	"\tuint err = mkrt_resource_acquire(ctx, args[0], &w, &n, &frame);\n"
 	"\tif (err)\n"

@@ -72,6 +72,7 @@ struct mkrt_stats {
 	uint64_t io_errors;         /* ... of which with an error */
 	uint64_t evictions;         /* frames reloaded with another resource */
 	uint64_t parks;             /* times the kernel parked (device backends) */
+	uint64_t lanes;             /* executors that run slots at once (lanes, threads) */
 };
 
 /* mkrt_config_init - defaults (every field 0/NULL means "default"). */
@@ -131,6 +132,18 @@ MKRT_API struct mkrt_consumer mkrt_runtime_consumer(struct mkrt_runtime *rt);
  */
 MKRT_API int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req,
 			 uint32_t timeout_ms, struct mkrt_ticket *ticket);
+
+/*
+ * mkrt_submit_many - mkrt_submit() for up to @n requests at once, in order:
+ * waits up to @timeout_ms for the first free slot, takes as many more as are
+ * free now, and publishes them together (on the copy backend, one payload
+ * and one status transfer per run of consecutive slots). Returns how many
+ * were submitted (1..n; ticket i is @reqs[i]'s), or an error with none
+ * submitted. Every opcode is checked before anything is published.
+ * Errors: EINVAL, OPCODE, PACKED, RINGFULL, SHUTDOWN.
+ */
+MKRT_API int mkrt_submit_many(struct mkrt_runtime *rt, const struct mkrt_slot *reqs, uint32_t n,
+			      uint32_t timeout_ms, struct mkrt_ticket *tickets);
 
 /*
  * mkrt_wait - block until @ticket's slot is DONE or FAULT, copy it into

@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend_copy.c - the "copy" backend: the megakernel resident on a device
+ * without usable fine-grained SVM (Intel GPUs on Linux, NVIDIA, AMD when its
+ * SVM probe fails), ring and control in ordinary device buffers (DESIGN §5).
+ *
+ * The kernel is the same cl/ sources built as OpenCL C 1.2 (volatile loads
+ * and stores, 1.2 atomics, mem_fence). It runs on one command queue; the
+ * host reads and writes its buffers with transfers on a second, in-order
+ * queue, so every transfer lands after the ones enqueued before it.
+ *
+ * The host keeps a view of the ring: the last words it read back, plus its
+ * own publishes. A slot the view shows EMPTY, DONE or FAULT cannot change on
+ * the device until the host publishes it again, so reads of such slots need
+ * no transfer; anything else is read back, the whole ring in one transfer.
+ *
+ * Publishing writes the payload words, then the status words in a second
+ * transfer (a transfer's bytes land in no promised order), both without
+ * blocking: a round trip costs those two enqueues and one blocking read per
+ * look at the ring. A batch of consecutive slots is the same two transfers.
+ *
+ * Load misses: the lane that misses picks and unmaps the frame itself
+ * (cl/load_miss.cl, MKRT_LANES_EVICT), since the host cannot CAS device
+ * words; the host servicer reads the IO queue back, fills the frame it is
+ * given, hands it over pinned and completes the request, in ordered writes.
+ *
+ * No idle parking yet: the kernel is relaunched every epoch_ms until stop.
+ */
+#include "backend.h"
+#include "cl.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define MKRT__COPY_GPU_LANES   4u
+#define MKRT__COPY_TRANSFER_MS 10000u  /* a transfer that takes longer: the device is wedged */
+
+/* Device buffers: the first five are the regions of enum mkrt__region. */
+enum {
+	MKRT__CB_RING,
+	MKRT__CB_CONTROL,
+	MKRT__CB_DEBUG,
+	MKRT__CB_IO,
+	MKRT__CB_DFA,
+	MKRT__CB_RESIDENCY,
+	MKRT__CB_FRAMES,
+	MKRT__CB_ARENA,
+	MKRT__CB_COUNT
+};
+
+struct mkrt__copy {
+	struct mkrt__device dev;
+	cl_context ctx;
+	cl_command_queue kq;         /* the megakernel's queue */
+	cl_command_queue hq;         /* the host's transfers (in order) */
+	cl_program prog;
+	cl_kernel kernel;
+	size_t global, local;
+	cl_mem buf[MKRT__CB_COUNT];
+	uint32_t words[MKRT__CB_COUNT];
+	uint32_t slots, epoch_ms;
+	uint32_t wedged;             /* atomic: a transfer timed out; never free the buffers */
+
+	/* host memory that transfers read or write: owned here, so one that
+	 * times out still points at live memory */
+	pthread_mutex_t xfer_lock;   /* scratch */
+	uint32_t *scratch;           /* the largest non-ring region */
+	uint32_t watch_word;         /* the watcher's */
+	uint32_t cancel_req, cancel_ack; /* under cancel_lock */
+
+	/* the ring as the host knows it; view_lock orders publishes, reads back
+	 * and the view */
+	pthread_mutex_t view_lock;
+	pthread_mutex_t cancel_lock; /* one cancel request at a time */
+	uint32_t *view;              /* slots * 16 words */
+	uint32_t *stage;             /* payload sources of pending writes (old STATUS) */
+	uint32_t *pub;               /* PUBLISHED words, 16 apart, for the status writes */
+	uint32_t *status_view;       /* STATUS words read back, 16 apart */
+
+	/* the watcher */
+	pthread_t watcher;
+	bool watcher_joinable, stuck;
+	uint32_t live, stopping;     /* atomic */
+	uint64_t launches;           /* atomic */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+
+	/* the IO servicer (resources > 0) */
+	struct mkrt__resolver resolver;
+	bool has_io, resolver_ready;
+	uint32_t frame_bytes;
+	pthread_mutex_t serve_lock;  /* one pass at a time */
+	pthread_t servicer;
+	bool servicer_joinable;
+	uint32_t io_stop;            /* atomic */
+	uint32_t *io_view;           /* MKRT_IO_SLOTS * MKRT_IO_WORDS */
+	uint8_t *frame_stage;        /* one frame's bytes on their way out */
+	uint32_t meta_stage[MKRT_FRAME_WORDS], pin_stage, res_stage, io_stage[MKRT_IO_WORDS];
+	uint64_t requests, errors;   /* atomic */
+};
+
+static int mkrt__copy_executors_live(void *state);
+
+/* ---- transfers on the host queue ----------------------------------------------------- */
+
+/* Wait for a transfer, bounded: a device that never runs it (wedged, or a
+ * CPU driver whose workers the kernel's lanes all hold) is an error, not a
+ * hang. Takes @ev. */
+static int mkrt__copy_finish(struct mkrt__copy *c, cl_event ev, const char *what)
+{
+	struct mkrt__backoff backoff = { 0 };
+	uint64_t deadline = mkrt__now_ns() + (uint64_t)MKRT__COPY_TRANSFER_MS * 1000000u;
+	cl_int st = CL_QUEUED;
+
+	clFlush(c->hq);
+	for (;;) {
+		cl_int rc = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(st), &st, NULL);
+		if (rc != CL_SUCCESS || st <= CL_COMPLETE) {
+			clReleaseEvent(ev);
+			return rc != CL_SUCCESS ? mkrt__cl_fail(what, rc) : st < 0 ? mkrt__cl_fail(what, st) : 0;
+		}
+		if (mkrt__now_ns() >= deadline)
+			break;
+		mkrt__backoff_pause(&backoff);
+	}
+	clReleaseEvent(ev);
+	mkrt__store_release(&c->wedged, 1);
+	mkrt__detail("copy: %s on %s did not complete within %u ms: the device is wedged, or its "
+		     "driver has no worker left beside the kernel's lanes",
+		     what, c->dev.info.name, MKRT__COPY_TRANSFER_MS);
+	return MKRT_ETIMEDOUT;
+}
+
+/* Read into @out, memory this backend owns (view, io_view, scratch, its
+ * words): after a timeout the transfer may still land there. */
+static int mkrt__copy_read(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out)
+{
+	cl_event ev = NULL;
+	cl_int rc = clEnqueueReadBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, out,
+					0, NULL, &ev);
+	if (rc != CL_SUCCESS)
+		return mkrt__cl_fail("clEnqueueReadBuffer(copy)", rc);
+	return mkrt__copy_finish(c, ev, "a read from the device");
+}
+
+/* Write from @in, memory this backend owns or static; it must stay as it
+ * is until a later waited-for transfer completes, unless @wait. */
+static int mkrt__copy_write(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, const void *in,
+			    bool wait)
+{
+	cl_event ev = NULL;
+	cl_int rc = clEnqueueWriteBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, in,
+					 0, NULL, wait ? &ev : NULL);
+	if (rc != CL_SUCCESS)
+		return mkrt__cl_fail("clEnqueueWriteBuffer(copy)", rc);
+	return wait ? mkrt__copy_finish(c, ev, "a write to the device") : 0;
+}
+
+/* The STATUS words of slots [@first, @first + @n), one plain write each.
+ * Not one rectangle write: with PoCL 3.1 a WriteBufferRect in an in-order
+ * queue could complete after the commands enqueued behind it (a slot read
+ * back as still DONE, collected stale, then run twice: the differential
+ * stream under load caught it). */
+static int mkrt__copy_write_statuses(struct mkrt__copy *c, uint32_t first, uint32_t n)
+{
+	for (uint32_t s = first; s < first + n; s++) {
+		int err = mkrt__copy_write(c, MKRT__CB_RING, s * MKRT_SLOT_WORDS, 1, c->pub + s * MKRT_SLOT_WORDS,
+					   false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- the view of the ring ---------------------------------------------------------------- */
+
+static bool mkrt__copy_settled(uint32_t status)
+{
+	/* only the host moves a slot out of these */
+	return status == MKRT_STATUS_EMPTY || status == MKRT_STATUS_DONE || status == MKRT_STATUS_FAULT;
+}
+
+/* Under view_lock: read the ring back. A transfer's bytes arrive in no
+ * promised order, so a slot read in one transfer could show a lane's DONE
+ * and the result words from before it. So the ring is read twice, the
+ * first read for the STATUS words only: a slot that was DONE or
+ * FAULT in the first has its results in the second (the lane wrote them
+ * first), and a slot that finished between the two keeps its first status
+ * until the next read back. */
+static int mkrt__copy_refresh(struct mkrt__copy *c)
+{
+	int err = mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->status_view);
+
+	err = err ? err : mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->view);
+	if (!err)
+		for (uint32_t s = 0; s < c->slots; s++)
+			c->view[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS] =
+				c->status_view[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+	return err;
+}
+
+/* Under view_lock: make the view current for words [@first, @first + @n) of
+ * the ring, reading it back unless every slot they touch is settled. */
+static int mkrt__copy_view(struct mkrt__copy *c, uint32_t first, uint32_t n)
+{
+	for (uint32_t s = first / MKRT_SLOT_WORDS; s <= (first + n - 1) / MKRT_SLOT_WORDS; s++)
+		if (!mkrt__copy_settled(c->view[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]))
+			return mkrt__copy_refresh(c);
+	return 0;
+}
+
+static int mkrt__copy_read_slot(void *state, uint32_t slot, struct mkrt_slot *out)
+{
+	struct mkrt__copy *c = state;
+
+	pthread_mutex_lock(&c->view_lock);
+	int err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
+	if (!err)
+		mkrt__slot_from_words(c->view + (size_t)slot * MKRT_SLOT_WORDS, out);
+	pthread_mutex_unlock(&c->view_lock);
+	return err;
+}
+
+/* Under view_lock: validate and stage one publish of @req into @slot. */
+static int mkrt__copy_stage(struct mkrt__copy *c, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	uint32_t *st = c->stage + (size_t)slot * MKRT_SLOT_WORDS;
+	uint32_t *vw = c->view + (size_t)slot * MKRT_SLOT_WORDS;
+
+	/* the slot's last writes completed before the read back that showed
+	 * it settled, so its stage is free; mkrt_publish validates against the
+	 * status the view holds */
+	uint32_t old = vw[MKRT_SLOT_STATUS];
+	memcpy(st, vw, MKRT_SLOT_BYTES);
+	int err = mkrt_publish(c->stage, c->words[MKRT__CB_RING], slot, req, nargs);
+	if (err)
+		return err;
+	memcpy(vw, st, MKRT_SLOT_BYTES);
+	/* the payload transfer of a run covers the STATUS words inside it: they
+	 * go out unchanged, and PUBLISHED comes from c->pub afterwards */
+	st[MKRT_SLOT_STATUS] = old;
+	return 0;
+}
+
+/* Under view_lock: payload then status of the staged run [@first, @first + @n). */
+static int mkrt__copy_send(struct mkrt__copy *c, uint32_t first, uint32_t n)
+{
+	uint32_t w0 = first * MKRT_SLOT_WORDS;
+	int err = mkrt__copy_write(c, MKRT__CB_RING, w0 + 1, n * MKRT_SLOT_WORDS - 1, c->stage + w0 + 1, false);
+
+	err = err ? err : mkrt__copy_write_statuses(c, first, n);
+	if (!err)
+		clFlush(c->hq);
+	return err;
+}
+
+static int mkrt__copy_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	struct mkrt__copy *c = state;
+
+	pthread_mutex_lock(&c->view_lock);
+	int err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
+	err = err ? err : mkrt__copy_stage(c, slot, req, nargs);
+	err = err ? err : mkrt__copy_send(c, slot, 1);
+	pthread_mutex_unlock(&c->view_lock);
+	return err;
+}
+
+static int mkrt__copy_publish_many(void *state, const uint32_t *slots, const struct mkrt_slot *reqs,
+				   uint32_t n)
+{
+	struct mkrt__copy *c = state;
+	uint32_t staged = 0, run = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&c->view_lock);
+	for (; staged < n && !err; staged++) {
+		err = mkrt__copy_view(c, slots[staged] * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
+		err = err ? err : mkrt__copy_stage(c, slots[staged], &reqs[staged], MKRT_SLOT_ARGS);
+	}
+	if (err)
+		staged--; /* the one that failed is not staged */
+	/* one payload and one status transfer per run of consecutive slots */
+	for (uint32_t i = 1; i <= staged; i++) {
+		if (i < staged && slots[i] == slots[i - 1] + 1)
+			continue;
+		int e = mkrt__copy_send(c, slots[run], i - run);
+		if (e) {
+			err = e;
+			staged = run;
+			break;
+		}
+		run = i;
+	}
+	pthread_mutex_unlock(&c->view_lock);
+	return staged ? (int)staged : err;
+}
+
+static int mkrt__copy_reset_slot(void *state, uint32_t slot)
+{
+	struct mkrt__copy *c = state;
+	static const uint32_t empty = MKRT_STATUS_EMPTY;
+
+	pthread_mutex_lock(&c->view_lock);
+	uint32_t *vw = c->view + (size_t)slot * MKRT_SLOT_WORDS;
+	int err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
+	if (!err && vw[MKRT_SLOT_STATUS] != MKRT_STATUS_DONE && vw[MKRT_SLOT_STATUS] != MKRT_STATUS_FAULT)
+		err = MKRT_ESTATE;
+	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, slot * MKRT_SLOT_WORDS, 1, &empty, true);
+	if (!err)
+		vw[MKRT_SLOT_STATUS] = MKRT_STATUS_EMPTY;
+	pthread_mutex_unlock(&c->view_lock);
+	return err;
+}
+
+/*
+ * Withdraw a PUBLISHED slot. Only a lane can CAS it, so the host writes the
+ * request into C[CANCEL] and waits (bounded by two epochs: a running kernel
+ * looks once per pass) for a lane's answer in C[CANCEL_ACK]; both words are
+ * zero again afterwards.
+ */
+static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
+{
+	struct mkrt__copy *c = state;
+	static const uint32_t zero = 0;
+	struct mkrt__backoff backoff = { 0 };
+	uint64_t deadline = mkrt__now_ns() + ((uint64_t)c->epoch_ms * 2u + 1000u) * 1000000u;
+	uint32_t ack = 0;
+	int err;
+
+	pthread_mutex_lock(&c->cancel_lock);
+	c->cancel_req = slot + 1;
+	err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, false);
+	err = err ? err : mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &c->cancel_req, true);
+	while (!err && !ack) {
+		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack);
+		ack = c->cancel_ack;
+		if (err || ack)
+			break;
+		if (mkrt__copy_executors_live(c) == 0 || mkrt__now_ns() >= deadline) {
+			/* withdraw the request; a lane that took it meanwhile
+			 * still answers, and the next cancel clears that */
+			mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &zero, true);
+			err = mkrt__copy_executors_live(c) ? MKRT_ETIMEDOUT : MKRT_ESHUTDOWN;
+			break;
+		}
+		mkrt__backoff_pause(&backoff);
+	}
+	if (!err)
+		err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, true);
+	pthread_mutex_unlock(&c->cancel_lock);
+	if (err)
+		return err;
+	if (ack != MKRT_CANCEL_DONE)
+		return MKRT_ESTATE; /* claimed already: wait for it */
+	pthread_mutex_lock(&c->view_lock);
+	c->view[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS] = MKRT_STATUS_EMPTY;
+	pthread_mutex_unlock(&c->view_lock);
+	return 0;
+}
+
+/* ---- regions -------------------------------------------------------------------------------- */
+
+static uint32_t mkrt__copy_region_words(void *state, enum mkrt__region r)
+{
+	return r < MKRT__REGION_COUNT ? ((struct mkrt__copy *)state)->words[r] : 0;
+}
+
+static int mkrt__copy_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+				  uint32_t *out)
+{
+	struct mkrt__copy *c = state;
+	int err;
+
+	if (r != MKRT__REGION_RING) {
+		pthread_mutex_lock(&c->xfer_lock);
+		err = n ? mkrt__copy_read(c, (int)r, first, n, c->scratch) : 0;
+		if (!err)
+			memcpy(out, c->scratch, (size_t)n * 4u);
+		pthread_mutex_unlock(&c->xfer_lock);
+		return err;
+	}
+	pthread_mutex_lock(&c->view_lock);
+	err = n ? mkrt__copy_view(c, first, n) : 0;
+	if (!err)
+		memcpy(out, c->view + first, (size_t)n * 4u);
+	pthread_mutex_unlock(&c->view_lock);
+	return err;
+}
+
+static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+				   const uint32_t *in)
+{
+	struct mkrt__copy *c = state;
+	int err;
+
+	if (!n)
+		return 0;
+	if (r != MKRT__REGION_RING) {
+		pthread_mutex_lock(&c->xfer_lock);
+		memcpy(c->scratch, in, (size_t)n * 4u);
+		err = mkrt__copy_write(c, (int)r, first, n, c->scratch, true);
+		pthread_mutex_unlock(&c->xfer_lock);
+		return err;
+	}
+	/* through the stage, which holds no pending write of a settled slot;
+	 * replay writes whole rings before anything runs */
+	pthread_mutex_lock(&c->view_lock);
+	memcpy(c->stage + first, in, (size_t)n * 4u);
+	err = mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
+	if (!err)
+		memcpy(c->view + first, in, (size_t)n * 4u);
+	pthread_mutex_unlock(&c->view_lock);
+	return err;
+}
+
+/* ---- the IO servicer ------------------------------------------------------------------------- */
+
+/* Complete IO slot @q: @frame filled (res >= 0, the byte count) or an error
+ * code (-res). Every write is ordered after the ones before it; the last
+ * one blocks, so the stage buffers are free again when this returns. */
+static int mkrt__copy_complete(struct mkrt__copy *c, uint32_t q, uint32_t rid, uint32_t frame,
+			       bool prefetch, int64_t res)
+{
+	uint32_t *io = c->io_view + q * MKRT_IO_WORDS, fw = frame * MKRT_FRAME_WORDS;
+	int err = 0;
+
+	if (res >= 0) {
+		uint32_t n = (uint32_t)res;
+		memset(c->frame_stage + n, 0, (size_t)((4 - n % 4) % 4)); /* the checksum pads with zeros */
+		uint32_t meta[] = { [MKRT_FRAME_RESOURCE] = rid + 1, [MKRT_FRAME_BYTES] = n,
+				    [MKRT_FRAME_PIN] = MKRT_FRAME_EVICTING, [MKRT_FRAME_REF] = 1 };
+		memcpy(c->meta_stage, meta, sizeof(meta));
+		c->pin_stage = prefetch ? 0 : 1; /* a waiting lane gets it pinned */
+		c->res_stage = frame + 1;
+		err = err ? err : mkrt__copy_write(c, MKRT__CB_ARENA, frame * (c->frame_bytes / 4u),
+						   (n + 3u) / 4u, c->frame_stage, false);
+		err = err ? err : mkrt__copy_write(c, MKRT__CB_FRAMES, fw, MKRT_FRAME_SUMMED + 1,
+						   c->meta_stage, false);
+		err = err ? err : mkrt__copy_write(c, MKRT__CB_FRAMES, fw + MKRT_FRAME_PIN, 1, &c->pin_stage,
+						   false);
+		err = err ? err : mkrt__copy_write(c, MKRT__CB_RESIDENCY, rid, 1, &c->res_stage, false);
+	} else {
+		mkrt__add64_relaxed(&c->errors, 1);
+		c->pin_stage = 0; /* the frame the lane picked is empty and free again */
+		if (frame < c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS)
+			err = mkrt__copy_write(c, MKRT__CB_FRAMES, fw + MKRT_FRAME_PIN, 1, &c->pin_stage, false);
+	}
+	mkrt__add64_relaxed(&c->requests, 1);
+	memcpy(c->io_stage, io, sizeof(c->io_stage));
+	c->io_stage[MKRT_IO_DST] = res >= 0 ? frame : (uint32_t)-res;
+	c->io_stage[MKRT_IO_BYTES] = res >= 0 ? (uint32_t)res : 0;
+	c->io_stage[MKRT_IO_STATUS] = prefetch ? MKRT_IO_EMPTY : res >= 0 ? MKRT_IO_OK : MKRT_IO_ERROR;
+	uint32_t base = q * MKRT_IO_WORDS;
+	err = err ? err : mkrt__copy_write(c, MKRT__CB_IO, base + MKRT_IO_DST,
+					   MKRT_IO_BYTES - MKRT_IO_DST + 1, c->io_stage + MKRT_IO_DST, false);
+	/* last: the lane acquires STATUS, then reads DST and BYTES */
+	err = err ? err : mkrt__copy_write(c, MKRT__CB_IO, base + MKRT_IO_STATUS, 1,
+					   c->io_stage + MKRT_IO_STATUS, true);
+	return err;
+}
+
+static uint32_t mkrt__copy_serve_pass(struct mkrt__copy *c, bool wait)
+{
+	uint32_t served = 0, frames = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS;
+
+	if (wait ? pthread_mutex_lock(&c->serve_lock) : pthread_mutex_trylock(&c->serve_lock))
+		return 0;
+	/* acquire: pairs with stop()'s release; no pass starts after it */
+	if (mkrt__load_acquire(&c->io_stop) ||
+	    mkrt__copy_read(c, MKRT__CB_IO, 0, c->words[MKRT__CB_IO], c->io_view)) {
+		pthread_mutex_unlock(&c->serve_lock);
+		return 0;
+	}
+	for (uint32_t q = 0; q < MKRT_IO_SLOTS; q++) {
+		const uint32_t *io = c->io_view + q * MKRT_IO_WORDS;
+		/* only this servicer moves a PUBLISHED request on, and it reads
+		 * the queue back only after its last completion landed */
+		if (io[MKRT_IO_STATUS] != MKRT_IO_PUBLISHED)
+			continue;
+		uint32_t rid = io[MKRT_IO_SRC], frame = io[MKRT_IO_DST];
+		bool prefetch = io[MKRT_IO_TAG] & MKRT_IO_TAG_PREFETCH;
+		int64_t res;
+		if (io[MKRT_IO_OP] != MKRT_IO_OP_READ || frame >= frames)
+			res = -(int64_t)MKRT_IOERR_READ;
+		else if (rid >= c->words[MKRT__CB_RESIDENCY])
+			res = -(int64_t)MKRT_IOERR_RANGE;
+		else if ((res = c->resolver.resolve(c->resolver.self, rid, c->frame_stage, c->frame_bytes)) >
+			 c->frame_bytes)
+			res = -(int64_t)MKRT_IOERR_TOO_BIG;
+		if (mkrt__copy_complete(c, q, rid, frame, prefetch, res))
+			break; /* the device failed: the watcher reports it */
+		served++;
+	}
+	pthread_mutex_unlock(&c->serve_lock);
+	return served;
+}
+
+static uint32_t mkrt__copy_serve_io(void *state)
+{
+	struct mkrt__copy *c = state;
+
+	return c->has_io ? mkrt__copy_serve_pass(c, false) : 0;
+}
+
+static void *mkrt__copy_servicer_main(void *arg)
+{
+	struct mkrt__copy *c = arg;
+	struct mkrt__backoff backoff = { 0 };
+
+	mkrt__thread_precise_timers();
+	/* acquire: pairs with stop()'s release */
+	while (!mkrt__load_acquire(&c->io_stop)) {
+		if (mkrt__copy_serve_pass(c, true))
+			mkrt__backoff_reset(&backoff);
+		else
+			mkrt__backoff_pause(&backoff);
+	}
+	return NULL;
+}
+
+/* ---- the watcher: launch, yield on the time budget, relaunch ---------------------------------- */
+
+static void CL_CALLBACK mkrt__copy_complete_cb(cl_event ev, cl_int status, void *arg)
+{
+	struct mkrt__copy *c = arg;
+
+	(void)ev;
+	(void)status;
+	pthread_mutex_lock(&c->lock);
+	c->done = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static bool mkrt__copy_should_stop(struct mkrt__copy *c)
+{
+	/* acquire: pairs with stop()'s release */
+	if (mkrt__load_acquire(&c->stopping))
+		return true;
+	/* a SHUTDOWN slot sets it on the device */
+	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word) || c->watch_word;
+}
+
+/* One launch, asked to yield once the epoch's time budget is spent. */
+static int mkrt__copy_launch(struct mkrt__copy *c)
+{
+	static const uint32_t yield_off = 0, yield_on = 1;
+	cl_event ev = NULL;
+	cl_int rc, status = CL_COMPLETE;
+	int err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_off, true);
+
+	if (err)
+		return err;
+	c->done = false;
+	rc = clEnqueueNDRangeKernel(c->kq, c->kernel, 1, NULL, &c->global, &c->local, 0, NULL, &ev);
+	if (rc == CL_SUCCESS)
+		rc = clSetEventCallback(ev, CL_COMPLETE, mkrt__copy_complete_cb, c);
+	if (rc != CL_SUCCESS) {
+		if (ev)
+			clReleaseEvent(ev);
+		return mkrt__cl_fail("clEnqueueNDRangeKernel(mkrt_megakernel, copy)", rc);
+	}
+	clFlush(c->kq);
+	mkrt__add64_relaxed(&c->launches, 1);
+
+	struct timespec deadline;
+	bool yielded = false;
+	mkrt__realtime_deadline(&deadline, c->epoch_ms);
+	pthread_mutex_lock(&c->lock);
+	while (!c->done) {
+		if (yielded) {
+			pthread_cond_wait(&c->cond, &c->lock);
+		} else if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT) {
+			pthread_mutex_unlock(&c->lock);
+			/* lanes read YIELD between slots and return; the host relaunches */
+			err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_on, true);
+			pthread_mutex_lock(&c->lock);
+			yielded = true;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	/* no kernel runs now: YIELD reads 0 whenever the host is not asking */
+	if (yielded && !err)
+		err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_off, true);
+	clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
+	clReleaseEvent(ev);
+	if (status < 0)
+		return mkrt__cl_fail("mkrt_megakernel execution (copy)", status);
+	return err;
+}
+
+static void *mkrt__copy_watch(void *arg)
+{
+	struct mkrt__copy *c = arg;
+
+	mkrt__thread_precise_timers();
+	while (!mkrt__copy_should_stop(c))
+		if (mkrt__copy_launch(c))
+			break; /* the device failed: waiters see no executor and give up */
+	/* release: a waiter that sees no executor also sees every finished slot */
+	mkrt__sub_release(&c->live, 1);
+	return NULL;
+}
+
+/* ---- open, start, stop ------------------------------------------------------------------------- */
+
+static int mkrt__copy_score(const struct mkrt__device *dev, void *verdict, char *why, size_t len)
+{
+	const struct mkrt_device_info *info = &dev->info;
+
+	(void)verdict;
+	if (info->runs_inside_enqueue) {
+		snprintf(why, len,
+			 "PoCL's '%s' driver runs a kernel inside clEnqueueNDRangeKernel, so a "
+			 "resident kernel would block forever (use PoCL's pthread device)",
+			 info->name);
+		return 0;
+	}
+	if (!info->gpu && info->compute_units < 2) {
+		snprintf(why, len,
+			 "one compute unit: its driver runs transfers on the worker a resident "
+			 "kernel would hold, so none would ever run");
+		return 0;
+	}
+	/* below any svm verdict: copy is for devices svm cannot use */
+	return info->gpu ? 25 : info->cpu ? 10 : 15;
+}
+
+static int mkrt__copy_pick(const struct mkrt_config *cfg, struct mkrt__device *dev, char *why, size_t len)
+{
+	char none;
+
+	return mkrt__device_pick(cfg, mkrt__copy_score, &none, 0, dev, why, len);
+}
+
+static int mkrt__copy_probe(const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	struct mkrt__device dev;
+	char why[1024];
+	int score = mkrt__copy_pick(cfg, &dev, why, sizeof(why));
+
+	if (!score && len)
+		snprintf(reason, len, "%s", why);
+	return score;
+}
+
+static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cfg)
+{
+	const struct mkrt_io_config *io = cfg->io;
+	uint32_t frames = io ? (io->frames ? io->frames : MKRT_DEFAULT_FRAMES) : 0;
+
+	c->frame_bytes = io ? (io->frame_bytes ? io->frame_bytes : MKRT_DEFAULT_FRAME_BYTES) : 0;
+	c->words[MKRT__CB_RING] = cfg->slots * MKRT_SLOT_WORDS;
+	c->words[MKRT__CB_CONTROL] = MKRT_CTL_OBS + cfg->observable;
+	c->words[MKRT__CB_DEBUG] = MKRT_LOG_FIRST + cfg->debug_records * MKRT_LOG_RECORD_WORDS;
+	c->words[MKRT__CB_IO] = MKRT_IO_SLOTS * MKRT_IO_WORDS;
+	c->words[MKRT__CB_DFA] = cfg->dfa_words;
+	c->words[MKRT__CB_RESIDENCY] = io ? io->resources : 0;
+	c->words[MKRT__CB_FRAMES] = frames * MKRT_FRAME_WORDS;
+	c->words[MKRT__CB_ARENA] = frames * (c->frame_bytes / 4u);
+
+	for (int b = 0; b < MKRT__CB_COUNT; b++) {
+		/* never a zero-sized buffer: an unused one is one word */
+		size_t words = c->words[b] ? c->words[b] : 1u;
+		uint32_t *init = calloc(words, sizeof(uint32_t));
+		cl_int rc;
+		if (!init)
+			return MKRT_ENOMEM;
+		int err = 0;
+		if (b == MKRT__CB_CONTROL)
+			err = mkrt_encode_control_into(cfg->control, (uint8_t *)init, words * sizeof(uint32_t));
+		else if (b == MKRT__CB_DFA && cfg->dfa_words)
+			memcpy(init, cfg->dfa, (size_t)cfg->dfa_words * sizeof(uint32_t));
+		if (!err) {
+			c->buf[b] = clCreateBuffer(c->ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+						   words * sizeof(uint32_t), init, &rc);
+			if (!c->buf[b])
+				err = mkrt__cl_fail("clCreateBuffer(copy)", rc);
+		}
+		free(init);
+		if (err)
+			return err;
+	}
+	c->view = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
+	c->stage = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
+	c->pub = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
+	c->status_view = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
+	uint32_t most = 1;
+	for (int b = MKRT__CB_CONTROL; b <= MKRT__CB_DFA; b++)
+		most = c->words[b] > most ? c->words[b] : most;
+	c->scratch = calloc(most, sizeof(uint32_t));
+	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->scratch)
+		return MKRT_ENOMEM;
+	for (uint32_t s = 0; s < cfg->slots; s++)
+		c->pub[s * MKRT_SLOT_WORDS] = MKRT_STATUS_PUBLISHED;
+	if (io) {
+		c->io_view = calloc(c->words[MKRT__CB_IO], sizeof(uint32_t));
+		c->frame_stage = malloc((size_t)c->frame_bytes + 4u);
+		if (!c->io_view || !c->frame_stage)
+			return MKRT_ENOMEM;
+	}
+	return 0;
+}
+
+static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
+{
+	cl_uint slots = cfg->slots, ctl = c->words[MKRT__CB_CONTROL], dbg = c->words[MKRT__CB_DEBUG];
+	cl_uint dfa = c->words[MKRT__CB_DFA], epoch_slots = cfg->epoch_slots;
+	cl_uint resources = c->words[MKRT__CB_RESIDENCY];
+	cl_uint frames = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS, frame_words = c->frame_bytes / 4u;
+	cl_int rc = CL_SUCCESS;
+
+	rc |= clSetKernelArg(c->kernel, 0, sizeof(cl_mem), &c->buf[MKRT__CB_RING]);
+	rc |= clSetKernelArg(c->kernel, 1, sizeof(slots), &slots);
+	rc |= clSetKernelArg(c->kernel, 2, sizeof(cl_mem), &c->buf[MKRT__CB_CONTROL]);
+	rc |= clSetKernelArg(c->kernel, 3, sizeof(ctl), &ctl);
+	rc |= clSetKernelArg(c->kernel, 4, sizeof(cl_mem), &c->buf[MKRT__CB_DEBUG]);
+	rc |= clSetKernelArg(c->kernel, 5, sizeof(dbg), &dbg);
+	rc |= clSetKernelArg(c->kernel, 6, sizeof(cl_mem), &c->buf[MKRT__CB_DFA]);
+	rc |= clSetKernelArg(c->kernel, 7, sizeof(dfa), &dfa);
+	rc |= clSetKernelArg(c->kernel, 8, sizeof(epoch_slots), &epoch_slots);
+	rc |= clSetKernelArg(c->kernel, 9, sizeof(cl_mem), &c->buf[MKRT__CB_IO]);
+	rc |= clSetKernelArg(c->kernel, 10, sizeof(cl_mem), &c->buf[MKRT__CB_RESIDENCY]);
+	rc |= clSetKernelArg(c->kernel, 11, sizeof(resources), &resources);
+	rc |= clSetKernelArg(c->kernel, 12, sizeof(cl_mem), &c->buf[MKRT__CB_FRAMES]);
+	rc |= clSetKernelArg(c->kernel, 13, sizeof(frames), &frames);
+	rc |= clSetKernelArg(c->kernel, 14, sizeof(cl_mem), &c->buf[MKRT__CB_ARENA]);
+	rc |= clSetKernelArg(c->kernel, 15, sizeof(frame_words), &frame_words);
+	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clSetKernelArg(mkrt_megakernel, copy)", rc);
+}
+
+/* Forward-progress-safe geometry (DESIGN §4): work-groups of one lane, so no
+ * lane ever waits on a sibling. On CPUs at least one compute unit is never
+ * a lane's: PoCL runs the host's transfers on the same workers, and with
+ * every worker spinning in a lane no transfer would ever run. GPUs get a
+ * few lanes, since every lane scans every slot. */
+static void mkrt__copy_geometry(struct mkrt__copy *c, uint32_t lanes)
+{
+	const struct mkrt_device_info *info = &c->dev.info;
+	uint32_t cu = info->compute_units ? info->compute_units : 1;
+
+	c->local = 1;
+	if (info->gpu)
+		c->global = lanes ? lanes : MKRT__COPY_GPU_LANES;
+	else if (lanes)
+		c->global = lanes < cu - 1 ? lanes : cu - 1;
+	else
+		c->global = cu > 3 ? 2 : 1;
+}
+
+static void mkrt__copy_free(struct mkrt__copy *c)
+{
+	if (c->resolver_ready)
+		mkrt__resolver_fini(&c->resolver);
+	for (int b = 0; b < MKRT__CB_COUNT; b++)
+		if (c->buf[b])
+			clReleaseMemObject(c->buf[b]);
+	if (c->kernel)
+		clReleaseKernel(c->kernel);
+	if (c->prog)
+		clReleaseProgram(c->prog);
+	if (c->kq)
+		clReleaseCommandQueue(c->kq);
+	if (c->hq)
+		clReleaseCommandQueue(c->hq);
+	if (c->ctx)
+		clReleaseContext(c->ctx);
+	free(c->scratch);
+	free(c->view);
+	free(c->stage);
+	free(c->pub);
+	free(c->status_view);
+	free(c->io_view);
+	free(c->frame_stage);
+	pthread_mutex_destroy(&c->view_lock);
+	pthread_mutex_destroy(&c->cancel_lock);
+	pthread_mutex_destroy(&c->xfer_lock);
+	pthread_mutex_destroy(&c->serve_lock);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
+{
+	struct mkrt__copy *c = calloc(1, sizeof(*c));
+	char why[1024];
+	cl_int rc;
+	int err;
+
+	if (!c)
+		return MKRT_ENOMEM;
+	pthread_mutex_init(&c->view_lock, NULL);
+	pthread_mutex_init(&c->cancel_lock, NULL);
+	pthread_mutex_init(&c->xfer_lock, NULL);
+	pthread_mutex_init(&c->serve_lock, NULL);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	if (!mkrt__copy_pick(cfg, &c->dev, why, sizeof(why))) {
+		mkrt__detail("copy backend unavailable: %s", why);
+		err = MKRT_EUNAVAILABLE;
+		goto out_free;
+	}
+	c->slots = cfg->slots;
+	c->epoch_ms = cfg->epoch_ms;
+	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
+	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);
+	err = c->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);
+	if (!err && !(c->kq = clCreateCommandQueueWithProperties(c->ctx, c->dev.id, NULL, &rc)))
+		err = mkrt__cl_fail("clCreateCommandQueueWithProperties(kernel)", rc);
+	if (!err && !(c->hq = clCreateCommandQueueWithProperties(c->ctx, c->dev.id, NULL, &rc)))
+		err = mkrt__cl_fail("clCreateCommandQueueWithProperties(host transfers)", rc);
+	if (!err)
+		err = mkrt__megakernel_build(c->ctx, &c->dev, cfg, "-cl-std=CL1.2", &c->prog, &c->kernel);
+	if (!err)
+		err = mkrt__copy_buffers(c, cfg);
+	if (!err)
+		err = mkrt__copy_args(c, cfg);
+	if (!err && cfg->io) {
+		c->has_io = true;
+		err = mkrt__resolver_init(cfg->io, &c->resolver);
+		c->resolver_ready = !err;
+	}
+	if (err)
+		goto out_free;
+	mkrt__copy_geometry(c, cfg->lanes);
+	*state = c;
+	return 0;
+
+out_free:
+	mkrt__copy_free(c);
+	return err;
+}
+
+static int mkrt__copy_start(void *state)
+{
+	struct mkrt__copy *c = state;
+
+	if (c->has_io) {
+		mkrt__store_release(&c->io_stop, 0);
+		if (pthread_create(&c->servicer, NULL, mkrt__copy_servicer_main, c))
+			return MKRT_ETHREAD;
+		c->servicer_joinable = true;
+	}
+	mkrt__store_release(&c->live, 1);
+	if (pthread_create(&c->watcher, NULL, mkrt__copy_watch, c)) {
+		mkrt__store_release(&c->live, 0);
+		return MKRT_ETHREAD;
+	}
+	c->watcher_joinable = true;
+	return 0;
+}
+
+static void mkrt__copy_stop_io(struct mkrt__copy *c)
+{
+	if (!c->servicer_joinable)
+		return;
+	/* release: the servicer exits after the pass in hand */
+	mkrt__store_release(&c->io_stop, 1);
+	pthread_join(c->servicer, NULL);
+	c->servicer_joinable = false;
+}
+
+static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
+{
+	struct mkrt__copy *c = state;
+	static const uint32_t one = 1;
+	struct timespec deadline;
+
+	mkrt__store_release(&c->stopping, 1);
+	/* lanes read SHUTDOWN between slots and return; not a blocking write: a
+	 * wedged device must not wedge stop() too */
+	if (!mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &one, false))
+		clFlush(c->hq);
+	if (!c->watcher_joinable) {
+		mkrt__copy_stop_io(c);
+		return 0;
+	}
+	mkrt__realtime_deadline(&deadline, timeout_ms);
+	if (pthread_timedjoin_np(c->watcher, NULL, &deadline) == ETIMEDOUT) {
+		c->stuck = true; /* the watchdog: report, never hang */
+		mkrt__detail("copy: the megakernel on %s did not return within %u ms of SHUTDOWN",
+			     c->dev.info.name, timeout_ms);
+		return MKRT_ETIMEDOUT;
+	}
+	c->watcher_joinable = false;
+	c->stuck = false;
+	mkrt__copy_stop_io(c); /* the kernel is gone: nothing waits on IO */
+	return 0;
+}
+
+static void mkrt__copy_close(void *state)
+{
+	struct mkrt__copy *c = state;
+
+	/* acquire: pairs with the release of a transfer that timed out */
+	if (c->stuck || c->watcher_joinable || mkrt__load_acquire(&c->wedged))
+		return; /* a kernel or a transfer may still use the memory: leak, do not corrupt */
+	mkrt__copy_stop_io(c);
+	mkrt__copy_free(c);
+}
+
+static int mkrt__copy_executors_live(void *state)
+{
+	/* acquire: pairs with the watcher's release when it ends */
+	return (int)mkrt__load_acquire(&((struct mkrt__copy *)state)->live);
+}
+
+static const char *mkrt__copy_device_name(void *state)
+{
+	return ((struct mkrt__copy *)state)->dev.info.name;
+}
+
+static void mkrt__copy_stats(void *state, struct mkrt_stats *out)
+{
+	struct mkrt__copy *c = state;
+	uint32_t evictions = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->launches = mkrt__load64_relaxed(&c->launches);
+	out->lanes = c->global;
+	out->io_requests = mkrt__load64_relaxed(&c->requests);
+	out->io_errors = mkrt__load64_relaxed(&c->errors);
+	if (c->has_io && mkrt__copy_read_region(c, MKRT__REGION_CONTROL, MKRT_CTL_EVICTIONS, 1, &evictions) == 0)
+		out->evictions = evictions;
+}
+
+const struct mkrt__backend_ops mkrt__backend_copy = {
+	.name = "copy",
+	.summary = "megakernel resident on an OpenCL device, ring in device memory, host transfers "
+		   "on a second queue",
+	.probe = mkrt__copy_probe,
+	.open = mkrt__copy_open,
+	.start = mkrt__copy_start,
+	.stop = mkrt__copy_stop,
+	.close = mkrt__copy_close,
+	.executors_live = mkrt__copy_executors_live,
+	.serve_io = mkrt__copy_serve_io,
+	.stats = mkrt__copy_stats,
+	.device_name = mkrt__copy_device_name,
+	.publish = mkrt__copy_publish,
+	.publish_many = mkrt__copy_publish_many,
+	.read_slot = mkrt__copy_read_slot,
+	.reset_slot = mkrt__copy_reset_slot,
+	.cancel_slot = mkrt__copy_cancel_slot,
+	.region_words = mkrt__copy_region_words,
+	.read_region = mkrt__copy_read_region,
+	.write_region = mkrt__copy_write_region,
+};
