@@ -47,21 +47,14 @@ static int64_t mkrt__reserve(struct mkrt_runtime *rt, uint32_t *slot)
 	return -1;
 }
 
-int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t timeout_ms,
-		struct mkrt_ticket *ticket)
+/* mkrt__reserve(), waiting up to @timeout_ms; ESHUTDOWN or ERINGFULL. */
+static int64_t mkrt__reserve_wait(struct mkrt_runtime *rt, uint32_t timeout_ms, uint32_t *slot)
 {
 	struct mkrt__backoff backoff = { 0 };
-	uint64_t deadline;
-	uint32_t slot;
+	uint64_t deadline = 0; /* the clock is read only once we have to wait */
 	int64_t gen;
-	int err;
 
-	if (!rt || !req || !ticket)
-		return MKRT_EINVAL;
-	if (!mkrt_opcode_publishable(req->opcode))
-		return MKRT_EOPCODE;
-	deadline = 0; /* the clock is read only once we have to wait */
-	while ((gen = mkrt__reserve(rt, &slot)) < 0) {
+	while ((gen = mkrt__reserve(rt, slot)) < 0) {
 		if (mkrt__rt_shut(rt))
 			return MKRT_ESHUTDOWN;
 		if (!deadline)
@@ -70,6 +63,23 @@ int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t t
 			return MKRT_ERINGFULL;
 		mkrt__backoff_pause(&backoff);
 	}
+	return gen;
+}
+
+int mkrt_submit(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t timeout_ms,
+		struct mkrt_ticket *ticket)
+{
+	uint32_t slot;
+	int64_t gen;
+	int err;
+
+	if (!rt || !req || !ticket)
+		return MKRT_EINVAL;
+	if (!mkrt_opcode_publishable(req->opcode))
+		return MKRT_EOPCODE;
+	gen = mkrt__reserve_wait(rt, timeout_ms, &slot);
+	if (gen < 0)
+		return (int)gen;
 	/* not the SHUTDOWN word here: it shares a line with DONE_COUNT, which
 	 * the executors write for every slot; whether any executor is left says
 	 * the same without pulling that line (a slot that slips in just before
@@ -112,8 +122,6 @@ int mkrt_submit_many(struct mkrt_runtime *rt, const struct mkrt_slot *reqs, uint
 {
 	enum { CHUNK = 64 };
 	uint32_t slots[CHUNK], gens[CHUNK], got = 0;
-	struct mkrt__backoff backoff = { 0 };
-	uint64_t deadline = 0;
 	int64_t gen;
 	int done;
 
@@ -124,15 +132,9 @@ int mkrt_submit_many(struct mkrt_runtime *rt, const struct mkrt_slot *reqs, uint
 			return MKRT_EOPCODE;
 	if (n > CHUNK)
 		n = CHUNK; /* a partial count is the contract: callers loop */
-	while ((gen = mkrt__reserve(rt, &slots[0])) < 0) {
-		if (mkrt__rt_shut(rt))
-			return MKRT_ESHUTDOWN;
-		if (!deadline)
-			deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
-		else if (mkrt__now_ns() >= deadline)
-			return MKRT_ERINGFULL;
-		mkrt__backoff_pause(&backoff);
-	}
+	gen = mkrt__reserve_wait(rt, timeout_ms, &slots[0]);
+	if (gen < 0)
+		return (int)gen;
 	gens[got++] = (uint32_t)gen;
 	while (got < n && (gen = mkrt__reserve(rt, &slots[got])) >= 0)
 		gens[got++] = (uint32_t)gen;

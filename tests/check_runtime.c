@@ -175,6 +175,35 @@ START_TEST(stale_and_forged_tickets)
 }
 END_TEST
 
+/* A batch: as many as the ring has free, in order, each with its ticket; a
+ * bad opcode anywhere refuses the whole call before anything is published. */
+START_TEST(submit_many_takes_what_is_free)
+{
+	struct mkrt_runtime *rt = open_host(8, 1);
+	struct mkrt_slot reqs[12], res;
+	struct mkrt_ticket t[12];
+
+	for (uint32_t i = 0; i < 12; i++)
+		reqs[i] = op(MKRT_OP_ATOMIC_ADD, i + 1, MKRT_CTL_OBS, 0);
+	reqs[5].opcode = 0xFFF0u; /* reserved for the system */
+	ck_assert_err(mkrt_submit_many(rt, reqs, 12, WAIT_MS, t), MKRT_EOPCODE);
+	ck_assert_err(mkrt_submit_many(rt, reqs, 0, WAIT_MS, t), MKRT_EINVAL);
+	ck_assert_err(mkrt_submit_many(NULL, reqs, 1, WAIT_MS, t), MKRT_EINVAL);
+	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 0);
+	reqs[5].opcode = MKRT_OP_ATOMIC_ADD;
+	int got = mkrt_submit_many(rt, reqs, 12, WAIT_MS, t);
+	ck_assert_int_eq(got, 8); /* an 8-slot ring */
+	for (int i = 0; i < got; i++)
+		ck_assert_err(mkrt_wait(rt, t[i], WAIT_MS, &res), 0);
+	ck_assert_int_eq(mkrt_submit_many(rt, reqs + 8, 4, WAIT_MS, t + 8), 4);
+	for (int i = 8; i < 12; i++)
+		ck_assert_err(mkrt_wait(rt, t[i], WAIT_MS, &res), 0);
+	ck_assert_uint_eq(ctl(rt, MKRT_CTL_OBS), 78); /* 1 + 2 + ... + 12 */
+	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 12);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
 START_TEST(full_ring_is_backpressure)
 {
 	struct mkrt_runtime *rt = open_host(4, 1);
@@ -413,6 +442,7 @@ int main(void)
 	tcase_add_test(api, claimed_slot_cannot_be_cancelled);
 	tcase_add_test(api, stale_and_forged_tickets);
 	tcase_add_test(api, full_ring_is_backpressure);
+	tcase_add_test(api, submit_many_takes_what_is_free);
 	tcase_add_test(api, printf_reaches_debug_log);
 	tcase_add_test(api, user_handlers_and_dfa_from_config);
 	tcase_add_test(api, raw_producer_consumer);
