@@ -4,7 +4,8 @@
 # the runtime assembles them, compiled offline for AMD GPU ISA (OpenCL C 2.0,
 # where all-SVM-devices scope exists), to SPIR-V checked by spirv-val (the
 # Intel path), and syntax-checked as OpenCL C 3.0 with only the device-scope
-# atomics PoCL offers. Skips (77) without clang.
+# atomics PoCL offers, and as OpenCL C 1.2 for the copy backend. Skips (77)
+# without clang.
 set -eu
 : "${top_srcdir:=.}"
 CLANG="${CLANG:-$(command -v clang-15 || command -v clang || true)}"
@@ -56,3 +57,11 @@ fi
 "$CLANG" -cl-std=CL3.0 -Xclang -finclude-default-header -Werror -fsyntax-only \
 	-D__opencl_c_atomic_order_acq_rel=1 -D__opencl_c_atomic_scope_device=1 "$tmp/megakernel.cl"
 echo "cl/ compiles as OpenCL C 3.0 with device-scope atomics only"
+# The copy backend's variant (OpenCL C 1.2: volatile words, 1.2 atomics,
+# mem_fence), as NVIDIA and Intel GPUs without fine-grained SVM build it.
+"$CLANG" -cl-std=CL1.2 -Xclang -finclude-default-header -Werror -fsyntax-only "$tmp/megakernel.cl"
+for cpu in gfx90a gfx1100; do
+	"$CLANG" -cl-std=CL1.2 -Xclang -finclude-default-header -nogpulib -target amdgcn-amd-amdhsa \
+		-mcpu=$cpu -Werror -c "$tmp/megakernel.cl" -o "$tmp/megakernel12-$cpu.o"
+done
+echo "cl/ compiles as OpenCL C 1.2 (the copy backend), also for amdgcn gfx90a and gfx1100"
