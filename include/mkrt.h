@@ -12,5 +12,6 @@
 #include "mkrt/device.h"
 #include "mkrt/capture.h"
 #include "mkrt/io.h"
+#include "mkrt/shm.h"
 
 #endif /* MKRT_H */

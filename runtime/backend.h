@@ -81,6 +81,7 @@ struct mkrt__backend_ops {
 extern const struct mkrt__backend_ops mkrt__backend_host;
 extern const struct mkrt__backend_ops mkrt__backend_svm;
 extern const struct mkrt__backend_ops mkrt__backend_copy;
+extern const struct mkrt__backend_ops mkrt__backend_shm;
 
 /*
  * words.c: hooks shared by backends whose buffers the host addresses directly
@@ -159,6 +160,10 @@ void mkrt__words_stop_io(struct mkrt__words *w);
 /* registry.c */
 void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst);
 const struct mkrt__backend_ops *mkrt__backend_at(int index);
+/* mkrt_backend_select() with @requested (NULL or "": the best probe) and
+ * never @except (may be NULL); the index or an error, explained in @why. */
+int mkrt__backend_choose(const struct mkrt_config *cfg, const char *requested, const char *except,
+			 char *why, size_t why_len);
 /* Replace the registry (tests only; NULL restores the built-in one). */
 void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n);
 /* Format into the calling thread's detail buffer (mkrt_last_detail()). */

@@ -73,6 +73,9 @@ const char *mkrt__err_fix(int err);
 /* publish.c */
 void mkrt__slot_to_words(const struct mkrt_slot *s, uint32_t w[MKRT_SLOT_WORDS]);
 void mkrt__slot_from_words(const uint32_t w[MKRT_SLOT_WORDS], struct mkrt_slot *s);
+/* Everything mkrt_publish checks about a request but the target slot:
+ * INVAL, OPCODE, ARGS, PACKED. */
+int mkrt__request_check(const struct mkrt_slot *req, uint32_t nargs);
 
 /* packed.c: shared by the publish check and the executor. Returns the op
  * count, or -1 when malformed; fills @ops with resolved arguments. */

@@ -85,7 +85,7 @@ static void mkrt__request_args(const struct mkrt_slot *req, uint32_t nargs,
 }
 
 /* Everything about a request except the target slot's state. */
-static int mkrt__request_check(const struct mkrt_slot *req, uint32_t nargs)
+int mkrt__request_check(const struct mkrt_slot *req, uint32_t nargs)
 {
 	uint32_t args[MKRT_SLOT_ARGS];
 	struct mkrt_packed_op ops[MKRT_PACKED_MAX_OPS];

@@ -19,6 +19,7 @@ static const struct mkrt__backend_ops *const mkrt__builtin[] = {
 	&mkrt__backend_svm,
 	&mkrt__backend_copy,
 	&mkrt__backend_host,
+	&mkrt__backend_shm,
 };
 
 static const struct mkrt__backend_ops *const *mkrt__table = mkrt__builtin;
@@ -213,10 +214,10 @@ static int mkrt__refuse(int err, const struct mkrt_config *cfg, char *why, size_
 	return err;
 }
 
-int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len)
+int mkrt__backend_choose(const struct mkrt_config *cfg, const char *requested, const char *except,
+			 char *why, size_t why_len)
 {
 	char reason[MKRT__REASON_LEN], what[MKRT__REASON_LEN + 64];
-	const char *requested = cfg && cfg->backend ? cfg->backend : getenv("MKRT_BACKEND");
 
 	if (!why && why_len)
 		return MKRT_EINVAL;
@@ -224,8 +225,9 @@ int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len
 		why[0] = '\0';
 	if (requested && requested[0]) {
 		int i = mkrt__find(requested);
-		if (i < 0) {
-			snprintf(what, sizeof(what), "unknown backend '%.64s'", requested);
+		if (i < 0 || (except && strcmp(requested, except) == 0)) {
+			snprintf(what, sizeof(what), "%s backend '%.64s'", i < 0 ? "unknown" : "no use for the",
+				 requested);
 			return mkrt__refuse(MKRT_ENOBACKEND, cfg, why, why_len, what);
 		}
 		if (!mkrt__probe_at(i, cfg, reason, sizeof(reason))) {
@@ -238,6 +240,8 @@ int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len
 
 	int best = -1, best_score = 0;
 	for (int i = 0; i < mkrt__table_len; i++) {
+		if (except && strcmp(mkrt__table[i]->name, except) == 0)
+			continue;
 		int score = mkrt__probe_at(i, cfg, reason, sizeof(reason));
 		if (score > best_score) {
 			best = i;
@@ -247,4 +251,11 @@ int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len
 	if (best < 0)
 		return mkrt__refuse(MKRT_EUNAVAILABLE, cfg, why, why_len, "no backend is available");
 	return best;
+}
+
+int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len)
+{
+	const char *requested = cfg && cfg->backend ? cfg->backend : getenv("MKRT_BACKEND");
+
+	return mkrt__backend_choose(cfg, requested, NULL, why, why_len);
 }

@@ -140,7 +140,7 @@ static void assert_same(const struct outcome *a, const struct outcome *b, uint64
 }
 
 static const uint64_t seeds[] = { 1, 0xC0FFEE };
-static const char *devices[] = { "svm", "copy" };
+static const char *devices[] = { "svm", "shm", "copy" };
 #define SEED (seeds[_i % 2])
 #define DEVICE (devices[_i / 2])
 
@@ -192,9 +192,10 @@ int main(void)
 	 * DONE_COUNT 1-3 above the slots collected (one ATOMIC_ADD counted
 	 * twice), in about one run of three; alone on the machine, and on the
 	 * H100, it passes. Until it is found, only svm runs the resident stream
-	 * here and copy runs the one relaunched for every slot.
+	 * here (svm, and shm forwarding to svm) and copy runs the one relaunched
+	 * for every slot.
 	 */
-	tcase_add_loop_test(tc, stream_host_vs_device, 0, 2);
-	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 4);
+	tcase_add_loop_test(tc, stream_host_vs_device, 0, 4);
+	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 6);
 	return mkrt_run_suite(s);
 }

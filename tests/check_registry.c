@@ -156,7 +156,7 @@ START_TEST(automatic_choice_takes_best_score)
 	setenv("MKRT_BACKEND", "host", 1);
 	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
 	mkrt__registry_override(NULL, 0);
-	ck_assert_int_eq(mkrt_backend_count(), 3); /* svm, copy, host */
+	ck_assert_int_eq(mkrt_backend_count(), 4); /* svm, copy, host, shm */
 }
 END_TEST
 

@@ -68,7 +68,9 @@
 	X(NODEVICE, 27, "no OpenCL device matches",                                       \
 	  "Fix: install a driver (apt-get install pocl-opencl-icd) or correct MKRT_DEVICE (see mkrt devices)") \
 	X(CAPTURE, 28, "malformed capture",                                               \
-	  "Fix: pass a file written by mkrt replay or mkrt_capture_encode() (magic MKRTCAP1)")
+	  "Fix: pass a file written by mkrt replay or mkrt_capture_encode() (magic MKRTCAP1)") \
+	X(SHM, 29, "shared-memory segment unusable (bad name, not a live mkrt segment, or no free producer ring)", \
+	  "Fix: name it /[A-Za-z0-9._-]+ (at most 200 characters), start the server first (mkrt serve), and see mkrt_last_detail()")
 
 enum mkrt_error {
 	MKRT_OK = 0,

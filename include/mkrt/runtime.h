@@ -64,6 +64,11 @@ struct mkrt_config {
 	/* Load misses: NULL leaves LOAD_MISS without a servicer (it faults
 	 * MKRT_FAULT_NO_IO). Copied at open. */
 	const struct mkrt_io_config *io;
+	/* The shm backend (include/mkrt/shm.h): the segment's name (NULL:
+	 * $MKRT_SHM_NAME, else "/mkrt-<pid>") and the backend it forwards to
+	 * (NULL: $MKRT_SHM_BACKEND, else the best probe but shm). */
+	const char *shm_name;
+	const char *shm_backend;
 };
 
 struct mkrt_stats {

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mkrt/shm.h - producers in other processes (the "shm" backend).
+ *
+ * A runtime opened with backend "shm" creates a POSIX shared-memory segment
+ * (mode 0600) holding one ring of 64-byte slots per producer: ring 0 is the
+ * runtime's own (mkrt_submit), rings 1..MKRT_SHM_CLIENTS are lent to other
+ * processes, one each, through the client API below. A broker thread in the
+ * runtime takes each PUBLISHED slot, checks it (the intake), forwards it to
+ * the device backend, and writes the finished slot back, DONE or FAULT.
+ *
+ * The other process is not trusted. The broker copies a slot once and acts
+ * only on that copy; a slot with a status other than EMPTY, PUBLISHED, DONE
+ * or FAULT, an opcode no producer may send (reserved ranges, SHUTDOWN), a
+ * malformed PACKED_SLOT, or a tenant outside the tenant table ends FAULT
+ * with reason MKRT_FAULT_REJECTED and is counted, never forwarded. A
+ * producer that dies loses nothing it had published: the broker finishes
+ * those slots, and the next client may take the ring over.
+ */
+#ifndef MKRT_SHM_H
+#define MKRT_SHM_H
+
+#include "mkrt/common.h"
+#include "mkrt/codec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MKRT_SHM_CLIENTS  4u     /* rings lent to other processes */
+#define MKRT_SHM_NAME_MAX 200u   /* characters, the leading '/' included */
+
+/* Counters the broker keeps in the segment. */
+struct mkrt_shm_stats {
+	uint64_t forwarded;      /* slots sent on to the device backend */
+	uint64_t completed;      /* ... and written back DONE or FAULT */
+	uint64_t rejected;       /* refused at intake (FAULT, MKRT_FAULT_REJECTED) */
+};
+
+/*
+ * mkrt_shm_name_valid - 0 when @name can name a segment: "/" then 1 to 199
+ * of [A-Za-z0-9._-]. Errors: INVAL (NULL), SHM.
+ */
+MKRT_API int mkrt_shm_name_valid(const char *name);
+
+/*
+ * mkrt_runtime_shm_name - the segment name of a runtime on the shm backend,
+ * or NULL on any other backend.
+ */
+struct mkrt_runtime;
+MKRT_API const char *mkrt_runtime_shm_name(const struct mkrt_runtime *rt);
+
+struct mkrt_shm_client;
+
+/*
+ * mkrt_shm_client_open - map the segment @name and take a free producer ring
+ * (or one whose producer has died). Errors: INVAL, SHM (no such segment,
+ * not a mkrt segment, its server gone, every ring taken), NOMEM.
+ */
+MKRT_API int mkrt_shm_client_open(const char *name, struct mkrt_shm_client **out);
+
+/* mkrt_shm_client_slots - slots in the client's ring (0 for NULL). */
+MKRT_API uint32_t mkrt_shm_client_slots(const struct mkrt_shm_client *c);
+
+/*
+ * mkrt_shm_client_submit - publish @req (its first @nargs args, the rest
+ * cleared) into a free slot of the client's ring, waiting up to @timeout_ms
+ * for one; *@slot names it. Validated as mkrt_publish validates. Errors:
+ * INVAL, OPCODE, ARGS, PACKED, RINGFULL, SHUTDOWN (the server is gone).
+ */
+MKRT_API int mkrt_shm_client_submit(struct mkrt_shm_client *c, const struct mkrt_slot *req,
+				    uint32_t nargs, uint32_t timeout_ms, uint32_t *slot);
+
+/*
+ * mkrt_shm_client_wait - wait up to @timeout_ms for @slot to finish and
+ * copy it to @result (may be NULL). Returns 0 (DONE), SLOTFAULT (FAULT: the
+ * reason is in result->args[MKRT_SLOT_FAULT_REASON - MKRT_SLOT_ARG0]),
+ * TIMEDOUT, SHUTDOWN (the server is gone), INVAL, RANGE.
+ */
+MKRT_API int mkrt_shm_client_wait(struct mkrt_shm_client *c, uint32_t slot, uint32_t timeout_ms,
+				  struct mkrt_slot *result);
+
+/*
+ * mkrt_shm_client_publish_raw - store @words into @slot as they are, STATUS
+ * last: no validation at all, as a hostile or broken producer would. For
+ * tests and fuzzing of the broker's intake. Errors: INVAL, RANGE.
+ */
+MKRT_API int mkrt_shm_client_publish_raw(struct mkrt_shm_client *c, uint32_t slot,
+					 const uint32_t words[MKRT_SLOT_WORDS]);
+
+/* mkrt_shm_client_stats - the broker's counters (all producers). */
+MKRT_API int mkrt_shm_client_stats(const struct mkrt_shm_client *c, struct mkrt_shm_stats *out);
+
+/* mkrt_shm_client_close - give the ring back and unmap; NULL is a no-op. */
+MKRT_API void mkrt_shm_client_close(struct mkrt_shm_client *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MKRT_SHM_H */

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend_shm.c - the "shm" backend: producers in other processes.
+ *
+ * It owns a shared-memory segment (shm.c) and an inner backend, the one
+ * that runs slots (svm, copy or host; the best probe unless named). Ring r
+ * slot i of the segment is slot r * slots + i of the inner ring, so the
+ * broker needs no table: it forwards a PUBLISHED slot to its twin, and
+ * writes the twin back, DONE or FAULT, once it finished. The runtime's own
+ * submissions are ring 0 and take the same path, intake included.
+ *
+ * Only the broker moves a slot between the segment and the inner ring,
+ * under `lock`; a waiter that finds the lock free runs a pass itself (as
+ * waiters serve load misses), so a round trip need not wait for the
+ * broker thread to wake up. Control, debug log, IO queue and DFA are the
+ * inner backend's.
+ */
+#include "backend.h"
+#include "runtime_priv.h"
+#include "shm.h"
+#include "atomics.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct mkrt__shm {
+	struct mkrt__backend_ops inner;
+	void *istate;
+	bool inner_started;
+	struct mkrt__shm_map map;
+	char name[MKRT_SHM_NAME_MAX + 1];
+	uint32_t slots, total;          /* per ring; in all rings */
+	uint32_t tenant_base;
+
+	/* the broker's; under lock */
+	pthread_mutex_t lock;
+	uint32_t *fwd;                  /* per inner slot: 0, or the pass that forwarded it */
+	uint32_t pass, inflight;
+	uint32_t *view;                 /* the inner ring, read once per pass ... */
+	uint32_t *iring;                /* ... unless the host addresses it directly */
+
+	pthread_t thread;
+	bool thread_joinable;
+	uint32_t stop;                  /* atomic */
+};
+
+static const char *mkrt__shm_name_of(const struct mkrt_config *cfg, char *buf, size_t len)
+{
+	const char *name = cfg && cfg->shm_name ? cfg->shm_name : getenv("MKRT_SHM_NAME");
+
+	if (name && name[0])
+		return name;
+	snprintf(buf, len, "/mkrt-%ld", (long)getpid());
+	return buf;
+}
+
+static const char *mkrt__shm_inner_of(const struct mkrt_config *cfg)
+{
+	return cfg && cfg->shm_backend ? cfg->shm_backend : getenv("MKRT_SHM_BACKEND");
+}
+
+/* ---- the broker ------------------------------------------------------------------------------ */
+
+/* Refuse segment slot @k: FAULT, MKRT_FAULT_REJECTED, nothing forwarded. */
+static void mkrt__shm_reject(struct mkrt__shm *b, uint32_t k)
+{
+	uint32_t *s = b->map.rings + (size_t)k * MKRT_SLOT_WORDS;
+
+	mkrt__store_relaxed(&s[MKRT_SLOT_FAULT_REASON], MKRT_FAULT_REJECTED);
+	/* release: the producer that acquires FAULT sees the reason */
+	mkrt__store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_FAULT);
+	mkrt__add64_relaxed(&b->map.hdr->rejected, 1);
+}
+
+/* Segment slot @k is not forwarded: forward it if it is PUBLISHED and sound. */
+static bool mkrt__shm_intake_slot(struct mkrt__shm *b, uint32_t k)
+{
+	uint32_t *s = b->map.rings + (size_t)k * MKRT_SLOT_WORDS, w[MKRT_SLOT_WORDS];
+
+	/* acquire: pairs with the producer's release of STATUS */
+	w[MKRT_SLOT_STATUS] = mkrt__load_acquire(&s[MKRT_SLOT_STATUS]);
+	if (w[MKRT_SLOT_STATUS] == MKRT_STATUS_EMPTY || w[MKRT_SLOT_STATUS] == MKRT_STATUS_DONE ||
+	    w[MKRT_SLOT_STATUS] == MKRT_STATUS_FAULT)
+		return false;
+	/* one copy, and only the copy is looked at from here on: the producer
+	 * may rewrite the slot while we read it, which changes nothing */
+	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
+		w[i] = mkrt__load_relaxed(&s[i]);
+	struct mkrt_slot req;
+	mkrt__slot_from_words(w, &req);
+	if (mkrt__shm_intake(w, b->tenant_base) ||
+	    b->inner.publish(b->istate, k, &req, MKRT_SLOT_ARGS)) {
+		mkrt__shm_reject(b, k);
+		return true;
+	}
+	b->fwd[k] = b->pass;
+	b->inflight++;
+	mkrt__add64_relaxed(&b->map.hdr->forwarded, 1);
+	return true;
+}
+
+/* The status of inner slot @k, from the view or the ring itself. */
+static uint32_t mkrt__shm_inner_status(struct mkrt__shm *b, uint32_t k)
+{
+	size_t w = (size_t)k * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS;
+
+	/* acquire: pairs with the executor's release of DONE/FAULT */
+	return b->iring ? mkrt__load_acquire(&b->iring[w]) : b->view[w];
+}
+
+/* Inner slot @k finished: write it back. */
+static void mkrt__shm_finish(struct mkrt__shm *b, uint32_t k, uint32_t status)
+{
+	uint32_t *s = b->map.rings + (size_t)k * MKRT_SLOT_WORDS;
+	const uint32_t *v = (b->iring ? b->iring : b->view) + (size_t)k * MKRT_SLOT_WORDS;
+
+	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
+		mkrt__store_relaxed(&s[i], mkrt__load_relaxed(&v[i]));
+	if (status == MKRT_STATUS_FAULT)
+		b->inner.reset_slot(b->istate, k); /* FAULT is terminal until reset */
+	b->fwd[k] = 0;
+	b->inflight--;
+	/* release: the producer that acquires DONE/FAULT sees the results */
+	mkrt__store_release(&s[MKRT_SLOT_STATUS], status);
+	mkrt__add64_relaxed(&b->map.hdr->completed, 1);
+}
+
+/* Under lock: one pass over every ring; returns how many slots moved. */
+static uint32_t mkrt__shm_pass_locked(struct mkrt__shm *b)
+{
+	uint32_t moved = 0, pass = ++b->pass;
+
+	/* the inner ring once per pass, read before this pass forwards more */
+	if (b->inflight && !b->iring &&
+	    b->inner.read_region(b->istate, MKRT__REGION_RING, 0, b->total * MKRT_SLOT_WORDS, b->view))
+		return 0; /* the device failed: its waiters hear of it */
+	for (uint32_t k = 0; k < b->total; k++) {
+		uint32_t fwd = b->fwd[k];
+		if (!fwd) {
+			moved += mkrt__shm_intake_slot(b, k);
+		} else if (fwd != pass) {
+			uint32_t st = mkrt__shm_inner_status(b, k);
+			if (st == MKRT_STATUS_DONE || st == MKRT_STATUS_FAULT) {
+				mkrt__shm_finish(b, k, st);
+				moved++;
+			}
+		}
+	}
+	if (b->pass == UINT32_MAX) { /* 0 means "not forwarded": renumber */
+		for (uint32_t k = 0; k < b->total; k++)
+			b->fwd[k] = b->fwd[k] ? 1 : 0;
+		b->pass = 1;
+	}
+	return moved;
+}
+
+static uint32_t mkrt__shm_pass(struct mkrt__shm *b, bool wait)
+{
+	if (wait ? pthread_mutex_lock(&b->lock) : pthread_mutex_trylock(&b->lock))
+		return 0;
+	uint32_t moved = mkrt__shm_pass_locked(b);
+	pthread_mutex_unlock(&b->lock);
+	return moved;
+}
+
+static void *mkrt__shm_broker(void *arg)
+{
+	struct mkrt__shm *b = arg;
+	struct mkrt__backoff backoff = { 0 };
+
+	mkrt__thread_precise_timers();
+	/* acquire: pairs with stop()'s release */
+	while (!mkrt__load_acquire(&b->stop)) {
+		if (mkrt__shm_pass(b, true))
+			mkrt__backoff_reset(&backoff);
+		else
+			mkrt__backoff_pause(&backoff);
+	}
+	return NULL;
+}
+
+/* ---- ops ----------------------------------------------------------------------------------- */
+
+/* @cfg may be NULL, as for every probe */
+static int mkrt__shm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
+{
+	char buf[64], why[512];
+	const char *name = mkrt__shm_name_of(cfg, buf, sizeof(buf));
+
+	if (mkrt_shm_name_valid(name)) {
+		snprintf(reason, len, "%s", mkrt_last_detail());
+		return 0;
+	}
+	if (mkrt__backend_choose(cfg, mkrt__shm_inner_of(cfg), "shm", why, sizeof(why)) < 0) {
+		snprintf(reason, len, "nothing to forward to: %s", why);
+		return 0;
+	}
+	return 1; /* never the automatic choice: host scores as much and comes first */
+}
+
+static void mkrt__shm_free(struct mkrt__shm *b)
+{
+	if (b->istate)
+		b->inner.close(b->istate);
+	if (b->map.hdr) {
+		mkrt__store_release(&b->map.hdr->live, 0);
+		mkrt__shm_unmap(&b->map);
+		shm_unlink(b->name);
+	}
+	pthread_mutex_destroy(&b->lock);
+	free(b->fwd);
+	free(b->view);
+	free(b);
+}
+
+static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
+{
+	struct mkrt__shm *b = calloc(1, sizeof(*b));
+	struct mkrt_config ic = *cfg;
+	char buf[64];
+	int err, index;
+
+	if (!b)
+		return MKRT_ENOMEM;
+	pthread_mutex_init(&b->lock, NULL);
+	snprintf(b->name, sizeof(b->name), "%s", mkrt__shm_name_of(cfg, buf, sizeof(buf)));
+	b->slots = cfg->slots;
+	if ((uint64_t)cfg->slots * MKRT__SHM_RINGS > MKRT_MAX_ENTRIES) {
+		err = MKRT_ETOOBIG;
+		goto out;
+	}
+	b->total = cfg->slots * MKRT__SHM_RINGS;
+	index = mkrt__backend_choose(cfg, mkrt__shm_inner_of(cfg), "shm", NULL, 0);
+	if (index < 0) {
+		err = index;
+		goto out;
+	}
+	mkrt__backend_bind(mkrt__backend_at(index), &b->inner);
+	ic.backend = b->inner.name;
+	ic.slots = b->total;
+	b->fwd = calloc(b->total, sizeof(*b->fwd));
+	b->view = calloc((size_t)b->total * MKRT_SLOT_WORDS, sizeof(*b->view));
+	err = b->fwd && b->view ? 0 : MKRT_ENOMEM;
+	err = err ? err : b->inner.open(&ic, &b->istate);
+	size_t iwords;
+	if (!err && b->inner.ring_words(b->istate, &b->iring, &iwords))
+		b->iring = NULL; /* behind transfers: read back once per pass */
+	err = err ? err : b->inner.read_region(b->istate, MKRT__REGION_CONTROL, MKRT_CTL_TENANT_BASE, 1,
+					       &b->tenant_base);
+	err = err ? err : mkrt__shm_create(b->name, b->slots, &b->map);
+out:
+	if (err) {
+		mkrt__shm_free(b);
+		return err;
+	}
+	*state = b;
+	return 0;
+}
+
+static int mkrt__shm_start(void *state)
+{
+	struct mkrt__shm *b = state;
+	int err = b->inner.start(b->istate);
+
+	if (err)
+		return err;
+	b->inner_started = true;
+	mkrt__store_release(&b->stop, 0);
+	if (pthread_create(&b->thread, NULL, mkrt__shm_broker, b))
+		return MKRT_ETHREAD;
+	b->thread_joinable = true;
+	/* release: a client that sees live sees a running broker */
+	mkrt__store_release(&b->map.hdr->live, 1);
+	return 0;
+}
+
+static int mkrt__shm_stop(void *state, uint32_t timeout_ms)
+{
+	struct mkrt__shm *b = state;
+	int err = b->inner.stop(b->istate, timeout_ms);
+
+	/* what finished before the executors left is written back */
+	mkrt__shm_pass(b, true);
+	mkrt__store_release(&b->map.hdr->live, 0);
+	if (b->thread_joinable) {
+		mkrt__store_release(&b->stop, 1);
+		pthread_join(b->thread, NULL);
+		b->thread_joinable = false;
+	}
+	return err;
+}
+
+static void mkrt__shm_close(void *state)
+{
+	struct mkrt__shm *b = state;
+
+	if (b->thread_joinable) { /* stop() was not called, or failed */
+		mkrt__store_release(&b->stop, 1);
+		pthread_join(b->thread, NULL);
+	}
+	mkrt__shm_free(b);
+}
+
+static int mkrt__shm_executors_live(void *state)
+{
+	struct mkrt__shm *b = state;
+
+	return b->thread_joinable && b->inner.executors_live(b->istate);
+}
+
+static int mkrt__shm_ring_words(void *state, uint32_t **words, size_t *nwords)
+{
+	struct mkrt__shm *b = state;
+
+	*words = b->map.rings; /* ring 0 */
+	*nwords = (size_t)b->slots * MKRT_SLOT_WORDS;
+	return 0;
+}
+
+static const char *mkrt__shm_device_name(void *state)
+{
+	struct mkrt__shm *b = state;
+
+	return b->inner.device_name(b->istate);
+}
+
+static void mkrt__shm_stats(void *state, struct mkrt_stats *out)
+{
+	struct mkrt__shm *b = state;
+
+	b->inner.stats(b->istate, out);
+}
+
+static uint32_t mkrt__shm_serve_io(void *state)
+{
+	struct mkrt__shm *b = state;
+
+	return b->inner.serve_io(b->istate) + mkrt__shm_pass(b, false);
+}
+
+static int mkrt__shm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	struct mkrt__shm *b = state;
+
+	return mkrt_publish(b->map.rings, (size_t)b->slots * MKRT_SLOT_WORDS, slot, req, nargs);
+}
+
+static int mkrt__shm_read_slot(void *state, uint32_t slot, struct mkrt_slot *out)
+{
+	struct mkrt__shm *b = state;
+	uint32_t *s = b->map.rings + (size_t)slot * MKRT_SLOT_WORDS, w[MKRT_SLOT_WORDS];
+
+	/* acquire: pairs with the broker's release of a finished slot */
+	w[MKRT_SLOT_STATUS] = mkrt__load_acquire(&s[MKRT_SLOT_STATUS]);
+	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
+		w[i] = mkrt__load_relaxed(&s[i]);
+	mkrt__slot_from_words(w, out);
+	return 0;
+}
+
+static int mkrt__shm_reset_slot(void *state, uint32_t slot)
+{
+	struct mkrt__shm *b = state;
+	uint32_t *st = &b->map.rings[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+	uint32_t cur = mkrt__load_acquire(st);
+
+	/* the broker never touches a finished slot of ring 0 again */
+	if (cur != MKRT_STATUS_DONE && cur != MKRT_STATUS_FAULT)
+		return MKRT_ESTATE;
+	mkrt__store_release(st, MKRT_STATUS_EMPTY);
+	return 0;
+}
+
+static int mkrt__shm_cancel_slot(void *state, uint32_t slot)
+{
+	struct mkrt__shm *b = state;
+	uint32_t *st = &b->map.rings[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+	int err = 0;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->fwd[slot]) {
+		/* forwarded: withdraw the twin first */
+		err = b->inner.cancel_slot(b->istate, slot);
+		if (!err) {
+			b->fwd[slot] = 0;
+			b->inflight--;
+		}
+	} else if (mkrt__load_acquire(st) != MKRT_STATUS_PUBLISHED) {
+		err = MKRT_ESTATE;
+	}
+	if (!err)
+		mkrt__store_release(st, MKRT_STATUS_EMPTY);
+	pthread_mutex_unlock(&b->lock);
+	return err;
+}
+
+static uint32_t mkrt__shm_region_words(void *state, enum mkrt__region r)
+{
+	struct mkrt__shm *b = state;
+
+	if (r == MKRT__REGION_RING)
+		return b->slots * MKRT_SLOT_WORDS;
+	return b->inner.region_words(b->istate, r);
+}
+
+static int mkrt__shm_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+				 uint32_t *out)
+{
+	struct mkrt__shm *b = state;
+
+	if (r != MKRT__REGION_RING)
+		return b->inner.read_region(b->istate, r, first, n, out);
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = mkrt__load_acquire(&b->map.rings[first + i]);
+	return 0;
+}
+
+static int mkrt__shm_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+				  const uint32_t *in)
+{
+	struct mkrt__shm *b = state;
+
+	if (r != MKRT__REGION_RING)
+		return b->inner.write_region(b->istate, r, first, n, in);
+	for (uint32_t i = 0; i < n; i++)
+		mkrt__store_release(&b->map.rings[first + i], in[i]);
+	return 0;
+}
+
+const char *mkrt_runtime_shm_name(const struct mkrt_runtime *rt)
+{
+	if (!rt || strcmp(rt->ops.name, mkrt__backend_shm.name) != 0)
+		return NULL;
+	return ((const struct mkrt__shm *)rt->state)->name;
+}
+
+const struct mkrt__backend_ops mkrt__backend_shm = {
+	.name = "shm",
+	.summary = "producers in other processes: a POSIX shared-memory ring forwarded by a broker "
+		   "thread to the backend that runs slots",
+	.probe = mkrt__shm_probe,
+	.open = mkrt__shm_open,
+	.start = mkrt__shm_start,
+	.stop = mkrt__shm_stop,
+	.close = mkrt__shm_close,
+	.executors_live = mkrt__shm_executors_live,
+	.ring_words = mkrt__shm_ring_words,
+	.device_name = mkrt__shm_device_name,
+	.stats = mkrt__shm_stats,
+	.serve_io = mkrt__shm_serve_io,
+	.publish = mkrt__shm_publish,
+	.read_slot = mkrt__shm_read_slot,
+	.reset_slot = mkrt__shm_reset_slot,
+	.cancel_slot = mkrt__shm_cancel_slot,
+	.region_words = mkrt__shm_region_words,
+	.read_region = mkrt__shm_read_region,
+	.write_region = mkrt__shm_write_region,
+};

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm.h - the shared-memory segment of the shm backend (internal).
+ *
+ * Layout: one 4 KiB header page, then MKRT__SHM_RINGS rings of `slots`
+ * slots each, in the wire format of protocol.h. Every word another process
+ * can write is read with atomic loads and trusted for nothing but what the
+ * reader checks itself.
+ */
+#ifndef MKRT_SHM_PRIV_H
+#define MKRT_SHM_PRIV_H
+
+#include "internal.h"
+#include "mkrt/shm.h"
+
+#define MKRT__SHM_MAGIC   0x31304d4853544b4dull /* "MKTSHM01" */
+#define MKRT__SHM_VERSION 1u
+#define MKRT__SHM_RINGS   (1u + MKRT_SHM_CLIENTS)
+#define MKRT__SHM_HEADER  4096u
+
+struct mkrt__shm_header {
+	uint64_t magic;
+	uint32_t version, header_bytes, rings, slots;  /* slots per ring */
+	uint32_t server_pid;
+	uint32_t live;                      /* 1 while the broker runs */
+	uint64_t forwarded, completed, rejected;
+	uint32_t owner[MKRT__SHM_RINGS];    /* producer pid of each ring, 0: free */
+};
+_Static_assert(sizeof(struct mkrt__shm_header) <= MKRT__SHM_HEADER, "header fits its page");
+
+/* A mapped segment. */
+struct mkrt__shm_map {
+	struct mkrt__shm_header *hdr;
+	uint32_t *rings;                    /* rings * slots * 16 words */
+	size_t bytes;
+};
+
+/* Bytes of a segment of @slots per ring; 0 on overflow. */
+size_t mkrt__shm_bytes(uint32_t slots);
+/* Words of ring @r. */
+static inline uint32_t *mkrt__shm_ring(const struct mkrt__shm_map *m, uint32_t r)
+{
+	return m->rings + (size_t)r * m->hdr->slots * MKRT_SLOT_WORDS;
+}
+/* Create (server) or map (client) the segment; SHM with a detail. */
+int mkrt__shm_create(const char *name, uint32_t slots, struct mkrt__shm_map *out);
+int mkrt__shm_attach(const char *name, struct mkrt__shm_map *out);
+void mkrt__shm_unmap(struct mkrt__shm_map *m);
+
+/*
+ * The broker's intake: 0 when the snapshot @w of a PUBLISHED slot may be
+ * forwarded, else MKRT_FAULT_REJECTED. @tenant_base is C[TENANT_BASE].
+ * Pure: looks at nothing but its arguments.
+ */
+uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base);
+
+#endif /* MKRT_SHM_PRIV_H */
