@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_shm.c - producers in other processes through the shm backend.
+ *
+ * The server is a runtime on backend shm forwarding to the best other
+ * backend (svm on PoCL); producers are forked processes that only use the
+ * client API. Covers the segment's name and mode, a round trip, the
+ * broker's intake of hostile slots, and a producer killed with SIGKILL in
+ * the middle of a stream.
+ */
+#include "suite.h"
+#include "device.h"
+#include "shm.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WAIT_MS 20000u
+#define COUNTER (MKRT_CTL_OBS + 0)
+
+static char seg[64];
+
+static struct mkrt_runtime *serve(void)
+{
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt = NULL;
+
+	snprintf(seg, sizeof(seg), "/mkrt-check-%ld", (long)getpid());
+	mkrt_config_init(&cfg);
+	cfg.backend = "shm";
+	cfg.shm_name = seg;
+	cfg.slots = 64;
+	int err = mkrt_runtime_open(&cfg, &rt);
+	ck_assert_msg(err == 0, "open shm: %s %s", mkrt_err_name(err), mkrt_last_detail());
+	ck_assert_str_eq(mkrt_runtime_shm_name(rt), seg);
+	return rt;
+}
+
+static uint32_t counter(struct mkrt_runtime *rt)
+{
+	uint32_t v = 0;
+	ck_assert_err(mkrt_runtime_read_control(rt, COUNTER, 1, &v), 0);
+	return v;
+}
+
+static struct mkrt_slot add_one(void)
+{
+	return (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD, .args = { 1, COUNTER } };
+}
+
+START_TEST(names_and_mode)
+{
+	ck_assert_err(mkrt_shm_name_valid("/mkrt-ok_1.2"), 0);
+	ck_assert_err(mkrt_shm_name_valid(NULL), MKRT_EINVAL);
+	static const char *bad[] = { "", "/", "noslash", "/a/b", "/..", "/sp ace", "/\xc3\xa9" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(mkrt_shm_name_valid(bad[i]) == MKRT_ESHM, "'%s' accepted", bad[i]);
+	char longname[MKRT_SHM_NAME_MAX + 2];
+	memset(longname, 'a', sizeof(longname));
+	longname[0] = '/';
+	longname[MKRT_SHM_NAME_MAX + 1] = '\0';
+	ck_assert_err(mkrt_shm_name_valid(longname), MKRT_ESHM);
+
+	/* a runtime with a bad name is refused with the reason */
+	struct mkrt_runtime *rt = NULL;
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "shm", .shm_name = "bad" }, &rt),
+		      MKRT_EUNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "[A-Za-z0-9._-]"));
+
+	/* the segment is this user's alone, and goes with the runtime */
+	umask(0);
+	rt = serve();
+	struct stat st;
+	char path[96];
+	snprintf(path, sizeof(path), "/dev/shm%s", seg);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+
+	/* a second server cannot take a live server's name */
+	struct mkrt_runtime *rt2 = NULL;
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "shm", .shm_name = seg }, &rt2),
+		      MKRT_ESHM);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "live server"));
+
+	/* clients: four rings, then no more */
+	struct mkrt_shm_client *c[MKRT_SHM_CLIENTS + 1];
+	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS; i++)
+		ck_assert_err(mkrt_shm_client_open(seg, &c[i]), 0);
+	ck_assert_err(mkrt_shm_client_open(seg, &c[MKRT_SHM_CLIENTS]), MKRT_ESHM);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "taken"));
+	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS; i++)
+		mkrt_shm_client_close(c[i]);
+	ck_assert_err(mkrt_shm_client_open("/mkrt-no-such-server", &c[0]), MKRT_ESHM);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "no server"));
+
+	mkrt_runtime_close(rt);
+	ck_assert_int_eq(stat(path, &st), -1);
+}
+END_TEST
+
+/* A producer process: @n round trips, each checked; exits 0 when all passed. */
+static void producer(uint32_t n)
+{
+	struct mkrt_shm_client *c;
+	struct mkrt_slot res;
+	uint32_t slot;
+
+	if (mkrt_shm_client_open(seg, &c))
+		_exit(10);
+	for (uint32_t i = 0; i < n; i++) {
+		struct mkrt_slot req = { .opcode = MKRT_OP_STORE_U32, .args = { i * 7 + 1, MKRT_CTL_OBS + 1 } };
+		if (mkrt_shm_client_submit(c, &req, 2, WAIT_MS, &slot))
+			_exit(11);
+		if (mkrt_shm_client_wait(c, slot, WAIT_MS, &res) || res.status != MKRT_STATUS_DONE ||
+		    res.args[0] != i * 7 + 1)
+			_exit(12);
+		req = add_one();
+		if (mkrt_shm_client_submit(c, &req, 2, WAIT_MS, &slot) ||
+		    mkrt_shm_client_wait(c, slot, WAIT_MS, NULL))
+			_exit(13);
+	}
+	mkrt_shm_client_close(c);
+	_exit(0);
+}
+
+static int join(pid_t pid)
+{
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+START_TEST(producer_in_another_process)
+{
+	struct mkrt_runtime *rt = serve();
+
+	pid_t pid = fork();
+	if (pid == 0)
+		producer(500);
+	ck_assert_int_eq(join(pid), 0);
+	ck_assert_uint_eq(counter(rt), 500);
+	/* and the runtime's own ring works beside it */
+	struct mkrt_ticket t;
+	struct mkrt_slot one = add_one();
+	ck_assert_err(mkrt_submit(rt, &one, WAIT_MS, &t), 0);
+	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), 0);
+	ck_assert_uint_eq(counter(rt), 501);
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(hostile_slots_are_rejected)
+{
+	struct mkrt_runtime *rt = serve();
+	struct mkrt_shm_client *c;
+	struct mkrt_shm_stats st;
+	struct mkrt_slot res;
+
+	ck_assert_err(mkrt_shm_client_open(seg, &c), 0);
+	uint32_t packed_bad[MKRT_SLOT_ARGS] = { 0xFFFFFFFFu }; /* op count far over the limit */
+	struct {
+		uint32_t status, opcode, tenant;
+		const uint32_t *args;
+	} bad[] = {
+		{ 0xDEADBEEFu, MKRT_OP_ATOMIC_ADD, 0, NULL },  /* garbage status */
+		{ MKRT_STATUS_CLAIMED, MKRT_OP_ATOMIC_ADD, 0, NULL }, /* a state only executors write */
+		{ MKRT_STATUS_PUBLISHED, 0xFFF5u, 0, NULL },      /* reserved system opcode */
+		{ MKRT_STATUS_PUBLISHED, MKRT_OP_SHUTDOWN, 0, NULL },
+		{ MKRT_STATUS_PUBLISHED, MKRT_OP_ATOMIC_ADD, 99, NULL }, /* tenant outside the table */
+		{ MKRT_STATUS_PUBLISHED, MKRT_OP_PACKED_SLOT, 0, packed_bad },
+	};
+	uint32_t n = sizeof(bad) / sizeof(bad[0]);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w[MKRT_SLOT_WORDS] = { bad[i].status, bad[i].opcode, bad[i].tenant, 0, 1, COUNTER };
+		if (bad[i].args)
+			memcpy(w + MKRT_SLOT_ARG0, bad[i].args, sizeof(packed_bad));
+		ck_assert_err(mkrt_shm_client_publish_raw(c, i, w), 0);
+		ck_assert_err(mkrt_shm_client_wait(c, i, WAIT_MS, &res), MKRT_ESLOTFAULT);
+		ck_assert_uint_eq(res.args[MKRT_SLOT_FAULT_REASON - MKRT_SLOT_ARG0], MKRT_FAULT_REJECTED);
+	}
+	ck_assert_err(mkrt_shm_client_stats(c, &st), 0);
+	ck_assert_uint_eq(st.rejected, n);
+	ck_assert_uint_eq(st.forwarded, 0);
+	/* nothing reached the device: no count, no shutdown; good slots still run */
+	uint32_t done = 0;
+	ck_assert_err(mkrt_runtime_done_count(rt, &done), 0);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(counter(rt), 0);
+	struct mkrt_slot one = add_one();
+	uint32_t slot;
+	ck_assert_err(mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot), 0);
+	ck_assert_err(mkrt_shm_client_wait(c, slot, WAIT_MS, NULL), 0);
+	ck_assert_uint_eq(counter(rt), 1);
+	/* the client API refuses what it can see is wrong */
+	ck_assert_err(mkrt_shm_client_publish_raw(c, mkrt_shm_client_slots(c), (uint32_t[16]){ 0 }),
+		      MKRT_ERANGE);
+	ck_assert_err(mkrt_shm_client_wait(c, 1u << 30, 1, NULL), MKRT_ERANGE);
+	ck_assert_err(mkrt_shm_client_submit(c, &(struct mkrt_slot){ .opcode = 0xFFF5u }, 0, 1, &slot),
+		      MKRT_EOPCODE);
+	ck_assert_err(mkrt_shm_client_submit(c, &one, 13, 1, &slot), MKRT_EARGS);
+	ck_assert_err(mkrt_shm_client_submit(NULL, &one, 2, 1, &slot), MKRT_EINVAL);
+	mkrt_shm_client_close(c);
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/*
+ * A producer publishes ATOMIC_ADD(1) without waiting and reports each
+ * publish on a pipe; it is killed with SIGKILL mid-stream. Everything it
+ * published must run exactly once (the count is the reported publishes, or
+ * one more if it died between a publish and its report), nothing may be
+ * left PUBLISHED in its ring, and a new producer takes the ring over.
+ */
+START_TEST(producer_killed_mid_stream)
+{
+	struct mkrt_runtime *rt = serve();
+	int fds[2];
+	uint32_t reported = 0, v;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct mkrt_shm_client *c;
+		struct mkrt_slot one = add_one();
+		uint32_t slot;
+		close(fds[0]);
+		if (mkrt_shm_client_open(seg, &c))
+			_exit(10);
+		for (uint32_t i = 1;; i++) {
+			if (mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot))
+				_exit(11);
+			if (write(fds[1], &i, sizeof(i)) != sizeof(i))
+				_exit(12);
+		}
+	}
+	close(fds[1]);
+	while (reported < 3000 && read(fds[0], &v, sizeof(v)) == sizeof(v))
+		reported = v;
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(join(pid), 128 + SIGKILL);
+	while (read(fds[0], &v, sizeof(v)) == sizeof(v))
+		reported = v;
+	close(fds[0]);
+
+	/* the broker finishes what the dead producer had published */
+	struct mkrt__shm_map map = { 0 };
+	ck_assert_err(mkrt__shm_attach(seg, &map), 0);
+	uint64_t deadline = mkrt__now_ns() + 10000000000ull;
+	uint32_t busy;
+	do {
+		busy = 0;
+		for (uint32_t r = 1; r < MKRT__SHM_RINGS; r++)
+			for (uint32_t s = 0; s < map.hdr->slots; s++)
+				busy += __atomic_load_n(&mkrt__shm_ring(&map, r)[s * MKRT_SLOT_WORDS],
+							__ATOMIC_ACQUIRE) == MKRT_STATUS_PUBLISHED;
+	} while (busy && mkrt__now_ns() < deadline);
+	ck_assert_uint_eq(busy, 0);
+	uint32_t ran = counter(rt);
+	printf("killed after %u reported publishes: %u ran, %llu forwarded, %llu completed\n", reported,
+	       ran, (unsigned long long)map.hdr->forwarded, (unsigned long long)map.hdr->completed);
+	ck_assert_msg(ran == reported || ran == reported + 1, "%u reported, %u ran", reported, ran);
+	ck_assert_uint_eq(map.hdr->forwarded, ran);
+	ck_assert_uint_eq(map.hdr->completed, ran);
+	ck_assert_uint_eq(map.hdr->rejected, 0);
+	uint32_t dead_ring = 0;
+	for (uint32_t r = 1; r < MKRT__SHM_RINGS; r++)
+		dead_ring = map.hdr->owner[r] == (uint32_t)pid ? r : dead_ring;
+	ck_assert_uint_ne(dead_ring, 0);
+
+	/* every other ring taken: the next producer must get the dead one's */
+	struct mkrt_shm_client *others[MKRT_SHM_CLIENTS - 1];
+	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
+		ck_assert_err(mkrt_shm_client_open(seg, &others[i]), 0);
+	pid = fork();
+	if (pid == 0)
+		producer(200);
+	ck_assert_int_eq(join(pid), 0);
+	ck_assert_uint_eq(counter(rt), ran + 200);
+	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
+		mkrt_shm_client_close(others[i]);
+	mkrt__shm_unmap(&map);
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(server_gone_is_reported)
+{
+	struct mkrt_runtime *rt = serve();
+	struct mkrt_shm_client *c;
+	uint32_t slot;
+
+	ck_assert_err(mkrt_shm_client_open(seg, &c), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	struct mkrt_slot one = add_one();
+	ck_assert_err(mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot), MKRT_ESHUTDOWN);
+	mkrt_runtime_close(rt);
+	mkrt_shm_client_close(c); /* its mapping outlived the segment's name */
+}
+END_TEST
+
+int main(void)
+{
+	mkrt_require_opencl_or_skip();
+	Suite *s = suite_create("shm");
+	TCase *tc = mkrt_tcase(s, "producers", 300);
+
+	tcase_add_test(tc, names_and_mode);
+	tcase_add_test(tc, producer_in_another_process);
+	tcase_add_test(tc, hostile_slots_are_rejected);
+	tcase_add_test(tc, producer_killed_mid_stream);
+	tcase_add_test(tc, server_gone_is_reported);
+	return mkrt_run_suite(s);
+}
