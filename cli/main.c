@@ -16,6 +16,9 @@ static const struct {
 	  "roundtrip [--backend NAME] [--count N] [--resources R] [--frames F] [--json]\n"
 	  "                                 the load-miss round trip, verified against a file" },
 	{ "bench", cli_bench, "bench [--backend NAME] [--lanes N] [--json]   floor, rtt, launch, stream, miss, idle" },
+	{ "serve", cli_serve,
+	  "serve --name /NAME --data FILE [--record-bytes B] [--frames F] [--backend NAME] [--seconds S]\n"
+	  "                                 serve producers in other processes (shm backend)" },
 	{ "replay", cli_replay,
 	  "replay [--backend NAME] [--serial] IN OUT   run a capture until quiescent" },
 };

@@ -327,7 +327,7 @@ static const char *mkrt__shm_device_name(void *state)
 	return b->inner.device_name(b->istate);
 }
 
-static void mkrt__shm_stats(void *state, struct mkrt_stats *out)
+static void mkrt__shm_backend_stats(void *state, struct mkrt_stats *out)
 {
 	struct mkrt__shm *b = state;
 
@@ -437,6 +437,14 @@ const char *mkrt_runtime_shm_name(const struct mkrt_runtime *rt)
 	return ((const struct mkrt__shm *)rt->state)->name;
 }
 
+int mkrt_runtime_shm_stats(const struct mkrt_runtime *rt, struct mkrt_shm_stats *out)
+{
+	if (!out || !mkrt_runtime_shm_name(rt))
+		return MKRT_EINVAL;
+	mkrt__shm_stats(((const struct mkrt__shm *)rt->state)->map.hdr, out);
+	return 0;
+}
+
 const struct mkrt__backend_ops mkrt__backend_shm = {
 	.name = "shm",
 	.summary = "producers in other processes: a POSIX shared-memory ring forwarded by a broker "
@@ -449,7 +457,7 @@ const struct mkrt__backend_ops mkrt__backend_shm = {
 	.executors_live = mkrt__shm_executors_live,
 	.ring_words = mkrt__shm_ring_words,
 	.device_name = mkrt__shm_device_name,
-	.stats = mkrt__shm_stats,
+	.stats = mkrt__shm_backend_stats,
 	.serve_io = mkrt__shm_serve_io,
 	.publish = mkrt__shm_publish,
 	.read_slot = mkrt__shm_read_slot,

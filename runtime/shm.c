@@ -174,6 +174,13 @@ void mkrt__shm_unmap(struct mkrt__shm_map *m)
 	m->rings = NULL;
 }
 
+void mkrt__shm_stats(const struct mkrt__shm_header *h, struct mkrt_shm_stats *out)
+{
+	out->forwarded = mkrt__load64_relaxed(&h->forwarded);
+	out->completed = mkrt__load64_relaxed(&h->completed);
+	out->rejected = mkrt__load64_relaxed(&h->rejected);
+}
+
 uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base)
 {
 	struct mkrt_slot req;
@@ -339,10 +346,7 @@ int mkrt_shm_client_stats(const struct mkrt_shm_client *c, struct mkrt_shm_stats
 {
 	if (!c || !out)
 		return MKRT_EINVAL;
-	struct mkrt__shm_header *h = c->map.hdr;
-	out->forwarded = mkrt__load64_relaxed(&h->forwarded);
-	out->completed = mkrt__load64_relaxed(&h->completed);
-	out->rejected = mkrt__load64_relaxed(&h->rejected);
+	mkrt__shm_stats(c->map.hdr, out);
 	return 0;
 }
 

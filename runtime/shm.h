@@ -46,6 +46,7 @@ static inline uint32_t *mkrt__shm_ring(const struct mkrt__shm_map *m, uint32_t r
 int mkrt__shm_create(const char *name, uint32_t slots, struct mkrt__shm_map *out);
 int mkrt__shm_attach(const char *name, struct mkrt__shm_map *out);
 void mkrt__shm_unmap(struct mkrt__shm_map *m);
+void mkrt__shm_stats(const struct mkrt__shm_header *h, struct mkrt_shm_stats *out);
 
 /*
  * The broker's intake: 0 when the snapshot @w of a PUBLISHED slot may be

@@ -26,3 +26,28 @@ for backend in host svm; do
 	MKRT_BACKEND=$backend "$ex/load_miss_roundtrip/load_miss_roundtrip" 3000 500
 	MKRT_BACKEND=$backend "$ex/resource_cache/resource_cache" 1500
 done
+
+# A producer in another process, through mkrt serve's shared-memory ring.
+tmp="${TMPDIR:-/tmp}/mkrt-serve.$$"
+mkdir -p "$tmp"
+seg="/mkrt-examples-$$"
+head -c $((4096 * 200)) /dev/urandom >"$tmp/records.bin"
+"$top_builddir/cli/mkrt" serve --name "$seg" --data "$tmp/records.bin" --seconds 120 >"$tmp/serve.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+i=0
+until grep -q '^serving' "$tmp/serve.out"; do
+	i=$((i + 1))
+	if [ $i -gt 300 ] || ! kill -0 $server 2>/dev/null; then
+		cat "$tmp/serve.out"
+		echo "FAIL: mkrt serve did not come up"
+		exit 1
+	fi
+	sleep 0.1
+done
+"$ex/shm_producer/shm_producer" "$seg" "$tmp/records.bin" 2000
+kill -TERM $server
+wait $server
+cat "$tmp/serve.out"
+grep -q '^served: 2000 forwarded, 2000 completed, 0 rejected' "$tmp/serve.out" ||
+	{ echo "FAIL: mkrt serve did not account for 2000 slots"; exit 1; }

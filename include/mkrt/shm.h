@@ -49,6 +49,9 @@ MKRT_API int mkrt_shm_name_valid(const char *name);
  */
 struct mkrt_runtime;
 MKRT_API const char *mkrt_runtime_shm_name(const struct mkrt_runtime *rt);
+/* mkrt_runtime_shm_stats - the broker's counters. Errors: INVAL (NULL, or
+ * not on the shm backend). */
+MKRT_API int mkrt_runtime_shm_stats(const struct mkrt_runtime *rt, struct mkrt_shm_stats *out);
 
 struct mkrt_shm_client;
 
