@@ -507,19 +507,16 @@ static uint32_t mkrt__copy_serve_io(void *state)
 	return c->has_io ? mkrt__copy_serve_pass(c, false) : 0;
 }
 
+static uint32_t mkrt__copy_servicer_pass(void *arg)
+{
+	return mkrt__copy_serve_pass(arg, true);
+}
+
 static void *mkrt__copy_servicer_main(void *arg)
 {
 	struct mkrt__copy *c = arg;
-	struct mkrt__backoff backoff = { 0 };
 
-	mkrt__thread_precise_timers();
-	/* acquire: pairs with stop()'s release */
-	while (!mkrt__load_acquire(&c->io_stop)) {
-		if (mkrt__copy_serve_pass(c, true))
-			mkrt__backoff_reset(&backoff);
-		else
-			mkrt__backoff_pause(&backoff);
-	}
+	mkrt__poll_until(&c->io_stop, mkrt__copy_servicer_pass, c);
 	return NULL;
 }
 

@@ -166,19 +166,16 @@ static uint32_t mkrt__shm_pass(struct mkrt__shm *b, bool wait)
 	return moved;
 }
 
+static uint32_t mkrt__shm_broker_pass(void *arg)
+{
+	return mkrt__shm_pass(arg, true);
+}
+
 static void *mkrt__shm_broker(void *arg)
 {
 	struct mkrt__shm *b = arg;
-	struct mkrt__backoff backoff = { 0 };
 
-	mkrt__thread_precise_timers();
-	/* acquire: pairs with stop()'s release */
-	while (!mkrt__load_acquire(&b->stop)) {
-		if (mkrt__shm_pass(b, true))
-			mkrt__backoff_reset(&backoff);
-		else
-			mkrt__backoff_pause(&backoff);
-	}
+	mkrt__poll_until(&b->stop, mkrt__shm_broker_pass, b);
 	return NULL;
 }
 

@@ -7,6 +7,7 @@
  * worker spinning flat out starve each other.
  */
 #include "internal.h"
+#include "atomics.h"
 
 #include <sched.h>
 #include <sys/prctl.h>
@@ -83,4 +84,18 @@ void mkrt__thread_precise_timers(void)
 {
 	/* our own service threads: sleep as long as asked, not 50 us more */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+}
+
+void mkrt__poll_until(const uint32_t *stop, uint32_t (*pass)(void *arg), void *arg)
+{
+	struct mkrt__backoff backoff = { 0 };
+
+	mkrt__thread_precise_timers();
+	/* acquire: pairs with the stopper's release */
+	while (!mkrt__load_acquire(stop)) {
+		if (pass(arg))
+			mkrt__backoff_reset(&backoff);
+		else
+			mkrt__backoff_pause(&backoff);
+	}
 }

@@ -118,5 +118,9 @@ static inline void mkrt__backoff_reset(struct mkrt__backoff *b)
 }
 /* Give the calling (mkrt-owned) thread a 1 ns timer slack. */
 void mkrt__thread_precise_timers(void);
+/* The body of a polling thread (IO servicers, the shm broker): @pass(@arg)
+ * until *@stop reads non-zero (acquire), backing off while passes find
+ * nothing to do (return 0). */
+void mkrt__poll_until(const uint32_t *stop, uint32_t (*pass)(void *arg), void *arg);
 
 #endif /* MKRT_INTERNAL_H */

@@ -181,19 +181,16 @@ uint32_t mkrt__servicer_help(struct mkrt__servicer *s)
 	return mkrt__serve_pass(s, false);
 }
 
+static uint32_t mkrt__servicer_pass(void *arg)
+{
+	return mkrt__serve_pass(arg, true);
+}
+
 static void *mkrt__servicer_main(void *arg)
 {
 	struct mkrt__servicer *s = arg;
-	struct mkrt__backoff backoff = { 0 };
 
-	mkrt__thread_precise_timers();
-	/* acquire: pairs with stop()'s release */
-	while (!mkrt__load_acquire(&s->stop)) {
-		if (mkrt__serve_pass(s, true))
-			mkrt__backoff_reset(&backoff);
-		else
-			mkrt__backoff_pause(&backoff);
-	}
+	mkrt__poll_until(&s->stop, mkrt__servicer_pass, s);
 	return NULL;
 }
 
