@@ -29,7 +29,6 @@
 struct mkrt__shm {
 	struct mkrt__backend_ops inner;
 	void *istate;
-	bool inner_started;
 	struct mkrt__shm_map map;
 	char name[MKRT_SHM_NAME_MAX + 1];
 	uint32_t slots, total;          /* per ring; in all rings */
@@ -264,7 +263,6 @@ static int mkrt__shm_start(void *state)
 
 	if (err)
 		return err;
-	b->inner_started = true;
 	mkrt__store_release(&b->stop, 0);
 	if (pthread_create(&b->thread, NULL, mkrt__shm_broker, b))
 		return MKRT_ETHREAD;
