@@ -242,6 +242,7 @@ static int stream_batched(struct mkrt_runtime *rt, uint32_t total, double *rate)
 	static struct mkrt_slot reqs[BATCH];
 	uint32_t slots = mkrt_runtime_slot_count(rt);
 	const uint32_t window = slots * 3 / 4 < MAX_WINDOW ? slots * 3 / 4 : MAX_WINDOW;
+	const uint32_t batch = BATCH < window ? BATCH : window; /* a small ring: its window */
 	uint32_t submitted = 0, collected = 0;
 	double t0 = cli_now_ns();
 
@@ -250,11 +251,11 @@ static int stream_batched(struct mkrt_runtime *rt, uint32_t total, double *rate)
 	while (collected < total) {
 		uint32_t room = window - (submitted - collected), want = total - submitted;
 		want = want < room ? want : room;
-		want = want < BATCH ? want : BATCH;
+		want = want < batch ? want : batch;
 		/* submit into a ring of tickets: never past its end in one call */
 		uint32_t at = submitted % window;
 		want = want < window - at ? want : window - at;
-		if (want && (room >= BATCH || submitted + want == total)) {
+		if (want && (room >= batch || submitted + want == total)) {
 			int got = mkrt_submit_many(rt, reqs, want, 1000, &t[at]);
 			if (got < 0)
 				return got;

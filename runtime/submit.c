@@ -235,7 +235,9 @@ int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeo
 			return err;
 		if (!deadline)
 			deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
-		if (mkrt__rt_shut(rt) && rt->ops.executors_live(rt->state) == 0) {
+		/* executors first: a host-side word, where the SHUTDOWN word can
+		 * cost a transfer (copy) */
+		if (rt->ops.executors_live(rt->state) == 0 && mkrt__rt_shut(rt)) {
 			/* every executor has returned: this look is final */
 			err = mkrt__collect(rt, ticket, result);
 			return err == MKRT_EAGAIN ? MKRT_ESHUTDOWN : err;
