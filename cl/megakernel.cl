@@ -36,6 +36,13 @@ struct mkrt_env {
 	__global const uint *dfa;
 	uint dfa_words;
 	struct mkrt_io_env io;
+#ifdef MKRT_CL12
+	/* the copy backend's publish guard, when guard != 0: words [0, n) the
+	 * host's sequence number of each slot's latest publish, [n, 2n) the
+	 * one a lane last took, [2n, 3n) the status a lane last wrote */
+	mkrt_word_t *seq;
+	uint guard;
+#endif
 };
 
 /* Run builtin @op with arguments @a; returns a fault reason or 0. */
@@ -186,8 +193,32 @@ bool mkrt_authorized(const struct mkrt_env *e, uint tenant)
 	return mkrt_load_relaxed(&e->ctl[w]) != 0;
 }
 
+#ifdef MKRT_CL12
+/*
+ * The copy backend's guard against a PUBLISHED the host did not write: on
+ * PoCL 3.1 a slot a lane had finished was seen PUBLISHED again, with the same
+ * payload and no host write outstanding, and ran twice. The host numbers
+ * every publish in seq[] (written before the payload, so a lane that
+ * acquired PUBLISHED sees the number of that publish or a later one). A lane
+ * that has claimed @slot and finds the number it took last time puts back
+ * the status it wrote then; 1 if so.
+ */
+bool mkrt_seen_before(const struct mkrt_env *e, mkrt_word_t *s, uint slot, uint slot_count)
+{
+	uint seq = mkrt_load_relaxed(&e->seq[slot]);
+
+	if (seq == mkrt_load_relaxed(&e->seq[slot_count + slot])) {
+		mkrt_store_release(&s[MKRT_SLOT_STATUS], mkrt_load_relaxed(&e->seq[2u * slot_count + slot]));
+		return true;
+	}
+	mkrt_store_relaxed(&e->seq[slot_count + slot], seq);
+	mkrt_store_relaxed(&e->seq[2u * slot_count + slot], MKRT_STATUS_CLAIMED);
+	return false;
+}
+#endif
+
 /* Claim and run slot @slot if it is PUBLISHED and authorized; 1 if it ran. */
-uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot)
+uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint slot_count)
 {
 	mkrt_word_t *s = &ring[slot * MKRT_SLOT_WORDS];
 	uint w[MKRT_SLOT_WORDS], in[MKRT_SLOT_WORDS];
@@ -206,6 +237,10 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot)
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
 		return 0;
 	}
+#ifdef MKRT_CL12
+	if (e->guard && mkrt_seen_before(e, s, slot, slot_count))
+		return 0;
+#endif
 
 	uint reason = mkrt_run_slot(e, slot, w);
 	for (uint i = MKRT_SLOT_ARG0; i < MKRT_SLOT_WORDS; i++)
@@ -215,6 +250,10 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot)
 		mkrt_store_relaxed(&s[MKRT_SLOT_FAULT_REASON], reason);
 		mkrt_add_relaxed(&e->ctl[MKRT_CTL_FAULT_COUNT], 1);
 	}
+#ifdef MKRT_CL12
+	if (e->guard)
+		mkrt_store_relaxed(&e->seq[2u * slot_count + slot], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
+#endif
 	/* release: results and control effects before DONE/FAULT ... */
 	mkrt_store_release(&s[MKRT_SLOT_STATUS], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
 	/* ... and DONE/FAULT before the count: DONE_COUNT == n means n finished */
@@ -236,6 +275,11 @@ void mkrt_serve_cancel(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_co
 	if (s < slot_count && mkrt_cas_acq_rel(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS], &st,
 					       MKRT_STATUS_EMPTY))
 		ack = MKRT_CANCEL_DONE;
+	if (ack == MKRT_CANCEL_DONE && e->guard) {
+		/* this publish is withdrawn: never run it */
+		mkrt_store_relaxed(&e->seq[slot_count + s], mkrt_load_relaxed(&e->seq[s]));
+		mkrt_store_relaxed(&e->seq[2u * slot_count + s], MKRT_STATUS_EMPTY);
+	}
 	/* release: the slot's new status before the answer */
 	mkrt_store_release(&e->ctl[MKRT_CTL_CANCEL_ACK], ack);
 }
@@ -246,12 +290,19 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 			      __global const uint *dfa, uint dfa_words, uint epoch_slots,
 			      mkrt_word_t *io, mkrt_word_t *residency, uint resources,
 			      mkrt_word_t *frames, uint frame_count, mkrt_arena_word_t *arena,
-			      uint frame_words)
+			      uint frame_words
+#ifdef MKRT_CL12
+			      , mkrt_word_t *seq, uint guard
+#endif
+			      )
 {
 	const struct mkrt_env e = {
 		ctl, ctl_words, dbg, dbg_words, dfa, dfa_words,
 		{ io, residency, resources, frames, frame_count, arena, frame_words,
 		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS] },
+#ifdef MKRT_CL12
+		seq, guard,
+#endif
 	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
 	uint start = (uint)(((ulong)lane * slot_count) / lanes), ran = 0;
@@ -270,13 +321,13 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 		 * the ring in order puts the next), so a pass over a large ring does
 		 * not stand between a publish and its lane */
 		for (uint i = 0, s = start; i < slot_count; i++, s = mkrt_next(s, slot_count)) {
-			uint at = s, got = mkrt_exec_slot(&e, ring, s);
+			uint at = s, got = mkrt_exec_slot(&e, ring, s, slot_count);
 			if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {
 				at = last;
-				got = mkrt_exec_slot(&e, ring, at);
+				got = mkrt_exec_slot(&e, ring, at, slot_count);
 				if (!got) {
 					at = mkrt_next(last, slot_count);
-					got = mkrt_exec_slot(&e, ring, at);
+					got = mkrt_exec_slot(&e, ring, at, slot_count);
 				}
 			}
 			if (!got)

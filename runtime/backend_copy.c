@@ -24,6 +24,13 @@
  * words; the host servicer reads the IO queue back, fills the frame it is
  * given, hands it over pinned and completes the request, in ordered writes.
  *
+ * On CPU devices every publish is also numbered (MKRT__CB_SEQ, written
+ * before the payload), and a lane that claims a slot whose number it has
+ * already run puts the old status back instead of running it again: PoCL
+ * 3.1 was seen to show a finished slot PUBLISHED again (cl/megakernel.cl,
+ * mkrt_seen_before). That is a third transfer per publish, so GPUs, where
+ * it was never seen, go without.
+ *
  * No idle parking yet: the kernel is relaunched every epoch_ms until stop.
  */
 #include "backend.h"
@@ -48,6 +55,7 @@ enum {
 	MKRT__CB_RESIDENCY,
 	MKRT__CB_FRAMES,
 	MKRT__CB_ARENA,
+	MKRT__CB_SEQ,      /* the publish guard (cl/megakernel.cl, mkrt_seen_before) */
 	MKRT__CB_COUNT
 };
 
@@ -79,6 +87,9 @@ struct mkrt__copy {
 	uint32_t *stage;             /* payload sources of pending writes (old STATUS) */
 	uint32_t *pub;               /* PUBLISHED words, 16 apart, for the status writes */
 	uint32_t *status_view;       /* STATUS words read back, 16 apart */
+	uint32_t *seq_stage;         /* each slot's latest publish number, for the guard */
+	uint32_t next_seq;           /* under view_lock */
+	bool guard;                  /* number publishes (CPU devices) */
 	cl_mem pinned;               /* the four above, when mkrt__copy_pin() got them */
 	void *pinned_host;
 	uint32_t claimed;            /* atomic: slots the last read back showed CLAIMED */
@@ -265,11 +276,29 @@ static int mkrt__copy_stage(struct mkrt__copy *c, uint32_t slot, const struct mk
 	return 0;
 }
 
-/* Under view_lock: payload then status of the staged run [@first, @first + @n). */
+/* Under view_lock: number the publishes of slots [@first, @first + @n) for
+ * the lanes' guard, ahead of their payload. */
+static int mkrt__copy_number(struct mkrt__copy *c, uint32_t first, uint32_t n)
+{
+	if (!c->guard)
+		return 0;
+	for (uint32_t s = first; s < first + n; s++) {
+		if (++c->next_seq == 0)
+			c->next_seq = 1; /* 0 is what a slot never published holds */
+		c->seq_stage[s] = c->next_seq;
+	}
+	return mkrt__copy_write(c, MKRT__CB_SEQ, first, n, c->seq_stage + first, false);
+}
+
+/* Under view_lock: number, payload, then status of the staged run
+ * [@first, @first + @n). */
 static int mkrt__copy_send(struct mkrt__copy *c, uint32_t first, uint32_t n)
 {
 	uint32_t w0 = first * MKRT_SLOT_WORDS;
-	int err = mkrt__copy_write(c, MKRT__CB_RING, w0 + 1, n * MKRT_SLOT_WORDS - 1, c->stage + w0 + 1, false);
+	int err = mkrt__copy_number(c, first, n);
+
+	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, w0 + 1, n * MKRT_SLOT_WORDS - 1, c->stage + w0 + 1,
+					   false);
 
 	err = err ? err : mkrt__copy_write_statuses(c, first, n);
 	if (!err)
@@ -329,6 +358,9 @@ static int mkrt__copy_reset_slot(void *state, uint32_t slot)
 	int err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
 	if (!err && vw[MKRT_SLOT_STATUS] != MKRT_STATUS_DONE && vw[MKRT_SLOT_STATUS] != MKRT_STATUS_FAULT)
 		err = MKRT_ESTATE;
+	/* the status the guard puts back is EMPTY from now on */
+	if (!err && c->guard)
+		err = mkrt__copy_write(c, MKRT__CB_SEQ, 2u * c->slots + slot, 1, &empty, false);
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, slot * MKRT_SLOT_WORDS, 1, &empty, true);
 	if (!err)
 		vw[MKRT_SLOT_STATUS] = MKRT_STATUS_EMPTY;
@@ -430,7 +462,9 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 	 * replay writes whole rings before anything runs */
 	pthread_mutex_lock(&c->view_lock);
 	memcpy(c->stage + first, in, (size_t)n * 4u);
-	err = mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
+	uint32_t s0 = first / MKRT_SLOT_WORDS, s1 = (first + n - 1) / MKRT_SLOT_WORDS;
+	err = mkrt__copy_number(c, s0, s1 - s0 + 1); /* a PUBLISHED slot written here runs */
+	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
 	if (!err)
 		memcpy(c->view + first, in, (size_t)n * 4u);
 	pthread_mutex_unlock(&c->view_lock);
@@ -710,6 +744,7 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 	c->words[MKRT__CB_RESIDENCY] = io ? io->resources : 0;
 	c->words[MKRT__CB_FRAMES] = frames * MKRT_FRAME_WORDS;
 	c->words[MKRT__CB_ARENA] = frames * (c->frame_bytes / 4u);
+	c->words[MKRT__CB_SEQ] = 3u * cfg->slots;
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++) {
 		/* never a zero-sized buffer: an unused one is one word */
@@ -734,23 +769,26 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 		if (err)
 			return err;
 	}
-	uint32_t *host = mkrt__copy_pin(c, 4u * (size_t)c->words[MKRT__CB_RING] * sizeof(uint32_t));
+	size_t ring = c->words[MKRT__CB_RING];
+	uint32_t *host = mkrt__copy_pin(c, (4u * ring + cfg->slots) * sizeof(uint32_t));
 	if (host) {
 		c->view = host;
-		c->stage = host + c->words[MKRT__CB_RING];
-		c->pub = host + 2u * c->words[MKRT__CB_RING];
-		c->status_view = host + 3u * c->words[MKRT__CB_RING];
+		c->stage = host + ring;
+		c->pub = host + 2u * ring;
+		c->status_view = host + 3u * ring;
+		c->seq_stage = host + 4u * ring;
 	} else {
-		c->view = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
-		c->stage = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
-		c->pub = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
-		c->status_view = calloc(c->words[MKRT__CB_RING], sizeof(uint32_t));
+		c->view = calloc(ring, sizeof(uint32_t));
+		c->stage = calloc(ring, sizeof(uint32_t));
+		c->pub = calloc(ring, sizeof(uint32_t));
+		c->status_view = calloc(ring, sizeof(uint32_t));
+		c->seq_stage = calloc(cfg->slots, sizeof(uint32_t));
 	}
 	uint32_t most = 1;
 	for (int b = MKRT__CB_CONTROL; b <= MKRT__CB_DFA; b++)
 		most = c->words[b] > most ? c->words[b] : most;
 	c->scratch = calloc(most, sizeof(uint32_t));
-	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->scratch)
+	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->seq_stage || !c->scratch)
 		return MKRT_ENOMEM;
 	for (uint32_t s = 0; s < cfg->slots; s++)
 		c->pub[s * MKRT_SLOT_WORDS] = MKRT_STATUS_PUBLISHED;
@@ -769,6 +807,7 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 	cl_uint dfa = c->words[MKRT__CB_DFA], epoch_slots = cfg->epoch_slots;
 	cl_uint resources = c->words[MKRT__CB_RESIDENCY];
 	cl_uint frames = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS, frame_words = c->frame_bytes / 4u;
+	cl_uint guard = c->guard;
 	cl_int rc = CL_SUCCESS;
 
 	rc |= clSetKernelArg(c->kernel, 0, sizeof(cl_mem), &c->buf[MKRT__CB_RING]);
@@ -787,6 +826,8 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 	rc |= clSetKernelArg(c->kernel, 13, sizeof(frames), &frames);
 	rc |= clSetKernelArg(c->kernel, 14, sizeof(cl_mem), &c->buf[MKRT__CB_ARENA]);
 	rc |= clSetKernelArg(c->kernel, 15, sizeof(frame_words), &frame_words);
+	rc |= clSetKernelArg(c->kernel, 16, sizeof(cl_mem), &c->buf[MKRT__CB_SEQ]);
+	rc |= clSetKernelArg(c->kernel, 17, sizeof(guard), &guard);
 	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clSetKernelArg(mkrt_megakernel, copy)", rc);
 }
 
@@ -821,6 +862,7 @@ static void mkrt__copy_free(struct mkrt__copy *c)
 		free(c->stage);
 		free(c->pub);
 		free(c->status_view);
+		free(c->seq_stage);
 	}
 	if (c->pinned)
 		clReleaseMemObject(c->pinned);
@@ -871,6 +913,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	}
 	c->slots = cfg->slots;
 	c->epoch_ms = cfg->epoch_ms;
+	c->guard = c->dev.info.cpu;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
 	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);
 	err = c->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);

@@ -187,21 +187,12 @@ int main(void)
 	TCase *tc = mkrt_tcase(s, "streams", 600);
 
 	/*
-	 * KNOWN BUG, open in issue 6: on copy with PoCL 3.1, a lane that stays
-	 * resident over many slots ends a 100,000-slot stream with DONE_COUNT
-	 * 1-3 above the slots collected, in one run of three or more; on the
-	 * H100 it passes. An instrumented kernel shows the lane mark a slot
-	 * DONE and, 150-350 polls (about a microsecond) later, read it as
-	 * PUBLISHED again with the same payload, and run it a second time,
-	 * although the host's status write for it had been waited for before
-	 * the first run. Neither relaunches (no relaunch in the run: same),
-	 * the buffers' storage (CL_MEM_USE_HOST_PTR: same), nor ordering every
-	 * host transfer by event (same) changes it. Until it is found, only svm
-	 * runs the resident stream here (svm, and shm forwarding to svm) and
-	 * copy runs the one relaunched for every slot; MKRT_TEST_COPY_RESIDENT=1
-	 * adds copy's resident stream (the H100 run in docs/PERFORMANCE.md).
+	 * copy's resident stream is what caught a PoCL 3.1 lane reading a
+	 * finished slot PUBLISHED again and running it twice (DONE_COUNT 1-3
+	 * above the slots collected, in one run of three); the lanes' publish
+	 * guard (cl/megakernel.cl, mkrt_seen_before) is what it checks now.
 	 */
-	tcase_add_loop_test(tc, stream_host_vs_device, 0, getenv("MKRT_TEST_COPY_RESIDENT") ? 6 : 4);
+	tcase_add_loop_test(tc, stream_host_vs_device, 0, 6);
 	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 6);
 	return mkrt_run_suite(s);
 }
