@@ -108,9 +108,7 @@ struct mkrt__copy {
 	bool has_io, resolver_ready;
 	uint32_t frame_bytes;
 	pthread_mutex_t serve_lock;  /* one pass at a time */
-	pthread_t servicer;
-	bool servicer_joinable;
-	uint32_t io_stop;            /* atomic */
+	struct mkrt__poller servicer;
 	uint32_t *io_view;           /* MKRT_IO_SLOTS * MKRT_IO_WORDS */
 	uint8_t *frame_stage;        /* one frame's bytes on their way out */
 	uint32_t meta_stage[MKRT_FRAME_WORDS], pin_stage, res_stage, io_stage[MKRT_IO_WORDS];
@@ -523,8 +521,8 @@ static uint32_t mkrt__copy_serve_pass(struct mkrt__copy *c, bool wait)
 
 	if (wait ? pthread_mutex_lock(&c->serve_lock) : pthread_mutex_trylock(&c->serve_lock))
 		return 0;
-	/* acquire: pairs with stop()'s release; no pass starts after it */
-	if (mkrt__load_acquire(&c->io_stop) ||
+	/* no pass starts once a stop is asked */
+	if (mkrt__poller_stopping(&c->servicer) ||
 	    mkrt__copy_read(c, MKRT__CB_IO, 0, c->words[MKRT__CB_IO], c->io_view)) {
 		pthread_mutex_unlock(&c->serve_lock);
 		return 0;
@@ -571,13 +569,6 @@ static uint32_t mkrt__copy_servicer_pass(void *arg)
 	return mkrt__copy_serve_pass(arg, true);
 }
 
-static void *mkrt__copy_servicer_main(void *arg)
-{
-	struct mkrt__copy *c = arg;
-
-	mkrt__poll_until(&c->io_stop, mkrt__copy_servicer_pass, c);
-	return NULL;
-}
 
 /* ---- the watcher: launch, yield on the time budget, relaunch ---------------------------------- */
 
@@ -948,10 +939,9 @@ static int mkrt__copy_start(void *state)
 	struct mkrt__copy *c = state;
 
 	if (c->has_io) {
-		mkrt__store_release(&c->io_stop, 0);
-		if (pthread_create(&c->servicer, NULL, mkrt__copy_servicer_main, c))
-			return MKRT_ETHREAD;
-		c->servicer_joinable = true;
+		int err = mkrt__poller_start(&c->servicer, mkrt__copy_servicer_pass, c);
+		if (err)
+			return err;
 	}
 	mkrt__store_release(&c->live, 1);
 	if (pthread_create(&c->watcher, NULL, mkrt__copy_watch, c)) {
@@ -960,16 +950,6 @@ static int mkrt__copy_start(void *state)
 	}
 	c->watcher_joinable = true;
 	return 0;
-}
-
-static void mkrt__copy_stop_io(struct mkrt__copy *c)
-{
-	if (!c->servicer_joinable)
-		return;
-	/* release: the servicer exits after the pass in hand */
-	mkrt__store_release(&c->io_stop, 1);
-	pthread_join(c->servicer, NULL);
-	c->servicer_joinable = false;
 }
 
 static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
@@ -984,7 +964,7 @@ static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 	if (!mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &one, false))
 		clFlush(c->hq);
 	if (!c->watcher_joinable) {
-		mkrt__copy_stop_io(c);
+		mkrt__poller_stop(&c->servicer);
 		return 0;
 	}
 	mkrt__realtime_deadline(&deadline, timeout_ms);
@@ -996,7 +976,7 @@ static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 	}
 	c->watcher_joinable = false;
 	c->stuck = false;
-	mkrt__copy_stop_io(c); /* the kernel is gone: nothing waits on IO */
+	mkrt__poller_stop(&c->servicer); /* the kernel is gone: nothing waits on IO */
 	return 0;
 }
 
@@ -1007,7 +987,7 @@ static void mkrt__copy_close(void *state)
 	/* acquire: pairs with the release of a transfer that timed out */
 	if (c->stuck || c->watcher_joinable || mkrt__load_acquire(&c->wedged))
 		return; /* a kernel or a transfer may still use the memory: leak, do not corrupt */
-	mkrt__copy_stop_io(c);
+	mkrt__poller_stop(&c->servicer);
 	mkrt__copy_free(c);
 }
 

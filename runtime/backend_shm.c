@@ -41,9 +41,7 @@ struct mkrt__shm {
 	uint32_t *view;                 /* the inner ring, read once per pass ... */
 	uint32_t *iring;                /* ... unless the host addresses it directly */
 
-	pthread_t thread;
-	bool thread_joinable;
-	uint32_t stop;                  /* atomic */
+	struct mkrt__poller broker;
 };
 
 static const char *mkrt__shm_name_of(const struct mkrt_config *cfg, char *buf, size_t len)
@@ -170,13 +168,6 @@ static uint32_t mkrt__shm_broker_pass(void *arg)
 	return mkrt__shm_pass(arg, true);
 }
 
-static void *mkrt__shm_broker(void *arg)
-{
-	struct mkrt__shm *b = arg;
-
-	mkrt__poll_until(&b->stop, mkrt__shm_broker_pass, b);
-	return NULL;
-}
 
 /* ---- ops ----------------------------------------------------------------------------------- */
 
@@ -263,10 +254,9 @@ static int mkrt__shm_start(void *state)
 
 	if (err)
 		return err;
-	mkrt__store_release(&b->stop, 0);
-	if (pthread_create(&b->thread, NULL, mkrt__shm_broker, b))
-		return MKRT_ETHREAD;
-	b->thread_joinable = true;
+	err = mkrt__poller_start(&b->broker, mkrt__shm_broker_pass, b);
+	if (err)
+		return err;
 	/* release: a client that sees live sees a running broker */
 	mkrt__store_release(&b->map.hdr->live, 1);
 	return 0;
@@ -280,11 +270,7 @@ static int mkrt__shm_stop(void *state, uint32_t timeout_ms)
 	/* what finished before the executors left is written back */
 	mkrt__shm_pass(b, true);
 	mkrt__store_release(&b->map.hdr->live, 0);
-	if (b->thread_joinable) {
-		mkrt__store_release(&b->stop, 1);
-		pthread_join(b->thread, NULL);
-		b->thread_joinable = false;
-	}
+	mkrt__poller_stop(&b->broker);
 	return err;
 }
 
@@ -292,10 +278,7 @@ static void mkrt__shm_close(void *state)
 {
 	struct mkrt__shm *b = state;
 
-	if (b->thread_joinable) { /* stop() was not called, or failed */
-		mkrt__store_release(&b->stop, 1);
-		pthread_join(b->thread, NULL);
-	}
+	mkrt__poller_stop(&b->broker); /* stop() was not called, or failed */
 	mkrt__shm_free(b);
 }
 
@@ -303,7 +286,8 @@ static int mkrt__shm_executors_live(void *state)
 {
 	struct mkrt__shm *b = state;
 
-	return b->thread_joinable && b->inner.executors_live(b->istate);
+	/* before start() the inner executors are not live either */
+	return !mkrt__poller_stopping(&b->broker) && b->inner.executors_live(b->istate);
 }
 
 static int mkrt__shm_ring_words(void *state, uint32_t **words, size_t *nwords)

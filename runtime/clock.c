@@ -86,16 +86,38 @@ void mkrt__thread_precise_timers(void)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 }
 
-void mkrt__poll_until(const uint32_t *stop, uint32_t (*pass)(void *arg), void *arg)
+static void *mkrt__poller_main(void *arg)
 {
+	struct mkrt__poller *p = arg;
 	struct mkrt__backoff backoff = { 0 };
 
 	mkrt__thread_precise_timers();
-	/* acquire: pairs with the stopper's release */
-	while (!mkrt__load_acquire(stop)) {
-		if (pass(arg))
+	while (!mkrt__poller_stopping(p)) {
+		if (p->pass(p->arg))
 			mkrt__backoff_reset(&backoff);
 		else
 			mkrt__backoff_pause(&backoff);
 	}
+	return NULL;
+}
+
+int mkrt__poller_start(struct mkrt__poller *p, uint32_t (*pass)(void *arg), void *arg)
+{
+	p->pass = pass;
+	p->arg = arg;
+	mkrt__store_release(&p->stop, 0);
+	if (pthread_create(&p->thread, NULL, mkrt__poller_main, p))
+		return MKRT_ETHREAD;
+	p->running = true;
+	return 0;
+}
+
+void mkrt__poller_stop(struct mkrt__poller *p)
+{
+	if (!p->running)
+		return;
+	/* release: pairs with mkrt__poller_stopping() */
+	mkrt__store_release(&p->stop, 1);
+	pthread_join(p->thread, NULL);
+	p->running = false;
 }

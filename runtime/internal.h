@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,9 +119,24 @@ static inline void mkrt__backoff_reset(struct mkrt__backoff *b)
 }
 /* Give the calling (mkrt-owned) thread a 1 ns timer slack. */
 void mkrt__thread_precise_timers(void);
-/* The body of a polling thread (IO servicers, the shm broker): @pass(@arg)
- * until *@stop reads non-zero (acquire), backing off while passes find
- * nothing to do (return 0). */
-void mkrt__poll_until(const uint32_t *stop, uint32_t (*pass)(void *arg), void *arg);
+
+/* A polling thread (the IO servicers, the shm broker): runs @pass(@arg)
+ * until stopped, backing off while passes find nothing to do (return 0). */
+struct mkrt__poller {
+	pthread_t thread;
+	uint32_t (*pass)(void *arg);
+	void *arg;
+	uint32_t stop;               /* atomic */
+	bool running;
+};
+/* MKRT_ETHREAD if the thread cannot be made. */
+int mkrt__poller_start(struct mkrt__poller *p, uint32_t (*pass)(void *arg), void *arg);
+/* Ask it to stop and join it, once its pass in hand ends; no-op if not running. */
+void mkrt__poller_stop(struct mkrt__poller *p);
+/* Whether a stop was asked (acquire): a pass that sees it starts no work. */
+static inline bool mkrt__poller_stopping(const struct mkrt__poller *p)
+{
+	return mkrt__load_acquire(&p->stop) != 0;
+}
 
 #endif /* MKRT_INTERNAL_H */

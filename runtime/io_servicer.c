@@ -29,10 +29,8 @@ struct mkrt__servicer {
 	struct mkrt__resolver resolver;
 	uint32_t frame_bytes;
 	uint32_t hand;               /* clock hand (servicer thread only) */
-	pthread_t thread;
 	pthread_mutex_t serve_lock;  /* one pass over the queue at a time */
-	bool running;
-	uint32_t stop;               /* atomic */
+	struct mkrt__poller poller;
 	uint64_t requests, errors, evictions; /* atomic */
 };
 
@@ -169,8 +167,8 @@ static uint32_t mkrt__serve_pass(struct mkrt__servicer *s, bool wait)
 
 	if (wait ? pthread_mutex_lock(&s->serve_lock) : pthread_mutex_trylock(&s->serve_lock))
 		return 0;
-	/* acquire: pairs with stop()'s release; no pass starts after it */
-	if (!mkrt__load_acquire(&s->stop))
+	/* no pass starts once a stop is asked */
+	if (!mkrt__poller_stopping(&s->poller))
 		served = mkrt__poll_queue(s);
 	pthread_mutex_unlock(&s->serve_lock);
 	return served;
@@ -186,13 +184,6 @@ static uint32_t mkrt__servicer_pass(void *arg)
 	return mkrt__serve_pass(arg, true);
 }
 
-static void *mkrt__servicer_main(void *arg)
-{
-	struct mkrt__servicer *s = arg;
-
-	mkrt__poll_until(&s->stop, mkrt__servicer_pass, s);
-	return NULL;
-}
 
 int mkrt__servicer_new(const struct mkrt_io_config *io, struct mkrt_exec_buffers *b,
 		       struct mkrt__servicer **out)
@@ -216,21 +207,14 @@ int mkrt__servicer_new(const struct mkrt_io_config *io, struct mkrt_exec_buffers
 
 int mkrt__servicer_start(struct mkrt__servicer *s)
 {
-	mkrt__store_release(&s->stop, 0);
-	if (pthread_create(&s->thread, NULL, mkrt__servicer_main, s))
-		return MKRT_ETHREAD;
-	s->running = true;
-	return 0;
+	return mkrt__poller_start(&s->poller, mkrt__servicer_pass, s);
 }
 
 void mkrt__servicer_stop(struct mkrt__servicer *s)
 {
-	if (!s || !s->running)
-		return;
-	/* release: the thread exits after the request in hand (reads are bounded) */
-	mkrt__store_release(&s->stop, 1);
-	pthread_join(s->thread, NULL);
-	s->running = false;
+	/* the thread exits after the request in hand (reads are bounded) */
+	if (s)
+		mkrt__poller_stop(&s->poller);
 }
 
 void mkrt__servicer_free(struct mkrt__servicer *s)
