@@ -134,14 +134,21 @@ static int join(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* A producer process doing @n checked round trips, to its end. */
+static void run_producer(uint32_t n)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		producer(n);
+	ck_assert_int_eq(join(pid), 0);
+}
+
 START_TEST(producer_in_another_process)
 {
 	struct mkrt_runtime *rt = serve();
 
-	pid_t pid = fork();
-	if (pid == 0)
-		producer(500);
-	ck_assert_int_eq(join(pid), 0);
+	run_producer(500);
 	ck_assert_uint_eq(counter(rt), 500);
 	/* and the runtime's own ring works beside it */
 	struct mkrt_ticket t;
@@ -277,10 +284,7 @@ START_TEST(producer_killed_mid_stream)
 	struct mkrt_shm_client *others[MKRT_SHM_CLIENTS - 1];
 	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
 		ck_assert_err(mkrt_shm_client_open(seg, &others[i]), 0);
-	pid = fork();
-	if (pid == 0)
-		producer(200);
-	ck_assert_int_eq(join(pid), 0);
+	run_producer(200);
 	ck_assert_uint_eq(counter(rt), ran + 200);
 	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
 		mkrt_shm_client_close(others[i]);
