@@ -25,6 +25,9 @@ int cli_serve(int argc, char **argv);
 /* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
 int cli_fail(const char *what, int err);
 
+/* An option's count: decimal, 1 to 2^24; false otherwise. */
+bool cli_parse_count(const char *s, uint32_t *out);
+
 /* Monotonic time in nanoseconds. */
 double cli_now_ns(void);
 

@@ -33,6 +33,17 @@ int cli_fail(const char *what, int err)
 	return CLI_FAIL;
 }
 
+bool cli_parse_count(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end || v == 0 || v > (1u << 24))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 double cli_now_ns(void)
 {
 	struct timespec ts;

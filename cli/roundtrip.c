@@ -155,15 +155,8 @@ static bool parse(int argc, char **argv, struct opts *o)
 			num = &o->frames;
 		else
 			return false;
-		if (num) {
-			char *end;
-			if (i + 1 >= argc)
-				return false;
-			unsigned long v = strtoul(argv[++i], &end, 10);
-			if (*end || v == 0 || v > (1u << 24))
-				return false;
-			*num = (uint32_t)v;
-		}
+		if (num && (i + 1 >= argc || !cli_parse_count(argv[++i], num)))
+			return false;
 	}
 	return true;
 }

@@ -49,13 +49,8 @@ static bool serve_parse(int argc, char **argv, struct serve_opts *o)
 			num = &o->seconds;
 		else
 			return false;
-		if (num) {
-			char *end;
-			unsigned long v = strtoul(argv[++i], &end, 10);
-			if (*end || v == 0 || v > (1u << 24))
-				return false;
-			*num = (uint32_t)v;
-		}
+		if (num && !cli_parse_count(argv[++i], num))
+			return false;
 	}
 	return o->name && o->data;
 }
