@@ -89,7 +89,8 @@ static uint32_t *mkrt__svm_alloc(void *ctx, size_t words)
 {
 	struct mkrt__svm *s = ctx;
 	size_t bytes = (words * sizeof(uint32_t) + MKRT_SLOT_BYTES - 1) / MKRT_SLOT_BYTES * MKRT_SLOT_BYTES;
-	uint32_t *p = clSVMAlloc(s->ctx, CL_MEM_READ_WRITE | s->flags, bytes, MKRT_SLOT_BYTES);
+	uint32_t *p = mkrt__svm_alloc_bytes(s->ctx, CL_MEM_READ_WRITE | s->flags, bytes,
+					    MKRT_SLOT_BYTES);
 
 	if (!p) {
 		mkrt__detail("clSVMAlloc(%zu B, align %u, %s) returned NULL on %s", bytes,

@@ -31,6 +31,16 @@ int mkrt__device_at(uint32_t index, struct mkrt__device *out);
 /* "-cl-std=CL3.0" or "-cl-std=CL2.0" for the svm megakernel, or NULL. */
 const char *mkrt__device_cl_std(const struct mkrt_device_info *info);
 
+/*
+ * Fault injection, for the test suites only (the library never sets it):
+ * the next @mkrt__inject_svm_alloc - 1 calls of mkrt__svm_alloc_bytes
+ * succeed, then every call fails as a driver out of SVM would, with NULL.
+ * 0 (the default) injects nothing.
+ */
+extern uint32_t mkrt__inject_svm_alloc;
+/* clSVMAlloc, through the injection above. */
+void *mkrt__svm_alloc_bytes(cl_context ctx, cl_svm_mem_flags flags, size_t bytes, cl_uint align);
+
 /* Embedded sources (generated from cl/ and include/mkrt/protocol.h). */
 struct mkrt__cl_source {
 	const char *name;
@@ -70,6 +80,9 @@ struct mkrt__svm_verdict {
 	cl_svm_mem_flags flags;     /* accepted allocation mode */
 	char mode[64];
 	char reason[320];
+	bool transient;             /* refused for want of a resource the driver
+	                               may have later (memory, a context): not
+	                               cached, the next probe tries again */
 };
 int mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__svm_verdict *out);
 

@@ -109,6 +109,9 @@ static void mkrt__runtime_free(struct mkrt_runtime *rt)
 int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
 {
 	struct mkrt_runtime *rt;
+
+	if (out)
+		*out = NULL; /* a failed open leaves no stale handle behind */
 	int err = mkrt__runtime_open_stopped(cfg, &rt);
 
 	if (err)

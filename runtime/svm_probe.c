@@ -7,7 +7,8 @@
  * fine-grained without the atomics flag), a one-lane kernel signals that it
  * runs, waits (bounded) for a host release-store in that memory and answers
  * through it. The first mode that answers within the timeout is accepted;
- * every refusal keeps its reason. Verdicts are cached per process and device.
+ * every refusal keeps its reason. Verdicts are cached per process and device,
+ * except a refusal for want of memory or a context, which may pass next time.
  */
 #include "backend.h"
 #include "cl.h"
@@ -125,11 +126,12 @@ static void mkrt__try_modes(struct mkrt__probe_ctx *pc, struct mkrt__svm_verdict
 		char caps[160];
 		snprintf(caps, sizeof(caps), "caps: fine_buffer=%d atomics=%d coarse=%d",
 			 info->svm_fine_buffer, info->svm_atomics, info->svm_coarse);
-		uint32_t *w = clSVMAlloc(pc->ctx, CL_MEM_READ_WRITE | mkrt__modes[m].flags, 64, 64);
+		uint32_t *w = mkrt__svm_alloc_bytes(pc->ctx, CL_MEM_READ_WRITE | mkrt__modes[m].flags, 64, 64);
 		if (!w) {
 			char why[224];
 			snprintf(why, sizeof(why), "clSVMAlloc(64 B, align 64) returned NULL (%s)", caps);
 			mkrt__append(v->reason, sizeof(v->reason), mkrt__modes[m].name, why);
+			v->transient = true;
 			continue;
 		}
 		bool stuck;
@@ -187,6 +189,7 @@ static void mkrt__probe(const struct mkrt__device *dev, struct mkrt__svm_verdict
 	pc.ctx = clCreateContext(props, 1, &dev->id, NULL, NULL, &rc);
 	if (!pc.ctx) {
 		snprintf(v->reason, sizeof(v->reason), "clCreateContext: %s", mkrt__cl_name(rc));
+		v->transient = true;
 		return;
 	}
 	pc.queue = clCreateCommandQueueWithProperties(pc.ctx, dev->id, NULL, &rc);
@@ -199,6 +202,7 @@ static void mkrt__probe(const struct mkrt__device *dev, struct mkrt__svm_verdict
 	if (!pc.kernel) {
 		snprintf(v->reason, sizeof(v->reason), "probe kernel unavailable: %.250s",
 			 mkrt_last_detail());
+		v->transient = true; /* out of memory, or MKRT_CL_DIR being edited */
 		goto out;
 	}
 	mkrt__try_modes(&pc, v);
@@ -230,7 +234,7 @@ int mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__svm_verdict *
 		}
 	}
 	mkrt__probe(dev, out);
-	if (mkrt__probe_cached < MKRT__PROBE_CACHE) {
+	if (!out->transient && mkrt__probe_cached < MKRT__PROBE_CACHE) {
 		snprintf(mkrt__probe_cache[mkrt__probe_cached].key, sizeof(key), "%s", key);
 		mkrt__probe_cache[mkrt__probe_cached++].verdict = *out;
 	}

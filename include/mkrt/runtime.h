@@ -115,8 +115,9 @@ struct mkrt_ticket {
 	uint32_t gen;
 };
 
-/* mkrt_runtime_open - select, open and start a backend. Errors: EINVAL,
- * NOBACKEND, UNAVAILABLE, TOOBIG, NOMEM, HANDLER, THREAD. */
+/* mkrt_runtime_open - select, open and start a backend. On error *@out is
+ * NULL. Errors: EINVAL, NOBACKEND, NODEVICE, UNAVAILABLE, BUILD, TOOBIG,
+ * NOMEM, HANDLER, THREAD. */
 MKRT_API int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out);
 
 /* The selected backend's name (never NULL for an open runtime). */

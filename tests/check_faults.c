@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_faults.c - injected faults and clear failure on the device
+ * backend (svm on PoCL in CI): each case asserts the error it must give,
+ * and then that traffic on the same process still completes with every
+ * result right, nothing lost, nothing run twice.
+ *
+ * IO and resolver errors are in check_loadmiss (every backend), the
+ * host's full ring and tickets in check_runtime, the fuzzed decoders in
+ * fuzz/. docs/RELIABILITY.md maps each fault to its test.
+ */
+#include "suite.h"
+#include "device.h"
+
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OBS MKRT_CTL_OBS
+#define WAIT_MS 10000u
+
+extern uint32_t mkrt__inject_svm_alloc;
+
+static struct mkrt_runtime *open_ok(struct mkrt_config *cfg)
+{
+	struct mkrt_runtime *rt = NULL;
+	int err = mkrt_runtime_open(cfg, &rt);
+
+	ck_assert_msg(err == 0, "open %s: %s\n%s", cfg && cfg->backend ? cfg->backend : "(auto)",
+		      mkrt_strerror(err), mkrt_last_detail());
+	return rt;
+}
+
+static struct mkrt_config svm_config(void)
+{
+	struct mkrt_config cfg;
+
+	mkrt_config_init(&cfg);
+	cfg.backend = "svm";
+	cfg.slots = 64;
+	return cfg;
+}
+
+static uint32_t ctl(struct mkrt_runtime *rt, uint32_t word)
+{
+	uint32_t v = 0;
+	ck_assert_err(mkrt_runtime_read_control(rt, word, 1, &v), 0);
+	return v;
+}
+
+/* Each request adds 1 to C[OBS + @counter] and carries a serial in ARG3
+ * that must come back in its own ticket's result. */
+static struct mkrt_slot counted(uint32_t counter, uint32_t serial)
+{
+	return (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD, .args = { 1, OBS + counter, 0, serial } };
+}
+
+/* Run @n counted requests through @rt, a window at a time, and check each
+ * result and the counter: the process still works after a fault. */
+static void traffic_is_exact(struct mkrt_runtime *rt, uint32_t n)
+{
+	enum { WINDOW = 16 };
+	struct mkrt_ticket t[WINDOW];
+	struct mkrt_slot res;
+	uint32_t before = ctl(rt, OBS + 7);
+
+	for (uint32_t i = 0; i < n + WINDOW; i++) {
+		uint32_t w = i % WINDOW;
+		if (i >= WINDOW) {
+			ck_assert_err(mkrt_wait(rt, t[w], WAIT_MS, &res), 0);
+			ck_assert_uint_eq(res.args[3], 0xC0DE0000u + i - WINDOW);
+		}
+		if (i < n) {
+			struct mkrt_slot r = counted(7, 0xC0DE0000u + i);
+			ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t[w]), 0);
+		}
+	}
+	ck_assert_uint_eq(ctl(rt, OBS + 7) - before, n);
+}
+
+/* ---- SVM allocation failure -------------------------------------------------------------- */
+
+START_TEST(svm_allocation_failure)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_runtime *rt = NULL;
+	char reason[512] = "";
+
+	/* every clSVMAlloc fails: the probe refuses svm and names the call */
+	mkrt__inject_svm_alloc = 1;
+	ck_assert_int_eq(mkrt_backend_probe("svm", &cfg, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "clSVMAlloc") && strstr(reason, "returned NULL"), "%s", reason);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+	ck_assert_ptr_null(rt);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "clSVMAlloc"));
+	ck_assert_ptr_nonnull(strstr(mkrt_strerror(MKRT_EUNAVAILABLE), "Fix: "));
+
+	/* the automatic choice moves on to a backend that works */
+	cfg.backend = NULL;
+	rt = open_ok(&cfg);
+	ck_assert_str_ne(mkrt_runtime_backend(rt), "svm");
+	traffic_is_exact(rt, 200);
+	mkrt_runtime_close(rt);
+
+	/* the probe's allocation passes, the runtime's buffers fail: open
+	 * fails cleanly (LeakSanitizer checks what it had allocated) */
+	for (uint32_t pass = 2; pass <= 4; pass++) {
+		cfg.backend = "svm";
+		mkrt__inject_svm_alloc = pass;
+		int err = mkrt_runtime_open(&cfg, &rt);
+		ck_assert_msg(err == MKRT_ENOMEM || err == MKRT_EUNAVAILABLE, "pass %u: %s", pass,
+			      mkrt_err_name(err));
+		ck_assert_ptr_null(rt);
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "returned NULL"));
+	}
+
+	/* the driver has memory again: svm opens and runs everything */
+	mkrt__inject_svm_alloc = 0;
+	rt = open_ok(&cfg);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "svm");
+	traffic_is_exact(rt, 500);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* ---- program build failure --------------------------------------------------------------- */
+
+static void copy_file(const char *from, const char *to, const char *append)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[4096];
+	size_t n;
+
+	ck_assert_msg(in && out, "copy %s to %s", from, to);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	if (append)
+		fputs(append, out);
+	fclose(in);
+	fclose(out);
+}
+
+START_TEST(program_build_failure)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_runtime *rt = NULL;
+	const char *src = getenv("top_srcdir");
+	char dir[] = "/tmp/mkrt-badcl.XXXXXX", from[512], to[600];
+	struct dirent *e;
+
+	/* a copy of cl/ whose megakernel does not compile */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(from, sizeof(from), "%s/cl", src ? src : ".");
+	DIR *d = opendir(from);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof(from), "%s/cl/%s", src ? src : ".", e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", dir, e->d_name);
+		copy_file(from, to, strcmp(e->d_name, "megakernel.cl") ? NULL : "\nthis is not OpenCL C;\n");
+	}
+	closedir(d);
+	setenv("MKRT_CL_DIR", dir, 1);
+	setenv("MKRT_CACHE_DIR", "", 1);
+
+	int err = mkrt_runtime_open(&cfg, &rt);
+	ck_assert_msg(err == MKRT_EBUILD, "got %s\n%s", mkrt_err_name(err), mkrt_last_detail());
+	ck_assert_ptr_null(rt);
+	/* the device's build log comes with the error */
+	ck_assert_msg(strstr(mkrt_last_detail(), "this is not OpenCL C") || strstr(mkrt_last_detail(), "error"),
+		      "%s", mkrt_last_detail());
+
+	/* the embedded sources still build and run everything */
+	unsetenv("MKRT_CL_DIR");
+	rt = open_ok(&cfg);
+	traffic_is_exact(rt, 500);
+	mkrt_runtime_close(rt);
+	snprintf(to, sizeof(to), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(to), 0);
+}
+END_TEST
+
+/* ---- a megakernel that does not stop ----------------------------------------------------- */
+
+/* Runs on for args[0] << 8 loads of SHUTDOWN (seconds on PoCL), whatever
+ * they show: a kernel that does not stop when asked. A handler has no word
+ * the host could flip to end it sooner, so it ends by itself. */
+static const char spin_cl[] =
+	"uint spin(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
+	"{\n"
+	"\tuint seen = 0;\n"
+	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
+	"\t\tseen += mkrt_load_relaxed(ctx->io->shutdown);\n"
+	"\targs[2] = seen;\n"
+	"\treturn 0;\n"
+	"}\n";
+
+START_TEST(kernel_that_does_not_stop)
+{
+	struct mkrt_cl_handler h = { 0x301, "spin" };
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_slot res, nop = { .opcode = MKRT_OP_NOP };
+	struct mkrt_ticket spin_t, nop_t[8];
+	struct timespec a, b;
+
+	cfg.cl_source = spin_cl;
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	struct mkrt_runtime *rt = open_ok(&cfg);
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x301, .args = { 1u << 23 } }, 0, &spin_t), 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_err(mkrt_submit(rt, &nop, 0, &nop_t[i]), 0);
+	struct mkrt_consumer c = mkrt_runtime_consumer(rt);
+	uint8_t bytes[MKRT_SLOT_BYTES] = { 0 };
+	for (int i = 0; i < 10000 && bytes[0] != MKRT_STATUS_CLAIMED; i++) { /* a lane runs it */
+		ck_assert_err(mkrt_consumer_read_slot(&c, spin_t.slot, bytes), 0);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(bytes[0], MKRT_STATUS_CLAIMED);
+
+	/* the watchdog: an error within the timeout, not a hang */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_err(mkrt_runtime_stop(rt, 200), MKRT_ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_int_lt((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000, 2000);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "did not return"));
+
+	/* the process is not stuck: another runtime serves traffic meanwhile */
+	struct mkrt_config host;
+	mkrt_config_init(&host);
+	host.backend = "host";
+	struct mkrt_runtime *other = open_ok(&host);
+	traffic_is_exact(other, 1000);
+	mkrt_runtime_close(other);
+
+	/* once the spinning slot ends, the stop completes, and every slot
+	 * published before it ended DONE or was reported, none lost */
+	ck_assert_err(mkrt_runtime_stop(rt, 60000), 0);
+	ck_assert_err(mkrt_wait(rt, spin_t, WAIT_MS, &res), 0); /* it was running: it ran */
+	int err;
+	for (int i = 0; i < 8; i++) {
+		err = mkrt_wait(rt, nop_t[i], WAIT_MS, &res);
+		ck_assert_msg(err == 0 || err == MKRT_ESHUTDOWN, "nop %d: %s", i, mkrt_err_name(err));
+	}
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* ---- a full ring --------------------------------------------------------------------------- */
+
+START_TEST(full_ring_is_backpressure)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_ticket t[65];
+	struct mkrt_slot denied = counted(3, 0);
+	struct timespec a, b;
+
+	cfg.slots = 16;
+	struct mkrt_runtime *rt = open_ok(&cfg);
+	denied.tenant = 2; /* not authorized: each holds its slot PUBLISHED */
+	for (int i = 0; i < 16; i++)
+		ck_assert_err(mkrt_submit(rt, &denied, 0, &t[i]), 0);
+	ck_assert_err(mkrt_submit(rt, &denied, 0, &t[16]), MKRT_ERINGFULL);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_err(mkrt_submit(rt, &denied, 100, &t[16]), MKRT_ERINGFULL); /* a bounded wait */
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_int_lt((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000, 2000);
+
+	/* cancelling frees slots; every cancelled request is accounted for */
+	for (int i = 0; i < 16; i++)
+		ck_assert_err(mkrt_cancel(rt, t[i]), 0);
+	ck_assert_uint_eq(ctl(rt, OBS + 3), 0); /* none of them ran */
+	traffic_is_exact(rt, 500);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* ---- shutdown with slots in flight --------------------------------------------------------- */
+
+START_TEST(shutdown_with_slots_in_flight)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_ticket t[200];
+	struct mkrt_slot res;
+	uint32_t done = 0, reported = 0;
+
+	cfg.slots = 256;
+	struct mkrt_runtime *rt = open_ok(&cfg);
+	for (uint32_t i = 0; i < 200; i++) {
+		struct mkrt_slot r = counted(1, i);
+		ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t[i]), 0);
+	}
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
+	for (uint32_t i = 0; i < 200; i++) {
+		int err = mkrt_wait(rt, t[i], WAIT_MS, &res);
+		if (err == 0) {
+			ck_assert_uint_eq(res.args[3], i);
+			done++;
+		} else {
+			ck_assert_err(err, MKRT_ESHUTDOWN);
+			reported++;
+		}
+	}
+	/* each slot ran once or was reported: the counter is exactly the DONE ones */
+	ck_assert_uint_eq(done + reported, 200);
+	ck_assert_uint_eq(ctl(rt, OBS + 1), done);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* ---- no usable device, bad environment ------------------------------------------------------ */
+
+START_TEST(bad_environment_and_no_device)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_runtime *rt = NULL;
+	char why[512];
+
+	setenv("MKRT_DEVICE", "99", 1);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENODEVICE);
+	ck_assert_ptr_null(rt);
+	ck_assert_msg(strstr(mkrt_last_detail(), "99"), "%s", mkrt_last_detail());
+
+	ck_assert_ptr_nonnull(strstr(mkrt_strerror(MKRT_ENODEVICE), "Fix: "));
+	setenv("MKRT_DEVICE", "no-such-device", 1);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENODEVICE);
+	ck_assert_msg(strstr(mkrt_last_detail(), "no-such-device"), "%s", mkrt_last_detail());
+	cfg.backend = "copy";
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENODEVICE);
+	unsetenv("MKRT_DEVICE");
+
+	setenv("MKRT_BACKEND", "?\?\?", 1);
+	cfg.backend = NULL;
+	ck_assert_err(mkrt_backend_select(&cfg, why, sizeof(why)), MKRT_ENOBACKEND);
+	ck_assert_ptr_nonnull(strstr(why, "Fix: "));
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_ENOBACKEND);
+	ck_assert_ptr_null(rt);
+
+	/* with the environment fixed, the same process runs everything */
+	unsetenv("MKRT_BACKEND");
+	rt = open_ok(&cfg);
+	traffic_is_exact(rt, 500);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* ---- 1,000 start/stop cycles ------------------------------------------------------------------ */
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static long rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%ld %ld", &pages, &resident), 2);
+	fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+START_TEST(thousand_start_stop_cycles)
+{
+	struct mkrt_config cfg = svm_config();
+
+	cfg.backend = _i ? "svm" : "host";
+	/* the first cycles warm what is kept on purpose (PoCL's program cache,
+	 * the ICD's platform list); from there on, nothing may grow */
+	for (int i = 0; i < 20; i++) {
+		struct mkrt_runtime *rt = open_ok(&cfg);
+		traffic_is_exact(rt, 1);
+		mkrt_runtime_close(rt);
+	}
+	int fds = open_fds();
+	long rss = rss_kib();
+	for (int i = 0; i < 1000; i++) {
+		struct mkrt_runtime *rt = open_ok(&cfg);
+		traffic_is_exact(rt, 1);
+		ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
+		mkrt_runtime_close(rt);
+	}
+	long grown = rss_kib() - rss;
+	printf("%s: 1000 start/stop cycles, fds %d -> %d, rss +%ld KiB\n", cfg.backend, fds, open_fds(),
+	       grown);
+	ck_assert_int_eq(open_fds(), fds);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* a leak of one page per cycle would be 4 MiB; allocator noise is less */
+	ck_assert_int_lt(grown, 4096);
+#endif
+}
+END_TEST
+
+int main(void)
+{
+	mkrt_require_opencl_or_skip();
+	Suite *s = suite_create("faults");
+	TCase *tc = mkrt_tcase(s, "faults", 120);
+
+	tcase_add_test(tc, svm_allocation_failure);
+	tcase_add_test(tc, program_build_failure);
+	tcase_add_test(tc, kernel_that_does_not_stop);
+	tcase_add_test(tc, full_ring_is_backpressure);
+	tcase_add_test(tc, shutdown_with_slots_in_flight);
+	tcase_add_test(tc, bad_environment_and_no_device);
+	TCase *cycles = mkrt_tcase(s, "cycles", 600);
+	tcase_add_loop_test(cycles, thousand_start_stop_cycles, 0, 2);
+	return mkrt_run_suite(s);
+}
