@@ -21,6 +21,7 @@ int cli_replay(int argc, char **argv);
 int cli_roundtrip(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_soak(int argc, char **argv);
 
 /* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
 int cli_fail(const char *what, int err);

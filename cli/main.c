@@ -19,6 +19,9 @@ static const struct {
 	{ "serve", cli_serve,
 	  "serve --name /NAME --data FILE [--record-bytes B] [--frames F] [--backend NAME] [--seconds S]\n"
 	  "                                 serve producers in other processes (shm backend)" },
+	{ "soak", cli_soak,
+	  "soak [--seconds S] [--backend NAME] [--producers P] [--shm-producers K] [--json]\n"
+	  "                                 mixed traffic with injected faults, every result checked" },
 	{ "replay", cli_replay,
 	  "replay [--backend NAME] [--serial] IN OUT   run a capture until quiescent" },
 };

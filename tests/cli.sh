@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The mkrt command: devices (text, JSON, a bad MKRT_DEVICE), replay
-# (a capture written here byte by byte, replayed on host and svm), roundtrip
-# and bench (every figure reported).
+# (a capture written here byte by byte, replayed on host and svm), roundtrip,
+# bench (every figure reported) and soak (nothing lost or corrupted).
 # Skips (77) only where no OpenCL platform exists.
 set -eu
 : "${top_builddir:=.}"
@@ -101,3 +101,17 @@ for key in floor_p50_us rtt_nop_p50_us rtt_api_p50_us rtt_hit_p50_us launch_p50_
 		fail "mkrt bench --json: $key missing or zero: $(cat "$tmp/bench.json")"
 done
 echo "mkrt bench --json: $(cat "$tmp/bench.json")"
+
+# mkrt soak: mixed traffic with injected faults, through shm producers in
+# other processes, on svm and on copy; every fault reported, nothing lost
+for backend in svm copy; do
+	"$MKRT" soak --seconds 3 --backend $backend --producers 2 --shm-producers 2 --json >"$tmp/soak.json" ||
+		fail "mkrt soak on $backend: $(cat "$tmp/soak.json")"
+	grep -q '"lost": 0, "corrupted": 0}' "$tmp/soak.json" && grep -Eq '"faults_injected": [1-9]' "$tmp/soak.json" ||
+		fail "mkrt soak on $backend: $(cat "$tmp/soak.json")"
+	echo "mkrt soak --backend $backend: $(cat "$tmp/soak.json")"
+done
+if "$MKRT" soak --shm-producers 9 2>"$tmp/soak.err"; then
+	fail "mkrt soak took 9 shm producers"
+fi
+grep -q "usage: mkrt soak" "$tmp/soak.err" || fail "no usage for a bad soak option"
