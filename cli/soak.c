@@ -178,7 +178,6 @@ struct soak_producer {
 	struct mkrt_runtime *rt;
 	struct soak_counts *counts;
 	const struct soak_data *data;
-	const uint32_t *dfa;
 	uint32_t index, control_words, first_word; /* its words: first_word + 2 * window position */
 	double deadline_ns;
 	int err;
@@ -209,7 +208,6 @@ static void soak_make(struct soak_producer *p, uint32_t *seed, uint32_t w, struc
 		return;
 	}
 	struct mkrt_slot *req = &q->req;
-	req->args[11] = v; /* a serial of sorts: must come back untouched */
 	if (r < 44) {
 		*req = (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD, .args = { v >> 8, s } };
 	} else if (r < 54) {
@@ -234,6 +232,8 @@ static void soak_make(struct soak_producer *p, uint32_t *seed, uint32_t w, struc
 	} else {             /* injected: an opcode no handler serves */
 		*req = (struct mkrt_slot){ .opcode = SOAK_BAD_OPCODE, .args = { v } };
 	}
+	if (req->opcode != MKRT_OP_PACKED_SLOT) /* its 12 words are the layout */
+		req->args[10] = v; /* a word no builtin reads: must come back untouched */
 	/* the reference run, on the thread's own copy of the control words */
 	if (p->ring[MKRT_SLOT_STATUS] == MKRT_STATUS_FAULT)
 		mkrt_slot_reset(p->ring, MKRT_SLOT_WORDS, 0);
@@ -271,8 +271,8 @@ static void soak_check(struct soak_producer *p, struct soak_pending *q, int err,
 		return;
 	}
 	if (memcmp(res->args, q->want.args, sizeof(res->args)) || res->opcode != q->want.opcode) {
-		soak_corrupt(p->counts, who, "slot words differ from the reference", res->args[11],
-			     q->want.args[11]);
+		soak_corrupt(p->counts, who, "slot words differ from the reference", res->args[10],
+			     q->want.args[10]);
 		return;
 	}
 	uint32_t got[2];
@@ -506,9 +506,16 @@ static void soak_report(const struct soak_opts *o, struct mkrt_runtime *rt, cons
 	unsigned long long processed = c->processed;
 	char backend[64];
 
-	/* shm forwards to another backend: name both */
+	/* shm forwards to another backend, the named one or the best probe: name both */
+	const char *fwd = o->backend;
+	if (!fwd) {
+		struct mkrt_config auto_cfg;
+		mkrt_config_init(&auto_cfg);
+		int best = mkrt_backend_select(&auto_cfg, NULL, 0);
+		fwd = best >= 0 ? mkrt_backend_name(best) : "?";
+	}
 	snprintf(backend, sizeof(backend), "%s%s%s", mkrt_runtime_backend(rt), o->shm_producers ? "/" : "",
-		 o->shm_producers ? (o->backend ? o->backend : "auto") : "");
+		 o->shm_producers ? fwd : "");
 	if (o->json) {
 		printf("{\"backend\": ");
 		cli_json_str(stdout, backend);
@@ -602,7 +609,7 @@ int cli_soak(int argc, char **argv)
 	uint32_t started = 0;
 	for (; ps && threads && started < o.producers; started++) {
 		struct soak_producer *p = &ps[started];
-		*p = (struct soak_producer){ .rt = rt, .counts = &c, .data = &d, .dfa = dfa, .index = started,
+		*p = (struct soak_producer){ .rt = rt, .counts = &c, .data = &d, .index = started,
 					     .control_words = control_words,
 					     .first_word = first_word + 2 * SOAK_WINDOW * started,
 					     .deadline_ns = deadline };
