@@ -183,28 +183,15 @@ END_TEST
 
 /* ---- a megakernel that does not stop ----------------------------------------------------- */
 
-/* Runs on for args[0] << 8 loads of SHUTDOWN (seconds on PoCL), whatever
- * they show: a kernel that does not stop when asked. A handler has no word
- * the host could flip to end it sooner, so it ends by itself. */
-static const char spin_cl[] =
-	"uint spin(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
-	"{\n"
-	"\tuint seen = 0;\n"
-	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
-	"\t\tseen += mkrt_load_relaxed(ctx->io->shutdown);\n"
-	"\targs[2] = seen;\n"
-	"\treturn 0;\n"
-	"}\n";
-
 START_TEST(kernel_that_does_not_stop)
 {
-	struct mkrt_cl_handler h = { 0x301, "spin" };
+	struct mkrt_cl_handler h = { 0x301, "slow" };
 	struct mkrt_config cfg = svm_config();
 	struct mkrt_slot res, nop = { .opcode = MKRT_OP_NOP };
 	struct mkrt_ticket spin_t, nop_t[8];
 	struct timespec a, b;
 
-	cfg.cl_source = spin_cl;
+	cfg.cl_source = mkrt_test_slow_cl;
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
 	struct mkrt_runtime *rt = open_ok(&cfg);

@@ -295,18 +295,6 @@ START_TEST(time_budget_relaunches)
 }
 END_TEST
 
-/* A handler that keeps its lane busy for a few seconds: an atomic load per
- * iteration, so the compiler cannot shorten the loop. */
-static const char slow_cl[] =
-	"uint slow(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
-	"{\n"
-	"\tuint seen = 0;\n"
-	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
-	"\t\tseen += mkrt_load_relaxed(ctx->io->shutdown);\n"
-	"\targs[2] = seen;\n"
-	"\treturn 0;\n"
-	"}\n";
-
 START_TEST(stop_watchdog_reports_a_busy_kernel)
 {
 	struct mkrt_cl_handler h = { 0x300, "slow" };
@@ -315,7 +303,7 @@ START_TEST(stop_watchdog_reports_a_busy_kernel)
 	struct mkrt_slot res;
 
 	mkrt_config_init(&cfg);
-	cfg.cl_source = slow_cl;
+	cfg.cl_source = mkrt_test_slow_cl;
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
 	cfg.lanes = 1;

@@ -34,4 +34,18 @@ static inline void mkrt_require_opencl_or_skip(void)
 	}
 }
 
+/* A user opcode "slow" that keeps its lane busy for args[0] << 8 atomic
+ * loads of SHUTDOWN (seconds on PoCL for args[0] = 1 << 23), whatever they
+ * show: a kernel that does not stop when asked. The loads keep the compiler
+ * from shortening the loop. */
+static const char mkrt_test_slow_cl[] =
+	"uint slow(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
+	"{\n"
+	"\tuint seen = 0;\n"
+	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
+	"\t\tseen += mkrt_load_relaxed(ctx->io->shutdown);\n"
+	"\targs[2] = seen;\n"
+	"\treturn 0;\n"
+	"}\n";
+
 #endif /* MKRT_TEST_DEVICE_H */
