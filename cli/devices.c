@@ -1,58 +1,97 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * devices.c - `mkrt devices [--json]`: every OpenCL device, its capabilities,
- * the svm handshake probe's verdict, and which device the automatic choice
- * (or MKRT_DEVICE) takes, with the reason.
+ * the svm and copy handshake probes' verdicts, and which device and backend
+ * the automatic choice (narrowed by MKRT_DEVICE, MKRT_BACKEND) takes, with
+ * the reason.
  */
 #include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct row {
-	struct mkrt_device_info info;
+struct verdict {
 	int score;
 	char mode[64];
 	char reason[512];
-	bool selected;
-	char why[160];
 };
 
-/* Probe every device and mark the selected one. Returns the selected index,
- * or -1 (with *err set when MKRT_DEVICE named nothing). */
-static int survey(struct row *rows, int n, int *err)
+struct row {
+	struct mkrt_device_info info;
+	struct verdict svm, copy;
+	bool selected;
+	char why[200];
+};
+
+/* The backends `mkrt devices` probes, in the registry's order; which ones
+ * MKRT_BACKEND leaves in play. */
+static bool in_play(const char *backend)
 {
-	const char *spec = getenv("MKRT_DEVICE");
-	int only = -1, best = -1;
+	const char *forced = getenv("MKRT_BACKEND");
+
+	return !forced || !forced[0] || strcmp(forced, backend) == 0;
+}
+
+static void probe(uint32_t i, const char *backend, struct verdict *v)
+{
+	int (*fn)(uint32_t, char *, size_t, char *, size_t) =
+		strcmp(backend, "svm") == 0 ? mkrt_device_probe_svm : mkrt_device_probe_copy;
+
+	v->score = fn(i, v->reason, sizeof(v->reason), v->mode, sizeof(v->mode));
+	if (v->score < 0)
+		v->score = 0;
+}
+
+/* The score the automatic choice gives row @r, and the backend it comes from. */
+static int best_of(const struct row *r, const char **backend)
+{
+	int svm = in_play("svm") ? r->svm.score : 0, copy = in_play("copy") ? r->copy.score : 0;
+
+	*backend = svm && svm >= copy ? "svm" : copy ? "copy" : "host";
+	return svm >= copy ? svm : copy;
+}
+
+/* Probe every device for svm and copy and mark the one the automatic choice
+ * (svm, then copy, by score; MKRT_DEVICE narrows it) takes. Returns the
+ * selected index, or -1 (with *err set when MKRT_DEVICE named nothing);
+ * *@backend gets the backend it runs, "host" when none. */
+static int survey(struct row *rows, int n, const char **backend, int *err)
+{
+	const char *spec = getenv("MKRT_DEVICE"), *b;
+	int only = -1, best = -1, best_score = 0;
 
 	*err = 0;
+	*backend = "host";
 	if (spec && spec[0] && (only = mkrt_device_match(spec)) < 0) {
 		*err = only;
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
 		mkrt_device_get((uint32_t)i, &rows[i].info);
-		rows[i].score = mkrt_device_probe_svm((uint32_t)i, rows[i].reason, sizeof(rows[i].reason),
-						      rows[i].mode, sizeof(rows[i].mode));
-		if (rows[i].score < 0)
-			rows[i].score = 0;
-		if ((only < 0 || only == i) && rows[i].score > 0 &&
-		    (best < 0 || rows[i].score > rows[best].score))
+		probe((uint32_t)i, "svm", &rows[i].svm);
+		probe((uint32_t)i, "copy", &rows[i].copy);
+		int score = best_of(&rows[i], &b);
+		if ((only < 0 || only == i) && score > best_score) {
 			best = i;
+			best_score = score;
+			*backend = b;
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		struct row *r = &rows[i];
+		int score = best_of(r, &b);
 		r->selected = i == best;
 		if (r->selected)
-			snprintf(r->why, sizeof(r->why), "%s; handshake passed (%s)",
-				 only >= 0 ? "named by MKRT_DEVICE" : "highest svm score", r->mode);
-		else if (!r->score)
-			snprintf(r->why, sizeof(r->why), "svm probe refused it (see reason)");
+			snprintf(r->why, sizeof(r->why), "%s; %s handshake passed (%s)",
+				 only >= 0 ? "named by MKRT_DEVICE" : "highest score", b,
+				 strcmp(b, "svm") == 0 ? r->svm.mode : r->copy.mode);
+		else if (!score)
+			snprintf(r->why, sizeof(r->why), "no resident backend may use it (see the probes)");
 		else if (only >= 0)
 			snprintf(r->why, sizeof(r->why), "MKRT_DEVICE names another device");
 		else
-			snprintf(r->why, sizeof(r->why), "device %d scored higher (%d > %d)", best,
-				 rows[best].score, r->score);
+			snprintf(r->why, sizeof(r->why), "device %d scored higher (%d > %d)", best, best_score,
+				 score);
 	}
 	return best;
 }
@@ -62,7 +101,17 @@ static void json_bool(FILE *f, const char *key, bool v, bool comma)
 	fprintf(f, "\"%s\": %s%s", key, v ? "true" : "false", comma ? ", " : "");
 }
 
-static void print_json(const struct row *rows, int n, int selected)
+static void json_verdict(const char *key, const struct verdict *v)
+{
+	printf("\"%s\": {\"passed\": %s, \"score\": %d, \"mode\": ", key, v->score ? "true" : "false",
+	       v->score);
+	cli_json_str(stdout, v->mode);
+	printf(", \"reason\": ");
+	cli_json_str(stdout, v->reason);
+	printf("}");
+}
+
+static void print_json(const struct row *rows, int n, int selected, const char *backend)
 {
 	printf("{\"devices\": [");
 	for (int i = 0; i < n; i++) {
@@ -86,19 +135,26 @@ static void print_json(const struct row *rows, int n, int selected)
 		json_bool(stdout, "seq_cst", d->atomic_seq_cst, true);
 		json_bool(stdout, "scope_device", d->scope_device, true);
 		json_bool(stdout, "scope_all_devices", d->scope_all_devices, false);
-		printf("},\n   \"probe\": {\"passed\": %s, \"score\": %d, \"mode\": ", r->score ? "true" : "false",
-		       r->score);
-		cli_json_str(stdout, r->mode);
-		printf(", \"reason\": ");
-		cli_json_str(stdout, r->reason);
-		printf("},\n   \"selected\": %s, \"why\": ", r->selected ? "true" : "false");
+		printf("},\n   ");
+		json_verdict("probe", &r->svm);
+		printf(",\n   ");
+		json_verdict("copy_probe", &r->copy);
+		printf(",\n   \"selected\": %s, \"why\": ", r->selected ? "true" : "false");
 		cli_json_str(stdout, r->why);
 		printf("}");
 	}
-	printf("\n ], \"selected\": %d, \"backend\": \"%s\"}\n", selected, selected >= 0 ? "svm" : "host");
+	printf("\n ], \"selected\": %d, \"backend\": \"%s\"}\n", selected, backend);
 }
 
-static void print_text(const struct row *rows, int n, int selected)
+static void print_verdict(const char *backend, const struct verdict *v)
+{
+	if (v->score)
+		printf("     %s probe: passed, %s (score %d)\n", backend, v->mode, v->score);
+	else
+		printf("     %s probe: refused: %s\n", backend, v->reason);
+}
+
+static void print_text(const struct row *rows, int n, int selected, const char *backend)
 {
 	for (int i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
@@ -110,12 +166,14 @@ static void print_text(const struct row *rows, int n, int selected)
 		       " acq_rel=%d scope_all_devices=%d\n",
 		       d->svm_coarse, d->svm_fine_buffer, d->svm_fine_system, d->svm_atomics,
 		       d->atomic_acq_rel, d->scope_all_devices);
-		printf("     probe: %s%s%s\n", r->score ? "passed, " : "refused: ", r->score ? r->mode : r->reason,
-		       "");
+		print_verdict("svm", &r->svm);
+		print_verdict("copy", &r->copy);
 		printf("     %s: %s\n", r->selected ? "selected" : "not selected", r->why);
 	}
 	if (selected < 0)
-		printf("no device passed the svm probe: the automatic choice is the host backend\n");
+		printf("no device passed a resident backend's probe: the automatic choice is the host backend\n");
+	else
+		printf("automatic choice: %s on device %d\n", backend, selected);
 }
 
 int cli_devices(int argc, char **argv)
@@ -142,15 +200,16 @@ int cli_devices(int argc, char **argv)
 	struct row *rows = calloc((size_t)n, sizeof(*rows));
 	if (!rows)
 		return cli_fail("devices", MKRT_ENOMEM);
-	int selected = survey(rows, n, &err);
+	const char *backend;
+	int selected = survey(rows, n, &backend, &err);
 	if (err) {
 		free(rows);
 		return cli_fail("MKRT_DEVICE", err);
 	}
 	if (json)
-		print_json(rows, n, selected);
+		print_json(rows, n, selected, backend);
 	else
-		print_text(rows, n, selected);
+		print_text(rows, n, selected, backend);
 	free(rows);
 	return CLI_OK;
 }

@@ -24,6 +24,9 @@
  * words; the host servicer reads the IO queue back, fills the frame it is
  * given, hands it over pinned and completes the request, in ordered writes.
  *
+ * The device is accepted only after copy_probe.c's handshake: a running
+ * kernel saw a write made through a second queue.
+ *
  * On CPU devices every publish is also numbered (MKRT__CB_SEQ, written
  * before the payload), and a lane that claims a slot whose number it has
  * already run puts the old status back instead of running it again: PoCL
@@ -656,26 +659,16 @@ static void *mkrt__copy_watch(void *arg)
 
 /* ---- open, start, stop ------------------------------------------------------------------------- */
 
+/* The copy verdict of one device (copy_probe.c), as a device-pick score. */
 static int mkrt__copy_score(const struct mkrt__device *dev, void *verdict, char *why, size_t len)
 {
-	const struct mkrt_device_info *info = &dev->info;
+	struct mkrt__verdict v;
 
 	(void)verdict;
-	if (info->runs_inside_enqueue) {
-		snprintf(why, len,
-			 "PoCL's '%s' driver runs a kernel inside clEnqueueNDRangeKernel, so a "
-			 "resident kernel would block forever (use PoCL's pthread device)",
-			 info->name);
-		return 0;
-	}
-	if (!info->gpu && info->compute_units < 2) {
-		snprintf(why, len,
-			 "one compute unit: its driver runs transfers on the worker a resident "
-			 "kernel would hold, so none would ever run");
-		return 0;
-	}
-	/* below any svm verdict: copy is for devices svm cannot use */
-	return info->gpu ? 25 : info->cpu ? 10 : 15;
+	mkrt__copy_verdict(dev, &v);
+	if (!v.score)
+		snprintf(why, len, "%s", v.reason);
+	return v.score;
 }
 
 static int mkrt__copy_pick(const struct mkrt_config *cfg, struct mkrt__device *dev, char *why, size_t len)

@@ -57,7 +57,7 @@ struct mkrt__svm {
 /* The svm verdict of one device, as a device-pick score. */
 static int mkrt__svm_score(const struct mkrt__device *dev, void *verdict, char *why, size_t len)
 {
-	struct mkrt__svm_verdict *v = verdict;
+	struct mkrt__verdict *v = verdict;
 
 	mkrt__svm_verdict(dev, v);
 	if (!v->score)
@@ -66,7 +66,7 @@ static int mkrt__svm_score(const struct mkrt__device *dev, void *verdict, char *
 }
 
 static int mkrt__svm_pick(const struct mkrt_config *cfg, struct mkrt__device *dev,
-			  struct mkrt__svm_verdict *verdict, char *why, size_t why_len)
+			  struct mkrt__verdict *verdict, char *why, size_t why_len)
 {
 	return mkrt__device_pick(cfg, mkrt__svm_score, verdict, sizeof(*verdict), dev, why, why_len);
 }
@@ -74,7 +74,7 @@ static int mkrt__svm_pick(const struct mkrt_config *cfg, struct mkrt__device *de
 static int mkrt__svm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
 {
 	struct mkrt__device dev;
-	struct mkrt__svm_verdict v;
+	struct mkrt__verdict v;
 	char why[1024];
 	int score = mkrt__svm_pick(cfg, &dev, &v, why, sizeof(why));
 
@@ -224,7 +224,7 @@ static bool mkrt__svm_park_barrier(struct mkrt__svm *s)
 static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 {
 	struct mkrt__svm *s = calloc(1, sizeof(*s));
-	struct mkrt__svm_verdict v;
+	struct mkrt__verdict v;
 	char why[1024];
 	cl_int rc;
 	int err;

@@ -74,16 +74,46 @@ typedef int (*mkrt__device_score_fn)(const struct mkrt__device *dev, void *verdi
 int mkrt__device_pick(const struct mkrt_config *cfg, mkrt__device_score_fn score, void *verdict,
 		      size_t verdict_size, struct mkrt__device *dev, char *why, size_t why_len);
 
-/* svm_probe.c: the handshake verdict for a device, cached per process. */
-struct mkrt__svm_verdict {
+/*
+ * A backend's verdict on a device, from its handshake probe (DESIGN §3, §5):
+ * evidence, not capability bits. probe.c caches verdicts per process,
+ * backend and device, except transient refusals.
+ */
+struct mkrt__verdict {
 	int score;                  /* 0: unavailable */
-	cl_svm_mem_flags flags;     /* accepted allocation mode */
-	char mode[64];
-	char reason[320];
+	cl_svm_mem_flags flags;     /* svm: the accepted allocation mode */
+	char mode[64];              /* what passed, or how the probe ended */
+	char reason[320];           /* why not, when score is 0 */
 	bool transient;             /* refused for want of a resource the driver
 	                               may have later (memory, a context): not
 	                               cached, the next probe tries again */
 };
-int mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__svm_verdict *out);
+typedef void (*mkrt__probe_fn)(const struct mkrt__device *dev, struct mkrt__verdict *v);
+
+/* probe.c: @probe's verdict on @dev for @backend, from the cache when it
+ * has one. Thread-safe; probes run one at a time. */
+void mkrt__verdict_of(const char *backend, const struct mkrt__device *dev, mkrt__probe_fn probe,
+		      struct mkrt__verdict *out);
+/* Append "@mode: @why; " to @v's reason; mkrt__verdict_of() drops the last "; ". */
+void mkrt__verdict_append(struct mkrt__verdict *v, const char *mode, const char *why);
+/* The probe kernel (cl/probe.cl) built with @cl_std on @ctx. NULL with
+ * v->reason and v->transient set when it cannot be had. */
+cl_kernel mkrt__probe_kernel(cl_context ctx, const struct mkrt__device *dev, const char *cl_std,
+			     cl_program *prog, struct mkrt__verdict *v);
+/* Poll @ev until it is no longer queued or running: true, or false after
+ * @ms milliseconds. */
+bool mkrt__event_settles(cl_event ev, uint32_t ms);
+#define MKRT__PROBE_TIMEOUT_MS 2000u   /* each step of a handshake */
+#define MKRT__PROBE_FINISH_MS  10000u  /* the probe kernel's return after it */
+#define MKRT__PROBE_SPINS      (1u << 26)
+
+/* The public mkrt_device_probe_*(): @verdict's score for device @index,
+ * with its reason and mode. Errors: EINVAL, NODEVICE, CL. */
+int mkrt__device_probe(uint32_t index, mkrt__probe_fn verdict, char *reason, size_t reason_len, char *mode,
+		       size_t mode_len);
+
+/* svm_probe.c, copy_probe.c: the two resident backends' verdicts. */
+void mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__verdict *out);
+void mkrt__copy_verdict(const struct mkrt__device *dev, struct mkrt__verdict *out);
 
 #endif /* MKRT_CL_H */

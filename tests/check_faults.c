@@ -125,30 +125,31 @@ END_TEST
 
 /* ---- program build failure --------------------------------------------------------------- */
 
-static void copy_file(const char *from, const char *to, const char *append)
+/* Copy @from to @to, its bytes (unless @text replaces them) and then @text. */
+static void copy_file(const char *from, const char *to, const char *text, bool replace)
 {
 	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
 	char buf[4096];
 	size_t n;
 
 	ck_assert_msg(in && out, "copy %s to %s", from, to);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+	while (!replace && (n = fread(buf, 1, sizeof(buf), in)) > 0)
 		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-	if (append)
-		fputs(append, out);
+	if (text)
+		fputs(text, out);
 	fclose(in);
 	fclose(out);
 }
 
-START_TEST(program_build_failure)
+/* A copy of cl/ in the new folder @dir (a mkdtemp template) whose @name
+ * has @text appended, or instead of its own bytes with @replace; the
+ * runtime reads it through MKRT_CL_DIR, the binary cache off. */
+static void cl_dir_with(char *dir, const char *name, const char *text, bool replace)
 {
-	struct mkrt_config cfg = svm_config();
-	struct mkrt_runtime *rt = NULL;
 	const char *src = getenv("top_srcdir");
-	char dir[] = "/tmp/mkrt-badcl.XXXXXX", from[512], to[600];
+	char from[512], to[600];
 	struct dirent *e;
 
-	/* a copy of cl/ whose megakernel does not compile */
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(from, sizeof(from), "%s/cl", src ? src : ".");
 	DIR *d = opendir(from);
@@ -156,14 +157,33 @@ START_TEST(program_build_failure)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
+		bool mine = strcmp(e->d_name, name) == 0;
 		snprintf(from, sizeof(from), "%s/cl/%s", src ? src : ".", e->d_name);
 		snprintf(to, sizeof(to), "%s/%s", dir, e->d_name);
-		copy_file(from, to, strcmp(e->d_name, "megakernel.cl") ? NULL : "\nthis is not OpenCL C;\n");
+		copy_file(from, to, mine ? text : NULL, mine && replace);
 	}
 	closedir(d);
 	setenv("MKRT_CL_DIR", dir, 1);
 	setenv("MKRT_CACHE_DIR", "", 1);
+}
 
+static void cl_dir_remove(const char *dir)
+{
+	char cmd[600];
+
+	unsetenv("MKRT_CL_DIR");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(program_build_failure)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_runtime *rt = NULL;
+	char dir[] = "/tmp/mkrt-badcl.XXXXXX";
+
+	/* a copy of cl/ whose megakernel does not compile */
+	cl_dir_with(dir, "megakernel.cl", "\nthis is not OpenCL C;\n", false);
 	int err = mkrt_runtime_open(&cfg, &rt);
 	ck_assert_msg(err == MKRT_EBUILD, "got %s\n%s", mkrt_err_name(err), mkrt_last_detail());
 	ck_assert_ptr_null(rt);
@@ -172,12 +192,59 @@ START_TEST(program_build_failure)
 		      "%s", mkrt_last_detail());
 
 	/* the embedded sources still build and run everything */
-	unsetenv("MKRT_CL_DIR");
+	cl_dir_remove(dir);
 	rt = open_ok(&cfg);
 	traffic_is_exact(rt, 500);
 	mkrt_runtime_close(rt);
-	snprintf(to, sizeof(to), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(to), 0);
+}
+END_TEST
+
+/* ---- a device no resident backend may use -------------------------------------------------- */
+
+/* Probe kernels that fail the handshake the two ways a driver can: one
+ * runs but never sees the host's store, one never shows that it runs. */
+static const struct {
+	const char *cl, *svm_why, *copy_why;
+} bad_probes[] = {
+	{ "__kernel void mkrt_probe(mkrt_word_t *w, uint spins)\n{\n"
+	  "\tmkrt_store_release(&w[0], MKRT_PROBE_RUNNING);\n"
+	  "\tmkrt_store_release(&w[2], spins ? MKRT_PROBE_GAVE_UP : 0u);\n}\n",
+	  "never saw the host's store", "never saw a write made through a second command queue" },
+	{ "__kernel void mkrt_probe(mkrt_word_t *w, uint spins)\n{\n}\n",
+	  "never signalled it was running", "never signalled it was running" },
+};
+
+START_TEST(handshake_failures_leave_the_host)
+{
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_runtime *rt = NULL;
+	char dir[] = "/tmp/mkrt-badprobe.XXXXXX", reason[512], mode[64];
+
+	cl_dir_with(dir, "probe.cl", bad_probes[_i].cl, true);
+	for (int i = 0; i < mkrt_device_count(); i++) {
+		ck_assert_int_eq(mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)), 0);
+		ck_assert_msg(strstr(reason, bad_probes[_i].svm_why), "svm: %s", reason);
+		ck_assert_int_eq(mkrt_device_probe_copy((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)), 0);
+		ck_assert_msg(strstr(reason, bad_probes[_i].copy_why), "copy: %s", reason);
+		ck_assert_str_eq(mode, "probe failed");
+	}
+	/* asked for by name: unavailable, with the probe's reason */
+	const char *names[] = { "svm", "copy" };
+	for (int b = 0; b < 2; b++) {
+		cfg.backend = names[b];
+		ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+		ck_assert_ptr_null(rt);
+		ck_assert_msg(strstr(mkrt_last_detail(), b ? bad_probes[_i].copy_why
+							   : bad_probes[_i].svm_why),
+			      "%s", mkrt_last_detail());
+	}
+	/* the automatic choice is the host, and it runs everything */
+	cfg.backend = NULL;
+	rt = open_ok(&cfg);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "host");
+	traffic_is_exact(rt, 500);
+	mkrt_runtime_close(rt);
+	cl_dir_remove(dir);
 }
 END_TEST
 
@@ -396,6 +463,7 @@ int main(void)
 
 	tcase_add_test(tc, svm_allocation_failure);
 	tcase_add_test(tc, program_build_failure);
+	tcase_add_loop_test(tc, handshake_failures_leave_the_host, 0, 2);
 	tcase_add_test(tc, kernel_that_does_not_stop);
 	tcase_add_test(tc, full_ring_is_backpressure);
 	tcase_add_test(tc, shutdown_with_slots_in_flight);

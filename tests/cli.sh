@@ -33,11 +33,15 @@ fi
 grep -q '^\* ' "$tmp/devices.txt" || fail "no device marked selected"
 
 "$MKRT" devices --json >"$tmp/devices.json"
-for want in '"fine_grain_buffer": true' '"atomics": true' '"passed": true' '"selected": true' \
-	'"backend": "svm"'; do
+for want in '"fine_grain_buffer": true' '"atomics": true' '"probe": {"passed": true' '"selected": true' \
+	'"copy_probe": {"passed": true' '"backend": "svm"'; do
 	grep -q "$want" "$tmp/devices.json" || fail "devices --json lacks $want"
 done
 echo "mkrt devices --json: a device with fine-grained SVM and atomics, probed and selected"
+MKRT_BACKEND=copy "$MKRT" devices >"$tmp/devices-copy.txt"
+grep -q '^automatic choice: copy on device' "$tmp/devices-copy.txt" ||
+	fail "MKRT_BACKEND=copy mkrt devices: $(tail -n1 "$tmp/devices-copy.txt")"
+echo "MKRT_BACKEND=copy mkrt devices: $(tail -n1 "$tmp/devices-copy.txt")"
 
 if MKRT_DEVICE=nonexistent "$MKRT" devices --json >"$tmp/none.json" 2>"$tmp/none.err"; then
 	fail "MKRT_DEVICE=nonexistent exited 0"

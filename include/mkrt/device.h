@@ -65,4 +65,15 @@ MKRT_API int mkrt_device_match(const char *spec);
 MKRT_API int mkrt_device_probe_svm(uint32_t index, char *reason, size_t reason_len, char *mode,
 				   size_t mode_len);
 
+/*
+ * mkrt_device_probe_copy - may the copy backend run on device @index? Runs
+ * its handshake probe once per process and device: a running kernel must
+ * see a write made through a second command queue, and that queue's reads
+ * must complete while it runs. Returns a score (GPU 25, CPU 10: below any
+ * svm score) or 0 with the reason; @mode gets "second queue" or the probe's
+ * outcome. Errors: EINVAL, NODEVICE, CL.
+ */
+MKRT_API int mkrt_device_probe_copy(uint32_t index, char *reason, size_t reason_len, char *mode,
+				    size_t mode_len);
+
 #endif /* MKRT_DEVICE_H */
