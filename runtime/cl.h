@@ -100,6 +100,9 @@ void mkrt__verdict_append(struct mkrt__verdict *v, const char *mode, const char 
  * v->reason and v->transient set when it cannot be had. */
 cl_kernel mkrt__probe_kernel(cl_context ctx, const struct mkrt__device *dev, const char *cl_std,
 			     cl_program *prog, struct mkrt__verdict *v);
+/* PoCL's basic / cpu-minimal driver runs a kernel inside the enqueue call,
+ * so no resident backend can use it: true with the reason in @v. */
+bool mkrt__verdict_inside_enqueue(const struct mkrt_device_info *info, struct mkrt__verdict *v);
 /* Poll @ev until it is no longer queued or running: true, or false after
  * @ms milliseconds. */
 bool mkrt__event_settles(cl_event ev, uint32_t ms);

@@ -115,17 +115,13 @@ static const char *mkrt__copy_handshake(struct mkrt__copy_probe *p, const struct
  * beside transfers. */
 static bool mkrt__copy_static_refusal(const struct mkrt_device_info *info, struct mkrt__verdict *v)
 {
-	if (info->runs_inside_enqueue)
-		snprintf(v->reason, sizeof(v->reason),
-			 "PoCL's '%s' driver runs a kernel inside clEnqueueNDRangeKernel, so a "
-			 "resident kernel would block forever (use PoCL's pthread device)",
-			 info->name);
-	else if (!info->gpu && info->compute_units < 2)
-		snprintf(v->reason, sizeof(v->reason),
-			 "one compute unit: its driver runs transfers on the worker a resident "
-			 "kernel would hold, so none would ever run");
-	else
+	if (mkrt__verdict_inside_enqueue(info, v))
+		return true;
+	if (info->gpu || info->compute_units >= 2)
 		return false;
+	snprintf(v->reason, sizeof(v->reason),
+		 "one compute unit: its driver runs transfers on the worker a resident kernel would "
+		 "hold, so none would ever run");
 	snprintf(v->mode, sizeof(v->mode), "not probed");
 	return true;
 }

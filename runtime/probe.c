@@ -35,6 +35,18 @@ void mkrt__verdict_append(struct mkrt__verdict *v, const char *mode, const char 
 		snprintf(v->reason + used, sizeof(v->reason) - used, "%s: %s; ", mode, why);
 }
 
+bool mkrt__verdict_inside_enqueue(const struct mkrt_device_info *info, struct mkrt__verdict *v)
+{
+	if (!info->runs_inside_enqueue)
+		return false;
+	snprintf(v->reason, sizeof(v->reason),
+		 "PoCL's '%s' driver runs a kernel inside clEnqueueNDRangeKernel, so a resident "
+		 "kernel would block forever (use PoCL's pthread device)",
+		 info->name);
+	snprintf(v->mode, sizeof(v->mode), "not probed");
+	return true;
+}
+
 bool mkrt__event_settles(cl_event ev, uint32_t ms)
 {
 	struct mkrt__backoff backoff = { 0 };

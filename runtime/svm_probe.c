@@ -116,12 +116,9 @@ static void mkrt__try_modes(struct mkrt__probe_ctx *pc, struct mkrt__verdict *v)
  * lacks what the megakernel needs. */
 static bool mkrt__static_refusal(const struct mkrt_device_info *info, struct mkrt__verdict *v)
 {
-	if (info->runs_inside_enqueue)
-		snprintf(v->reason, sizeof(v->reason),
-			 "PoCL's '%s' driver runs a kernel inside clEnqueueNDRangeKernel, so a "
-			 "resident kernel would block forever (use PoCL's pthread device)",
-			 info->name);
-	else if (!info->svm_fine_buffer)
+	if (mkrt__verdict_inside_enqueue(info, v))
+		return true;
+	if (!info->svm_fine_buffer)
 		snprintf(v->reason, sizeof(v->reason),
 			 "no fine-grained SVM buffers (coarse=%d fine_system=%d atomics=%d)",
 			 info->svm_coarse, info->svm_fine_system, info->svm_atomics);
