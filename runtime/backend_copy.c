@@ -151,25 +151,17 @@ static int mkrt__copy_finish(struct mkrt__copy *c, cl_event ev, const char *what
 }
 
 /* Read into @out, memory this backend owns (view, io_view, scratch, its
- * words): after a timeout the transfer may still land there. */
-static int mkrt__copy_read(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out)
+ * words): after a timeout the transfer may still land there. Without @wait
+ * it is only enqueued: the next waited-for transfer on the in-order queue
+ * completes after it. */
+static int mkrt__copy_read(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out, bool wait)
 {
 	cl_event ev = NULL;
 	cl_int rc = clEnqueueReadBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, out,
-					0, NULL, &ev);
+					0, NULL, wait ? &ev : NULL);
 	if (rc != CL_SUCCESS)
 		return mkrt__cl_fail("clEnqueueReadBuffer(copy)", rc);
-	return mkrt__copy_finish(c, ev, "a read from the device");
-}
-
-/* Read into @out without waiting: the next waited-for transfer on the
- * queue completes after it. */
-static int mkrt__copy_read_async(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out)
-{
-	cl_int rc = clEnqueueReadBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, out,
-					0, NULL, NULL);
-
-	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clEnqueueReadBuffer(copy)", rc);
+	return wait ? mkrt__copy_finish(c, ev, "a read from the device") : 0;
 }
 
 /* Write from @in, memory this backend owns or static; it must stay as it
@@ -219,9 +211,9 @@ static bool mkrt__copy_settled(uint32_t status)
  * read is waited for: one blocking transfer per look. */
 static int mkrt__copy_refresh(struct mkrt__copy *c)
 {
-	int err = mkrt__copy_read_async(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->status_view);
+	int err = mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->status_view, false);
 
-	err = err ? err : mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->view);
+	err = err ? err : mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->view, true);
 	if (err)
 		return err;
 	uint32_t claimed = 0;
@@ -389,7 +381,7 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 	err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, false);
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &c->cancel_req, true);
 	while (!err && !ack) {
-		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack);
+		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack, true);
 		ack = c->cancel_ack;
 		if (err || ack)
 			break;
@@ -430,7 +422,7 @@ static int mkrt__copy_read_region(void *state, enum mkrt__region r, uint32_t fir
 
 	if (r != MKRT__REGION_RING) {
 		pthread_mutex_lock(&c->xfer_lock);
-		err = n ? mkrt__copy_read(c, (int)r, first, n, c->scratch) : 0;
+		err = n ? mkrt__copy_read(c, (int)r, first, n, c->scratch, true) : 0;
 		if (!err)
 			memcpy(out, c->scratch, (size_t)n * 4u);
 		pthread_mutex_unlock(&c->xfer_lock);
@@ -526,7 +518,7 @@ static uint32_t mkrt__copy_serve_pass(struct mkrt__copy *c, bool wait)
 		return 0;
 	/* no pass starts once a stop is asked */
 	if (mkrt__poller_stopping(&c->servicer) ||
-	    mkrt__copy_read(c, MKRT__CB_IO, 0, c->words[MKRT__CB_IO], c->io_view)) {
+	    mkrt__copy_read(c, MKRT__CB_IO, 0, c->words[MKRT__CB_IO], c->io_view, true)) {
 		pthread_mutex_unlock(&c->serve_lock);
 		return 0;
 	}
@@ -593,7 +585,7 @@ static bool mkrt__copy_should_stop(struct mkrt__copy *c)
 	if (mkrt__load_acquire(&c->stopping))
 		return true;
 	/* a SHUTDOWN slot sets it on the device */
-	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word) || c->watch_word;
+	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word, true) || c->watch_word;
 }
 
 /* One launch, asked to yield once the epoch's time budget is spent. */
