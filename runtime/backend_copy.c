@@ -34,7 +34,14 @@
  * mkrt_seen_before). That is a third transfer per publish, so GPUs, where
  * it was never seen, go without.
  *
- * No idle parking yet: the kernel is relaunched every epoch_ms until stop.
+ * Idle parking: every write a lane must act on (a publish, a region write,
+ * a cancel request) goes through the host, which rings a bell for it. Once
+ * park_us pass without one, the watcher reads the ring and the tenant table
+ * back; with no lane inside a slot and no authorized slot waiting, the
+ * lanes are asked to yield and the kernel stays down until the next bell.
+ * A bell between that look and the park relaunches at once, so no wake-up
+ * is lost. The default (MKRT_DEFAULT_COPY_PARK_US) is long because a
+ * relaunch is: 0.2 ms on PoCL, 4-5 ms on the H100 with pinned transfers.
  */
 #include "backend.h"
 #include "cl.h"
@@ -101,10 +108,15 @@ struct mkrt__copy {
 	pthread_t watcher;
 	bool watcher_joinable, stuck;
 	uint32_t live, stopping;     /* atomic */
-	uint64_t launches;           /* atomic */
-	pthread_mutex_t lock;
+	uint64_t launches, parks;    /* atomic */
+	pthread_mutex_t lock;        /* done, bell, bell_ns; cond signals each */
 	pthread_cond_t cond;
-	bool done;
+	bool done;                   /* the launch returned */
+	bool parked;                 /* the watcher waits for a bell */
+	uint32_t park_us;
+	uint64_t bell, bell_ns;      /* what a lane must act on, and when it last came */
+	uint32_t cancel_pending;     /* atomic: a cancel waits for a lane's answer */
+	uint32_t tenant_view[MKRT_CTL_TENANT_LAST + 1]; /* control words read back by the idle check */
 
 	/* the IO servicer (resources > 0) */
 	struct mkrt__resolver resolver;
@@ -299,6 +311,21 @@ static int mkrt__copy_send(struct mkrt__copy *c, uint32_t first, uint32_t n)
 	return err;
 }
 
+/* After enqueueing a write a lane must act on: count it and wake a parked
+ * watcher. The write is on the host queue before this, so a launch that
+ * follows the bell finds it. */
+static void mkrt__copy_ring_bell(struct mkrt__copy *c)
+{
+	if (c->park_us == MKRT_PARK_NEVER)
+		return; /* nothing ever parks */
+	pthread_mutex_lock(&c->lock);
+	c->bell++;
+	c->bell_ns = mkrt__now_ns();
+	if (c->parked) /* a running watcher reads bell_ns when its look is due */
+		pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static int mkrt__copy_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__copy *c = state;
@@ -308,6 +335,8 @@ static int mkrt__copy_publish(void *state, uint32_t slot, const struct mkrt_slot
 	err = err ? err : mkrt__copy_stage(c, slot, req, nargs);
 	err = err ? err : mkrt__copy_send(c, slot, 1);
 	pthread_mutex_unlock(&c->view_lock);
+	if (!err)
+		mkrt__copy_ring_bell(c);
 	return err;
 }
 
@@ -338,6 +367,8 @@ static int mkrt__copy_publish_many(void *state, const uint32_t *slots, const str
 		run = i;
 	}
 	pthread_mutex_unlock(&c->view_lock);
+	if (staged)
+		mkrt__copy_ring_bell(c);
 	return staged ? (int)staged : err;
 }
 
@@ -378,8 +409,12 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 
 	pthread_mutex_lock(&c->cancel_lock);
 	c->cancel_req = slot + 1;
+	/* release: the idle check that sees it keeps the kernel up */
+	mkrt__store_release(&c->cancel_pending, 1);
 	err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, false);
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &c->cancel_req, true);
+	if (!err)
+		mkrt__copy_ring_bell(c); /* a parked kernel has no lane to answer */
 	while (!err && !ack) {
 		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack, true);
 		ack = c->cancel_ack;
@@ -396,6 +431,7 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 	}
 	if (!err)
 		err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, true);
+	mkrt__store_release(&c->cancel_pending, 0);
 	pthread_mutex_unlock(&c->cancel_lock);
 	if (err)
 		return err;
@@ -449,6 +485,8 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 		memcpy(c->scratch, in, (size_t)n * 4u);
 		err = mkrt__copy_write(c, (int)r, first, n, c->scratch, true);
 		pthread_mutex_unlock(&c->xfer_lock);
+		if (!err)
+			mkrt__copy_ring_bell(c); /* a tenant mask may let a waiting slot run */
 		return err;
 	}
 	/* through the stage, which holds no pending write of a settled slot;
@@ -461,6 +499,8 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 	if (!err)
 		memcpy(c->view + first, in, (size_t)n * 4u);
 	pthread_mutex_unlock(&c->view_lock);
+	if (!err)
+		mkrt__copy_ring_bell(c);
 	return err;
 }
 
@@ -588,14 +628,62 @@ static bool mkrt__copy_should_stop(struct mkrt__copy *c)
 	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word, true) || c->watch_word;
 }
 
-/* One launch, asked to yield once the epoch's time budget is spent. */
-static int mkrt__copy_launch(struct mkrt__copy *c)
+/*
+ * Is there nothing for a lane to do? Reads the ring and the tenant table
+ * back (three transfers), so the watcher asks only after park_us without a
+ * bell: no lane inside a slot, no authorized slot PUBLISHED, no cancel
+ * waiting. A slot PUBLISHED for a tenant the table denies waits for a
+ * region write, which rings.
+ */
+static bool mkrt__copy_idle(struct mkrt__copy *c)
+{
+	/* acquire: pairs with cancel()'s release */
+	if (mkrt__load_acquire(&c->cancel_pending))
+		return false;
+	pthread_mutex_lock(&c->view_lock);
+	int err = mkrt__copy_refresh(c);
+	err = err ? err : mkrt__copy_read(c, MKRT__CB_CONTROL, 0, MKRT_CTL_TENANT_LAST + 1, c->tenant_view, true);
+	bool idle = !err;
+	for (uint32_t s = 0; s < c->slots && idle; s++) {
+		const uint32_t *w = c->view + (size_t)s * MKRT_SLOT_WORDS;
+		uint32_t st = w[MKRT_SLOT_STATUS];
+		if (st == MKRT_STATUS_PUBLISHED)
+			idle = !mkrt__tenant_authorized(c->tenant_view, w[MKRT_SLOT_TENANT]);
+		else
+			idle = mkrt__copy_settled(st);
+	}
+	pthread_mutex_unlock(&c->view_lock);
+	return idle;
+}
+
+/* Under c->lock: wait for the launch to return, or until @at (ns). */
+static void mkrt__copy_wait_until(struct mkrt__copy *c, uint64_t at)
+{
+	uint64_t now = mkrt__now_ns();
+	struct timespec deadline;
+
+	if (at <= now)
+		return;
+	mkrt__realtime_deadline_us(&deadline, (at - now) / 1000u + 1u);
+	pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
+}
+
+/*
+ * One launch. Once the epoch's time budget is spent, or once the ring is
+ * idle (park_us without a bell, then mkrt__copy_idle), the lanes are asked
+ * to yield. Returns true in *@idle when it was for idleness, with the bell
+ * count of the look that found it so in *@bell.
+ */
+static int mkrt__copy_launch(struct mkrt__copy *c, bool *idle, uint64_t *bell)
 {
 	static const uint32_t yield_off = 0, yield_on = 1;
+	const uint64_t park_ns = (uint64_t)c->park_us * 1000u, step_ns = park_ns / 4 > 200000u ? park_ns / 4 : 200000u;
+	const bool parking = c->park_us != MKRT_PARK_NEVER;
 	cl_event ev = NULL;
 	cl_int rc, status = CL_COMPLETE;
 	int err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_off, true);
 
+	*idle = false;
 	if (err)
 		return err;
 	c->done = false;
@@ -610,14 +698,32 @@ static int mkrt__copy_launch(struct mkrt__copy *c)
 	clFlush(c->kq);
 	mkrt__add64_relaxed(&c->launches, 1);
 
-	struct timespec deadline;
+	const uint64_t start = mkrt__now_ns(), epoch_end = start + (uint64_t)c->epoch_ms * 1000000u;
+	uint64_t next_look = start + park_ns;
 	bool yielded = false;
-	mkrt__realtime_deadline(&deadline, c->epoch_ms);
 	pthread_mutex_lock(&c->lock);
 	while (!c->done) {
 		if (yielded) {
 			pthread_cond_wait(&c->cond, &c->lock);
-		} else if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT) {
+			continue;
+		}
+		uint64_t look = parking && c->bell_ns + park_ns > next_look ? c->bell_ns + park_ns : next_look;
+		uint64_t now = mkrt__now_ns();
+		if (now < epoch_end && (!parking || now < look)) {
+			mkrt__copy_wait_until(c, parking && look < epoch_end ? look : epoch_end);
+			continue;
+		}
+		bool ask = now >= epoch_end;
+		if (!ask) {
+			uint64_t b = c->bell;
+			pthread_mutex_unlock(&c->lock);
+			bool quiet = mkrt__copy_idle(c);
+			pthread_mutex_lock(&c->lock);
+			ask = *idle = quiet && b == c->bell;
+			*bell = b;
+			next_look = mkrt__now_ns() + step_ns;
+		}
+		if (ask) {
 			pthread_mutex_unlock(&c->lock);
 			/* lanes read YIELD between slots and return; the host relaunches */
 			err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_on, true);
@@ -636,14 +742,33 @@ static int mkrt__copy_launch(struct mkrt__copy *c)
 	return err;
 }
 
+/* Park: no relaunch until a bell after the idle look at @bell (or stop). */
+static void mkrt__copy_park(struct mkrt__copy *c, uint64_t bell)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->bell == bell)
+		mkrt__add64_relaxed(&c->parks, 1);
+	c->parked = true;
+	/* acquire: pairs with stop()'s release */
+	while (c->bell == bell && !mkrt__load_acquire(&c->stopping))
+		pthread_cond_wait(&c->cond, &c->lock);
+	c->parked = false;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void *mkrt__copy_watch(void *arg)
 {
 	struct mkrt__copy *c = arg;
+	uint64_t bell = 0;
+	bool idle;
 
 	mkrt__thread_precise_timers();
-	while (!mkrt__copy_should_stop(c))
-		if (mkrt__copy_launch(c))
+	while (!mkrt__copy_should_stop(c)) {
+		if (mkrt__copy_launch(c, &idle, &bell))
 			break; /* the device failed: waiters see no executor and give up */
+		if (idle)
+			mkrt__copy_park(c, bell);
+	}
 	/* release: a waiter that sees no executor also sees every finished slot */
 	mkrt__sub_release(&c->live, 1);
 	return NULL;
@@ -889,6 +1014,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	}
 	c->slots = cfg->slots;
 	c->epoch_ms = cfg->epoch_ms;
+	c->park_us = cfg->park_us ? cfg->park_us : MKRT_DEFAULT_COPY_PARK_US;
 	c->guard = c->dev.info.cpu;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
 	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);
@@ -948,6 +1074,9 @@ static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 	 * wedged device must not wedge stop() too */
 	if (!mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &one, false))
 		clFlush(c->hq);
+	pthread_mutex_lock(&c->lock); /* wake a parked watcher */
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
 	if (!c->watcher_joinable) {
 		mkrt__poller_stop(&c->servicer);
 		return 0;
@@ -994,6 +1123,7 @@ static void mkrt__copy_stats(void *state, struct mkrt_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	out->launches = mkrt__load64_relaxed(&c->launches);
+	out->parks = mkrt__load64_relaxed(&c->parks);
 	out->lanes = c->global;
 	out->io_requests = mkrt__load64_relaxed(&c->requests);
 	out->io_errors = mkrt__load64_relaxed(&c->errors);
