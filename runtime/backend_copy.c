@@ -109,7 +109,7 @@ struct mkrt__copy {
 	bool watcher_joinable, stuck;
 	uint32_t live, stopping;     /* atomic */
 	uint64_t launches, parks;    /* atomic */
-	pthread_mutex_t lock;        /* done, bell, bell_ns; cond signals each */
+	pthread_mutex_t lock;        /* done, parked, bell, bell_ns; cond signals changes */
 	pthread_cond_t cond;
 	bool done;                   /* the launch returned */
 	bool parked;                 /* the watcher waits for a bell */
