@@ -766,7 +766,8 @@ static void *mkrt__copy_watch(void *arg)
 	while (!mkrt__copy_should_stop(c)) {
 		if (mkrt__copy_launch(c, &idle, &bell))
 			break; /* the device failed: waiters see no executor and give up */
-		if (idle)
+		/* a SHUTDOWN slot the idle launch ran ends the watcher, not a park */
+		if (idle && !mkrt__copy_should_stop(c))
 			mkrt__copy_park(c, bell);
 	}
 	/* release: a waiter that sees no executor also sees every finished slot */
