@@ -432,7 +432,7 @@ static int idle(const char *backend, uint32_t park_us, double *core_pct, double 
 		return MKRT_EUNAVAILABLE;
 	int err = mkrt_submit(rt, &nop, 1000, &t);
 	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
-	usleep(120000); /* let it park: past svm's and copy's default park_us */
+	usleep(20000); /* let it park */
 	double c0 = cpu_seconds(), w0 = cli_now_ns();
 	usleep(1000000);
 	*core_pct = 100.0 * (cpu_seconds() - c0) / ((cli_now_ns() - w0) / 1e9);

@@ -40,8 +40,10 @@
  * back; with no lane inside a slot and no authorized slot waiting, the
  * lanes are asked to yield and the kernel stays down until the next bell.
  * A bell between that look and the park relaunches at once, so no wake-up
- * is lost. The default (MKRT_DEFAULT_COPY_PARK_US) is long because a
- * relaunch is: 0.2 ms on PoCL, 4-5 ms on the H100 with pinned transfers.
+ * is lost. It is off unless mkrt_config.park_us asks for it: a relaunch
+ * costs 0.2 ms on PoCL but 4-5 ms on the H100 with pinned transfers, parking
+ * has not run there yet, and on PoCL the one known copy fault (a slot seen
+ * PUBLISHED again, guarded by mkrt_seen_before) came with relaunches.
  */
 #include "backend.h"
 #include "cl.h"
@@ -1015,7 +1017,8 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	}
 	c->slots = cfg->slots;
 	c->epoch_ms = cfg->epoch_ms;
-	c->park_us = cfg->park_us ? cfg->park_us : MKRT_DEFAULT_COPY_PARK_US;
+	/* parking only when asked for: see the top of this file */
+	c->park_us = cfg->park_us ? cfg->park_us : MKRT_PARK_NEVER;
 	c->guard = c->dev.info.cpu;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
 	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);

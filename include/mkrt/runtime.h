@@ -25,7 +25,6 @@
 #define MKRT_DEFAULT_STOP_MS     2000u
 #define MKRT_DEFAULT_EPOCH_MS    500u
 #define MKRT_DEFAULT_PARK_US     2000u   /* svm: a relaunch costs ~0.2 ms on PoCL */
-#define MKRT_DEFAULT_COPY_PARK_US 50000u /* copy: a relaunch costs 4-5 ms on the H100 */
 #define MKRT_PARK_NEVER          0xFFFFFFFFu
 
 /* A user opcode implemented in OpenCL C for the device backends:
@@ -61,8 +60,8 @@ struct mkrt_config {
 	/* Idle parking (device backends): after park_us microseconds with
 	 * nothing to run the kernel exits so an idle ring burns no core; the
 	 * next publish relaunches it. 0: the backend's default
-	 * (MKRT_DEFAULT_PARK_US on svm, MKRT_DEFAULT_COPY_PARK_US on copy);
-	 * MKRT_PARK_NEVER: off. */
+	 * (MKRT_DEFAULT_PARK_US on svm; copy parks only when asked, since a
+	 * relaunch there costs 4-5 ms on the H100); MKRT_PARK_NEVER: off. */
 	uint32_t park_us;
 	/* Load misses: NULL leaves LOAD_MISS without a servicer (it faults
 	 * MKRT_FAULT_NO_IO). Copied at open. */
