@@ -34,16 +34,7 @@
  * mkrt_seen_before). That is a third transfer per publish, so GPUs, where
  * it was never seen, go without.
  *
- * Idle parking: every write a lane must act on (a publish, a region write,
- * a cancel request) goes through the host, which rings a bell for it. Once
- * park_us pass without one, the watcher reads the ring and the tenant table
- * back; with no lane inside a slot and no authorized slot waiting, the
- * lanes are asked to yield and the kernel stays down until the next bell.
- * A bell between that look and the park relaunches at once, so no wake-up
- * is lost. It is off unless mkrt_config.park_us asks for it: a relaunch
- * costs 0.2 ms on PoCL but 4-5 ms on the H100 with pinned transfers, parking
- * has not run there yet, and on PoCL the one known copy fault (a slot seen
- * PUBLISHED again, guarded by mkrt_seen_before) came with relaunches.
+ * No idle parking yet: the kernel is relaunched every epoch_ms until stop.
  */
 #include "backend.h"
 #include "cl.h"
@@ -110,15 +101,10 @@ struct mkrt__copy {
 	pthread_t watcher;
 	bool watcher_joinable, stuck;
 	uint32_t live, stopping;     /* atomic */
-	uint64_t launches, parks;    /* atomic */
-	pthread_mutex_t lock;        /* done, parked, bell, bell_ns; cond signals changes */
+	uint64_t launches;           /* atomic */
+	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool done;                   /* the launch returned */
-	bool parked;                 /* the watcher waits for a bell */
-	uint32_t park_us;
-	uint64_t bell, bell_ns;      /* what a lane must act on, and when it last came */
-	uint32_t cancel_pending;     /* atomic: a cancel waits for a lane's answer */
-	uint32_t tenant_view[MKRT_CTL_TENANT_LAST + 1]; /* control words read back by the idle check */
+	bool done;
 
 	/* the IO servicer (resources > 0) */
 	struct mkrt__resolver resolver;
@@ -165,17 +151,25 @@ static int mkrt__copy_finish(struct mkrt__copy *c, cl_event ev, const char *what
 }
 
 /* Read into @out, memory this backend owns (view, io_view, scratch, its
- * words): after a timeout the transfer may still land there. Without @wait
- * it is only enqueued: the next waited-for transfer on the in-order queue
- * completes after it. */
-static int mkrt__copy_read(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out, bool wait)
+ * words): after a timeout the transfer may still land there. */
+static int mkrt__copy_read(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out)
 {
 	cl_event ev = NULL;
 	cl_int rc = clEnqueueReadBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, out,
-					0, NULL, wait ? &ev : NULL);
+					0, NULL, &ev);
 	if (rc != CL_SUCCESS)
 		return mkrt__cl_fail("clEnqueueReadBuffer(copy)", rc);
-	return wait ? mkrt__copy_finish(c, ev, "a read from the device") : 0;
+	return mkrt__copy_finish(c, ev, "a read from the device");
+}
+
+/* Read into @out without waiting: the next waited-for transfer on the
+ * queue completes after it. */
+static int mkrt__copy_read_async(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, void *out)
+{
+	cl_int rc = clEnqueueReadBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, out,
+					0, NULL, NULL);
+
+	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clEnqueueReadBuffer(copy)", rc);
 }
 
 /* Write from @in, memory this backend owns or static; it must stay as it
@@ -225,9 +219,9 @@ static bool mkrt__copy_settled(uint32_t status)
  * read is waited for: one blocking transfer per look. */
 static int mkrt__copy_refresh(struct mkrt__copy *c)
 {
-	int err = mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->status_view, false);
+	int err = mkrt__copy_read_async(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->status_view);
 
-	err = err ? err : mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->view, true);
+	err = err ? err : mkrt__copy_read(c, MKRT__CB_RING, 0, c->words[MKRT__CB_RING], c->view);
 	if (err)
 		return err;
 	uint32_t claimed = 0;
@@ -313,21 +307,6 @@ static int mkrt__copy_send(struct mkrt__copy *c, uint32_t first, uint32_t n)
 	return err;
 }
 
-/* After enqueueing a write a lane must act on: count it and wake a parked
- * watcher. The write is on the host queue before this, so a launch that
- * follows the bell finds it. */
-static void mkrt__copy_ring_bell(struct mkrt__copy *c)
-{
-	if (c->park_us == MKRT_PARK_NEVER)
-		return; /* nothing ever parks */
-	pthread_mutex_lock(&c->lock);
-	c->bell++;
-	c->bell_ns = mkrt__now_ns();
-	if (c->parked) /* a running watcher reads bell_ns when its look is due */
-		pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
-}
-
 static int mkrt__copy_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__copy *c = state;
@@ -337,8 +316,6 @@ static int mkrt__copy_publish(void *state, uint32_t slot, const struct mkrt_slot
 	err = err ? err : mkrt__copy_stage(c, slot, req, nargs);
 	err = err ? err : mkrt__copy_send(c, slot, 1);
 	pthread_mutex_unlock(&c->view_lock);
-	if (!err)
-		mkrt__copy_ring_bell(c);
 	return err;
 }
 
@@ -369,8 +346,6 @@ static int mkrt__copy_publish_many(void *state, const uint32_t *slots, const str
 		run = i;
 	}
 	pthread_mutex_unlock(&c->view_lock);
-	if (staged)
-		mkrt__copy_ring_bell(c);
 	return staged ? (int)staged : err;
 }
 
@@ -411,14 +386,10 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 
 	pthread_mutex_lock(&c->cancel_lock);
 	c->cancel_req = slot + 1;
-	/* release: the idle check that sees it keeps the kernel up */
-	mkrt__store_release(&c->cancel_pending, 1);
 	err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, false);
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &c->cancel_req, true);
-	if (!err)
-		mkrt__copy_ring_bell(c); /* a parked kernel has no lane to answer */
 	while (!err && !ack) {
-		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack, true);
+		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack);
 		ack = c->cancel_ack;
 		if (err || ack)
 			break;
@@ -433,7 +404,6 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 	}
 	if (!err)
 		err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, true);
-	mkrt__store_release(&c->cancel_pending, 0);
 	pthread_mutex_unlock(&c->cancel_lock);
 	if (err)
 		return err;
@@ -460,7 +430,7 @@ static int mkrt__copy_read_region(void *state, enum mkrt__region r, uint32_t fir
 
 	if (r != MKRT__REGION_RING) {
 		pthread_mutex_lock(&c->xfer_lock);
-		err = n ? mkrt__copy_read(c, (int)r, first, n, c->scratch, true) : 0;
+		err = n ? mkrt__copy_read(c, (int)r, first, n, c->scratch) : 0;
 		if (!err)
 			memcpy(out, c->scratch, (size_t)n * 4u);
 		pthread_mutex_unlock(&c->xfer_lock);
@@ -487,8 +457,6 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 		memcpy(c->scratch, in, (size_t)n * 4u);
 		err = mkrt__copy_write(c, (int)r, first, n, c->scratch, true);
 		pthread_mutex_unlock(&c->xfer_lock);
-		if (!err)
-			mkrt__copy_ring_bell(c); /* a tenant mask may let a waiting slot run */
 		return err;
 	}
 	/* through the stage, which holds no pending write of a settled slot;
@@ -501,8 +469,6 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 	if (!err)
 		memcpy(c->view + first, in, (size_t)n * 4u);
 	pthread_mutex_unlock(&c->view_lock);
-	if (!err)
-		mkrt__copy_ring_bell(c);
 	return err;
 }
 
@@ -560,7 +526,7 @@ static uint32_t mkrt__copy_serve_pass(struct mkrt__copy *c, bool wait)
 		return 0;
 	/* no pass starts once a stop is asked */
 	if (mkrt__poller_stopping(&c->servicer) ||
-	    mkrt__copy_read(c, MKRT__CB_IO, 0, c->words[MKRT__CB_IO], c->io_view, true)) {
+	    mkrt__copy_read(c, MKRT__CB_IO, 0, c->words[MKRT__CB_IO], c->io_view)) {
 		pthread_mutex_unlock(&c->serve_lock);
 		return 0;
 	}
@@ -627,65 +593,17 @@ static bool mkrt__copy_should_stop(struct mkrt__copy *c)
 	if (mkrt__load_acquire(&c->stopping))
 		return true;
 	/* a SHUTDOWN slot sets it on the device */
-	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word, true) || c->watch_word;
+	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word) || c->watch_word;
 }
 
-/*
- * Is there nothing for a lane to do? Reads the ring and the tenant table
- * back (three transfers), so the watcher asks only after park_us without a
- * bell: no lane inside a slot, no authorized slot PUBLISHED, no cancel
- * waiting. A slot PUBLISHED for a tenant the table denies waits for a
- * region write, which rings.
- */
-static bool mkrt__copy_idle(struct mkrt__copy *c)
-{
-	/* acquire: pairs with cancel()'s release */
-	if (mkrt__load_acquire(&c->cancel_pending))
-		return false;
-	pthread_mutex_lock(&c->view_lock);
-	int err = mkrt__copy_refresh(c);
-	err = err ? err : mkrt__copy_read(c, MKRT__CB_CONTROL, 0, MKRT_CTL_TENANT_LAST + 1, c->tenant_view, true);
-	bool idle = !err;
-	for (uint32_t s = 0; s < c->slots && idle; s++) {
-		const uint32_t *w = c->view + (size_t)s * MKRT_SLOT_WORDS;
-		uint32_t st = w[MKRT_SLOT_STATUS];
-		if (st == MKRT_STATUS_PUBLISHED)
-			idle = !mkrt__tenant_authorized(c->tenant_view, w[MKRT_SLOT_TENANT]);
-		else
-			idle = mkrt__copy_settled(st);
-	}
-	pthread_mutex_unlock(&c->view_lock);
-	return idle;
-}
-
-/* Under c->lock: wait for the launch to return, or until @at (ns). */
-static void mkrt__copy_wait_until(struct mkrt__copy *c, uint64_t at)
-{
-	uint64_t now = mkrt__now_ns();
-	struct timespec deadline;
-
-	if (at <= now)
-		return;
-	mkrt__realtime_deadline_us(&deadline, (at - now) / 1000u + 1u);
-	pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
-}
-
-/*
- * One launch. Once the epoch's time budget is spent, or once the ring is
- * idle (park_us without a bell, then mkrt__copy_idle), the lanes are asked
- * to yield. Returns true in *@idle when it was for idleness, with the bell
- * count of the look that found it so in *@bell.
- */
-static int mkrt__copy_launch(struct mkrt__copy *c, bool *idle, uint64_t *bell)
+/* One launch, asked to yield once the epoch's time budget is spent. */
+static int mkrt__copy_launch(struct mkrt__copy *c)
 {
 	static const uint32_t yield_off = 0, yield_on = 1;
-	const uint64_t park_ns = (uint64_t)c->park_us * 1000u, step_ns = park_ns / 4 > 200000u ? park_ns / 4 : 200000u;
-	const bool parking = c->park_us != MKRT_PARK_NEVER;
 	cl_event ev = NULL;
 	cl_int rc, status = CL_COMPLETE;
 	int err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_off, true);
 
-	*idle = false;
 	if (err)
 		return err;
 	c->done = false;
@@ -700,32 +618,14 @@ static int mkrt__copy_launch(struct mkrt__copy *c, bool *idle, uint64_t *bell)
 	clFlush(c->kq);
 	mkrt__add64_relaxed(&c->launches, 1);
 
-	const uint64_t start = mkrt__now_ns(), epoch_end = start + (uint64_t)c->epoch_ms * 1000000u;
-	uint64_t next_look = start + park_ns;
+	struct timespec deadline;
 	bool yielded = false;
+	mkrt__realtime_deadline(&deadline, c->epoch_ms);
 	pthread_mutex_lock(&c->lock);
 	while (!c->done) {
 		if (yielded) {
 			pthread_cond_wait(&c->cond, &c->lock);
-			continue;
-		}
-		uint64_t look = parking && c->bell_ns + park_ns > next_look ? c->bell_ns + park_ns : next_look;
-		uint64_t now = mkrt__now_ns();
-		if (now < epoch_end && (!parking || now < look)) {
-			mkrt__copy_wait_until(c, parking && look < epoch_end ? look : epoch_end);
-			continue;
-		}
-		bool ask = now >= epoch_end;
-		if (!ask) {
-			uint64_t b = c->bell;
-			pthread_mutex_unlock(&c->lock);
-			bool quiet = mkrt__copy_idle(c);
-			pthread_mutex_lock(&c->lock);
-			ask = *idle = quiet && b == c->bell;
-			*bell = b;
-			next_look = mkrt__now_ns() + step_ns;
-		}
-		if (ask) {
+		} else if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT) {
 			pthread_mutex_unlock(&c->lock);
 			/* lanes read YIELD between slots and return; the host relaunches */
 			err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_on, true);
@@ -744,34 +644,14 @@ static int mkrt__copy_launch(struct mkrt__copy *c, bool *idle, uint64_t *bell)
 	return err;
 }
 
-/* Park: no relaunch until a bell after the idle look at @bell (or stop). */
-static void mkrt__copy_park(struct mkrt__copy *c, uint64_t bell)
-{
-	pthread_mutex_lock(&c->lock);
-	if (c->bell == bell)
-		mkrt__add64_relaxed(&c->parks, 1);
-	c->parked = true;
-	/* acquire: pairs with stop()'s release */
-	while (c->bell == bell && !mkrt__load_acquire(&c->stopping))
-		pthread_cond_wait(&c->cond, &c->lock);
-	c->parked = false;
-	pthread_mutex_unlock(&c->lock);
-}
-
 static void *mkrt__copy_watch(void *arg)
 {
 	struct mkrt__copy *c = arg;
-	uint64_t bell = 0;
-	bool idle;
 
 	mkrt__thread_precise_timers();
-	while (!mkrt__copy_should_stop(c)) {
-		if (mkrt__copy_launch(c, &idle, &bell))
+	while (!mkrt__copy_should_stop(c))
+		if (mkrt__copy_launch(c))
 			break; /* the device failed: waiters see no executor and give up */
-		/* a SHUTDOWN slot the idle launch ran ends the watcher, not a park */
-		if (idle && !mkrt__copy_should_stop(c))
-			mkrt__copy_park(c, bell);
-	}
 	/* release: a waiter that sees no executor also sees every finished slot */
 	mkrt__sub_release(&c->live, 1);
 	return NULL;
@@ -1017,8 +897,6 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	}
 	c->slots = cfg->slots;
 	c->epoch_ms = cfg->epoch_ms;
-	/* parking only when asked for: see the top of this file */
-	c->park_us = cfg->park_us ? cfg->park_us : MKRT_PARK_NEVER;
 	c->guard = c->dev.info.cpu;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
 	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);
@@ -1078,9 +956,6 @@ static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 	 * wedged device must not wedge stop() too */
 	if (!mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &one, false))
 		clFlush(c->hq);
-	pthread_mutex_lock(&c->lock); /* wake a parked watcher */
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
 	if (!c->watcher_joinable) {
 		mkrt__poller_stop(&c->servicer);
 		return 0;
@@ -1127,7 +1002,6 @@ static void mkrt__copy_stats(void *state, struct mkrt_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	out->launches = mkrt__load64_relaxed(&c->launches);
-	out->parks = mkrt__load64_relaxed(&c->parks);
 	out->lanes = c->global;
 	out->io_requests = mkrt__load64_relaxed(&c->requests);
 	out->io_errors = mkrt__load64_relaxed(&c->errors);

@@ -240,7 +240,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	}
 	s->flags = v.flags;
 	s->epoch_ms = cfg->epoch_ms;
-	s->park_us = cfg->park_us ? cfg->park_us : MKRT_DEFAULT_PARK_US;
+	s->park_us = cfg->park_us;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)s->dev.platform, 0 };
 	s->ctx = clCreateContext(props, 1, &s->dev.id, NULL, NULL, &rc);
 	err = s->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);

@@ -83,7 +83,8 @@ int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
 		c.debug_records = MKRT_LOG_DEFAULT_RECORDS;
 	if (c.epoch_ms == 0)
 		c.epoch_ms = MKRT_DEFAULT_EPOCH_MS;
-	/* park_us 0 stays 0: each device backend has its own default */
+	if (c.park_us == 0)
+		c.park_us = MKRT_DEFAULT_PARK_US;
 	if (c.io) {
 		int err = mkrt__io_resolve(c.io, io);
 		if (err) {

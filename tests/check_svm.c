@@ -34,25 +34,6 @@ static int roundtrip(struct mkrt_runtime *rt, struct mkrt_slot r, struct mkrt_sl
 	return mkrt_wait(rt, t, WAIT_MS, out);
 }
 
-/* The resident backends that park, and how many park/publish races each
- * runs: copy's relaunch and round trip cost ~100x svm's on PoCL. */
-static const struct {
-	const char *backend;
-	uint32_t iterations, park_us;
-} parkers[] = { { "svm", 100000, 50 }, { "copy", 5000, 200 } };
-
-static struct mkrt_runtime *open_parker(struct mkrt_config *cfg, int i)
-{
-	struct mkrt_runtime *rt = NULL;
-	int err;
-
-	cfg->backend = parkers[i].backend;
-	cfg->park_us = parkers[i].park_us;
-	err = mkrt_runtime_open(cfg, &rt);
-	ck_assert_msg(err == 0, "open %s: %s\n%s", cfg->backend, mkrt_strerror(err), mkrt_last_detail());
-	return rt;
-}
-
 START_TEST(device_caps_and_probe)
 {
 	struct mkrt_device_info info;
@@ -271,7 +252,7 @@ START_TEST(shutdown_opcode_ends_the_kernel)
 	struct mkrt_ticket t;
 
 	mkrt_config_init(&cfg);
-	struct mkrt_runtime *rt = open_parker(&cfg, _i);
+	struct mkrt_runtime *rt = open_svm(&cfg);
 	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_SHUTDOWN }, NULL), 0);
 	/* a slot submitted now is refused or reported, not left hanging */
 	int err = mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP }, 0, &t);
@@ -281,11 +262,9 @@ START_TEST(shutdown_opcode_ends_the_kernel)
 	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
 	mkrt_runtime_close(rt);
 
-	/* stop with a slot in flight that can never run (denied tenant),
-	 * with the kernel parked beside it by then */
-	rt = open_parker(&cfg, _i);
+	/* stop with a slot in flight that can never run (denied tenant) */
+	rt = open_svm(&cfg);
 	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP, .tenant = 9 }, 0, &t), 0);
-	usleep(20000);
 	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), MKRT_ESHUTDOWN);
 	mkrt_runtime_close(rt);
@@ -359,7 +338,7 @@ START_TEST(parking_never_loses_a_wakeup)
 	struct mkrt_config cfg;
 	struct mkrt_stats st;
 	uint64_t x = 12345;
-	const uint32_t iterations = parkers[_i].iterations, park_us = parkers[_i].park_us;
+	const uint32_t iterations = 100000;
 	struct timespec t0, t1;
 
 	/*
@@ -370,62 +349,27 @@ START_TEST(parking_never_loses_a_wakeup)
 	 */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	mkrt_config_init(&cfg);
-	struct mkrt_runtime *rt = open_parker(&cfg, _i);
+	cfg.park_us = 50;
+	struct mkrt_runtime *rt = open_svm(&cfg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (uint32_t i = 0; i < iterations; i++) {
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
-		/* around the park decision: pauses from 0 to 5x park_us */
-		struct timespec pause = { 0, (long)((x >> 33) % (5u * park_us)) * 1000 };
+		/* around the park decision: 50 us idle, seen on a 50 us tick */
+		struct timespec pause = { 0, (long)((x >> 33) % 250) * 1000 };
 		nanosleep(&pause, NULL);
 		int err = roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
 							    .args = { 1, MKRT_CTL_OBS } }, NULL);
-		ck_assert_msg(err == 0, "%s, iteration %u: %s", cfg.backend, i, mkrt_err_name(err));
+		ck_assert_msg(err == 0, "iteration %u: %s", i, mkrt_err_name(err));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
 	uint32_t v = 0;
 	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
 	ck_assert_uint_eq(v, iterations);
-	printf("parking on %s: %u publishes around a %u us park budget in %.1f s: %llu parks, %llu launches, "
-	       "none lost\n",
-	       cfg.backend, iterations, park_us,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	printf("parking: %u publishes around a 50 us park budget in %.1f s: %llu parks, %llu launches, none lost\n",
+	       iterations, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       (unsigned long long)st.parks, (unsigned long long)st.launches);
-	ck_assert_uint_gt(st.parks, iterations / 100);
-	mkrt_runtime_close(rt);
-}
-END_TEST
-
-/* A parked kernel is woken by what it must act on that is not a publish:
- * a cancel (copy's lanes answer it) of a slot a denied tenant holds. */
-START_TEST(parked_kernel_serves_a_cancel)
-{
-	struct mkrt_config cfg;
-	struct mkrt_stats st;
-	struct mkrt_slot denied = { .opcode = MKRT_OP_STORE_U32, .tenant = 3, .args = { 7, MKRT_CTL_OBS } }, res;
-	struct mkrt_ticket t;
-
-	mkrt_config_init(&cfg);
-	struct mkrt_runtime *rt = open_parker(&cfg, _i);
-	for (int round = 0; round < 20; round++) {
-		ck_assert_err(mkrt_submit(rt, &denied, WAIT_MS, &t), 0);
-		uint64_t parks = 0;
-		for (int ms = 0; ms < 2000 && parks < (uint64_t)round + 1; ms++) {
-			usleep(1000);
-			ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
-			parks = st.parks;
-		}
-		ck_assert_msg(parks >= (uint64_t)round + 1, "%s: never parked beside a denied slot", cfg.backend);
-		ck_assert_err(mkrt_cancel(rt, t), 0);
-		ck_assert_err(mkrt_wait(rt, t, 50, &res), MKRT_ESTALE);
-		/* and the next publish runs */
-		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
-								.args = { 1, MKRT_CTL_OBS + 1 } }, NULL), 0);
-	}
-	uint32_t v[2] = { 0, 0 };
-	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 2, v), 0);
-	ck_assert_uint_eq(v[0], 0); /* no cancelled slot ever ran */
-	ck_assert_uint_eq(v[1], 20);
+	ck_assert_uint_gt(st.parks, 1000);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -450,10 +394,9 @@ int main(void)
 	tcase_add_test(build, user_opcode_in_opencl_c);
 	tcase_add_test(build, bad_user_handler_reports_build_log);
 	tcase_add_test(life, start_stop_cycles);
-	tcase_add_loop_test(life, shutdown_opcode_ends_the_kernel, 0, 2);
+	tcase_add_test(life, shutdown_opcode_ends_the_kernel);
 	tcase_add_test(life, time_budget_relaunches);
 	tcase_add_test(life, stop_watchdog_reports_a_busy_kernel);
-	tcase_add_loop_test(park, parking_never_loses_a_wakeup, 0, 2);
-	tcase_add_loop_test(park, parked_kernel_serves_a_cancel, 0, 2);
+	tcase_add_test(park, parking_never_loses_a_wakeup);
 	return mkrt_run_suite(s);
 }

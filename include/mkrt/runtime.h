@@ -24,7 +24,7 @@
 #define MKRT_DEFAULT_OBSERVABLE  64u
 #define MKRT_DEFAULT_STOP_MS     2000u
 #define MKRT_DEFAULT_EPOCH_MS    500u
-#define MKRT_DEFAULT_PARK_US     2000u   /* svm: a relaunch costs ~0.2 ms on PoCL */
+#define MKRT_DEFAULT_PARK_US     2000u
 #define MKRT_PARK_NEVER          0xFFFFFFFFu
 
 /* A user opcode implemented in OpenCL C for the device backends:
@@ -57,11 +57,9 @@ struct mkrt_config {
 	 * epoch_ms (0: MKRT_DEFAULT_EPOCH_MS); the host relaunches at once. */
 	uint32_t epoch_slots;
 	uint32_t epoch_ms;
-	/* Idle parking (device backends): after park_us microseconds with
-	 * nothing to run the kernel exits so an idle ring burns no core; the
-	 * next publish relaunches it. 0: the backend's default
-	 * (MKRT_DEFAULT_PARK_US on svm; copy parks only when asked, since a
-	 * relaunch there costs 4-5 ms on the H100); MKRT_PARK_NEVER: off. */
+	/* Idle parking (device backends): after park_us microseconds without a
+	 * finished slot the kernel exits so an idle ring burns no core; the next
+	 * publish relaunches it. 0: MKRT_DEFAULT_PARK_US; MKRT_PARK_NEVER: off. */
 	uint32_t park_us;
 	/* Load misses: NULL leaves LOAD_MISS without a servicer (it faults
 	 * MKRT_FAULT_NO_IO). Copied at open. */
