@@ -32,11 +32,8 @@ static bool in_play(const char *backend)
 	return !forced || !forced[0] || strcmp(forced, backend) == 0;
 }
 
-static void probe(uint32_t i, const char *backend, struct verdict *v)
+static void probe(uint32_t i, int (*fn)(uint32_t, char *, size_t, char *, size_t), struct verdict *v)
 {
-	int (*fn)(uint32_t, char *, size_t, char *, size_t) =
-		strcmp(backend, "svm") == 0 ? mkrt_device_probe_svm : mkrt_device_probe_copy;
-
 	v->score = fn(i, v->reason, sizeof(v->reason), v->mode, sizeof(v->mode));
 	if (v->score < 0)
 		v->score = 0;
@@ -68,8 +65,8 @@ static int survey(struct row *rows, int n, const char **backend, int *err)
 	}
 	for (int i = 0; i < n; i++) {
 		mkrt_device_get((uint32_t)i, &rows[i].info);
-		probe((uint32_t)i, "svm", &rows[i].svm);
-		probe((uint32_t)i, "copy", &rows[i].copy);
+		probe((uint32_t)i, mkrt_device_probe_svm, &rows[i].svm);
+		probe((uint32_t)i, mkrt_device_probe_copy, &rows[i].copy);
 		int score = best_of(&rows[i], &b);
 		if ((only < 0 || only == i) && score > best_score) {
 			best = i;
