@@ -194,26 +194,57 @@ bool mkrt_authorized(const struct mkrt_env *e, uint tenant)
 }
 
 #ifdef MKRT_CL12
+/* Word @section of @slot in the copy backend's per-slot words. */
+mkrt_word_t *mkrt_seq(const struct mkrt_env *e, uint section, uint slot, uint slot_count)
+{
+	return &e->seq[section * slot_count + slot];
+}
+
 /*
  * The copy backend's guard against a PUBLISHED the host did not write: on
  * PoCL 3.1 a slot a lane had finished was seen PUBLISHED again, with the same
  * payload and no host write outstanding, and ran twice. The host numbers
- * every publish in seq[] (written before the payload, so a lane that
- * acquired PUBLISHED sees the number of that publish or a later one). A lane
- * that has claimed @slot and finds the number it took last time puts back
- * the status it wrote then; 1 if so.
+ * every publish (written before the payload, so a lane that acquired
+ * PUBLISHED sees the number of that publish or a later one). A lane that
+ * has claimed @slot and finds the number it took last time puts back the
+ * status it wrote then; 1 if so.
  */
 bool mkrt_seen_before(const struct mkrt_env *e, mkrt_word_t *s, uint slot, uint slot_count)
 {
-	uint seq = mkrt_load_relaxed(&e->seq[slot]);
+	uint seq = mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_PUBLISHED, slot, slot_count));
 
-	if (seq == mkrt_load_relaxed(&e->seq[slot_count + slot])) {
-		mkrt_store_release(&s[MKRT_SLOT_STATUS], mkrt_load_relaxed(&e->seq[2u * slot_count + slot]));
+	if (seq == mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_RAN, slot, slot_count))) {
+		mkrt_store_release(&s[MKRT_SLOT_STATUS],
+				   mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count)));
 		return true;
 	}
-	mkrt_store_relaxed(&e->seq[slot_count + slot], seq);
-	mkrt_store_relaxed(&e->seq[2u * slot_count + slot], MKRT_STATUS_CLAIMED);
+	mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_RAN, slot, slot_count), seq);
+	mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count), MKRT_STATUS_CLAIMED);
 	return false;
+}
+
+/*
+ * The copy backend's host cannot CAS ring words, so it withdraws a slot by
+ * setting its MKRT_SEQ_WITHDRAW word (after the publish: the queue is in
+ * order); the first lane to find the slot PUBLISHED with it set moves it to
+ * EMPTY, and the host reads that back. 1 when @slot is withdrawn (by this
+ * lane or another): leave it alone. The host clears the word before it
+ * publishes into the slot again.
+ */
+bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot, uint slot_count)
+{
+	uint st = MKRT_STATUS_PUBLISHED;
+
+	if (!mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_WITHDRAW, slot, slot_count)))
+		return false;
+	/* acq_rel: exactly one lane withdraws it, and none claims it after */
+	if (mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_EMPTY) && e->guard) {
+		/* this publish is withdrawn: never run it */
+		mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_RAN, slot, slot_count),
+				   mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_PUBLISHED, slot, slot_count)));
+		mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count), MKRT_STATUS_EMPTY);
+	}
+	return true;
 }
 #endif
 
@@ -225,7 +256,13 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 
 	/* acquire: pairs with the publisher's release of STATUS */
 	uint st = mkrt_load_acquire(&s[MKRT_SLOT_STATUS]);
-	if (st != MKRT_STATUS_PUBLISHED || !mkrt_authorized(e, mkrt_load_relaxed(&s[MKRT_SLOT_TENANT])))
+	if (st != MKRT_STATUS_PUBLISHED)
+		return 0;
+#ifdef MKRT_CL12
+	if (mkrt_withdrawn(e, s, slot, slot_count))
+		return 0;
+#endif
+	if (!mkrt_authorized(e, mkrt_load_relaxed(&s[MKRT_SLOT_TENANT])))
 		return 0;
 	/* acq_rel: exactly one lane wins; it acquires the payload */
 	if (!mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
@@ -252,7 +289,8 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	}
 #ifdef MKRT_CL12
 	if (e->guard)
-		mkrt_store_relaxed(&e->seq[2u * slot_count + slot], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
+		mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count),
+				   reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
 #endif
 	/* release: results and control effects before DONE/FAULT ... */
 	mkrt_store_release(&s[MKRT_SLOT_STATUS], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
@@ -261,29 +299,6 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	return 1;
 }
 
-#ifdef MKRT_CL12
-/* The copy backend's host cannot CAS ring words, so it asks a lane to
- * withdraw a PUBLISHED slot: C[CANCEL] = slot + 1. The lane that takes the
- * request answers in C[CANCEL_ACK]. */
-void mkrt_serve_cancel(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count)
-{
-	/* acquire: pairs with the host's ordered writes (ACK cleared first) */
-	uint req = mkrt_load_acquire(&e->ctl[MKRT_CTL_CANCEL]);
-	if (!req || !mkrt_cas_acq_rel(&e->ctl[MKRT_CTL_CANCEL], &req, 0))
-		return;
-	uint s = req - 1, st = MKRT_STATUS_PUBLISHED, ack = MKRT_CANCEL_BUSY;
-	if (s < slot_count && mkrt_cas_acq_rel(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS], &st,
-					       MKRT_STATUS_EMPTY))
-		ack = MKRT_CANCEL_DONE;
-	if (ack == MKRT_CANCEL_DONE && e->guard) {
-		/* this publish is withdrawn: never run it */
-		mkrt_store_relaxed(&e->seq[slot_count + s], mkrt_load_relaxed(&e->seq[s]));
-		mkrt_store_relaxed(&e->seq[2u * slot_count + s], MKRT_STATUS_EMPTY);
-	}
-	/* release: the slot's new status before the answer */
-	mkrt_store_release(&e->ctl[MKRT_CTL_CANCEL_ACK], ack);
-}
-#endif
 
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
@@ -312,9 +327,6 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
 	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
 	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
-#ifdef MKRT_CL12
-		mkrt_serve_cancel(&e, ring, slot_count);
-#endif
 		/* one pass over every slot, without a division per slot; every
 		 * MKRT_HOT_EVERY slots the lane also looks where work is likely
 		 * (the slot it ran last and the one after, where a producer filling

@@ -66,7 +66,10 @@ struct mkrt__backend_ops {
 	int (*read_slot)(void *state, uint32_t slot, struct mkrt_slot *out);
 	/* Optional (default: EUNAVAILABLE). DONE|FAULT -> EMPTY. */
 	int (*reset_slot)(void *state, uint32_t slot);
-	/* Optional (default: EBUSY, nothing cancellable). PUBLISHED -> EMPTY. */
+	/* Optional (default: EBUSY, nothing cancellable). PUBLISHED -> EMPTY:
+	 * 0 when withdrawn, ESTATE when claimed first, EINPROGRESS when the
+	 * withdrawal is posted for a lane that has not answered (the slot then
+	 * reads EMPTY once withdrawn, or finishes as it would have). */
 	int (*cancel_slot)(void *state, uint32_t slot);
 	/* Required. Words in region @r (0 when the backend has none). */
 	uint32_t (*region_words)(void *state, enum mkrt__region r);

@@ -58,7 +58,8 @@ enum {
 	MKRT__CB_RESIDENCY,
 	MKRT__CB_FRAMES,
 	MKRT__CB_ARENA,
-	MKRT__CB_SEQ,      /* the publish guard (cl/megakernel.cl, mkrt_seen_before) */
+	MKRT__CB_SEQ,      /* per-slot words: the publish guard (cl/megakernel.cl,
+			    * mkrt_seen_before) and withdrawal requests */
 	MKRT__CB_COUNT
 };
 
@@ -80,18 +81,17 @@ struct mkrt__copy {
 	pthread_mutex_t xfer_lock;   /* scratch */
 	uint32_t *scratch;           /* the largest non-ring region */
 	uint32_t watch_word;         /* the watcher's */
-	uint32_t cancel_req, cancel_ack; /* under cancel_lock */
 
 	/* the ring as the host knows it; view_lock orders publishes, reads back
 	 * and the view */
 	pthread_mutex_t view_lock;
-	pthread_mutex_t cancel_lock; /* one cancel request at a time */
 	uint32_t *view;              /* slots * 16 words */
 	uint32_t *stage;             /* payload sources of pending writes (old STATUS) */
 	uint32_t *pub;               /* PUBLISHED words, 16 apart, for the status writes */
 	uint32_t *status_view;       /* STATUS words read back, 16 apart */
 	uint32_t *seq_stage;         /* each slot's latest publish number, for the guard */
 	uint32_t next_seq;           /* under view_lock */
+	bool *withdraw_set;          /* under view_lock: the slot's withdrawal word is 1 */
 	bool guard;                  /* number publishes (CPU devices) */
 	cl_mem pinned;               /* the four above, when mkrt__copy_pin() got them */
 	void *pinned_host;
@@ -291,12 +291,31 @@ static int mkrt__copy_number(struct mkrt__copy *c, uint32_t first, uint32_t n)
 	return mkrt__copy_write(c, MKRT__CB_SEQ, first, n, c->seq_stage + first, false);
 }
 
-/* Under view_lock: number, payload, then status of the staged run
- * [@first, @first + @n). */
+/* Under view_lock: a withdrawal asked for in an earlier life of the slots
+ * [@first, @first + @n) must not withdraw their next publish, so it is
+ * cleared ahead of it (the queue is in order). */
+static int mkrt__copy_clear_withdrawals(struct mkrt__copy *c, uint32_t first, uint32_t n)
+{
+	static const uint32_t zero = 0;
+	int err = 0;
+
+	for (uint32_t s = first; s < first + n && !err; s++) {
+		if (!c->withdraw_set[s])
+			continue;
+		err = mkrt__copy_write(c, MKRT__CB_SEQ, MKRT_SEQ_WITHDRAW * c->slots + s, 1, &zero, false);
+		c->withdraw_set[s] = err != 0;
+	}
+	return err;
+}
+
+/* Under view_lock: withdrawals cleared, number, payload, then status of the
+ * staged run [@first, @first + @n). */
 static int mkrt__copy_send(struct mkrt__copy *c, uint32_t first, uint32_t n)
 {
 	uint32_t w0 = first * MKRT_SLOT_WORDS;
-	int err = mkrt__copy_number(c, first, n);
+	int err = mkrt__copy_clear_withdrawals(c, first, n);
+
+	err = err ? err : mkrt__copy_number(c, first, n);
 
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, w0 + 1, n * MKRT_SLOT_WORDS - 1, c->stage + w0 + 1,
 					   false);
@@ -361,7 +380,7 @@ static int mkrt__copy_reset_slot(void *state, uint32_t slot)
 		err = MKRT_ESTATE;
 	/* the status the guard puts back is EMPTY from now on */
 	if (!err && c->guard)
-		err = mkrt__copy_write(c, MKRT__CB_SEQ, 2u * c->slots + slot, 1, &empty, false);
+		err = mkrt__copy_write(c, MKRT__CB_SEQ, MKRT_SEQ_PUT_BACK * c->slots + slot, 1, &empty, false);
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, slot * MKRT_SLOT_WORDS, 1, &empty, true);
 	if (!err)
 		vw[MKRT_SLOT_STATUS] = MKRT_STATUS_EMPTY;
@@ -370,49 +389,46 @@ static int mkrt__copy_reset_slot(void *state, uint32_t slot)
 }
 
 /*
- * Withdraw a PUBLISHED slot. Only a lane can CAS it, so the host writes the
- * request into C[CANCEL] and waits (bounded by two epochs: a running kernel
- * looks once per pass) for a lane's answer in C[CANCEL_ACK]; both words are
- * zero again afterwards.
+ * Withdraw a PUBLISHED slot. Only a lane can CAS it, so the host sets the
+ * slot's withdrawal word and the first lane that finds the slot PUBLISHED
+ * with it set moves it to EMPTY (cl/megakernel.cl, mkrt_withdrawn). The
+ * host then reads the slot back until a lane has decided: EMPTY is 0,
+ * anything but PUBLISHED is ESTATE (a lane claimed it first). A lane that
+ * does not look within two epochs and a second (starved, or busy in a long
+ * opcode) leaves the request posted: EINPROGRESS, and the slot ends EMPTY
+ * or finished later, once, as mkrt_wait() reports.
  */
 static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 {
 	struct mkrt__copy *c = state;
-	static const uint32_t zero = 0;
+	static const uint32_t one = 1;
 	struct mkrt__backoff backoff = { 0 };
 	uint64_t deadline = mkrt__now_ns() + ((uint64_t)c->epoch_ms * 2u + 1000u) * 1000000u;
-	uint32_t ack = 0;
-	int err;
+	uint32_t st = MKRT_STATUS_PUBLISHED;
+	int err = 0;
 
-	pthread_mutex_lock(&c->cancel_lock);
-	c->cancel_req = slot + 1;
-	err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, false);
-	err = err ? err : mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &c->cancel_req, true);
-	while (!err && !ack) {
-		err = mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &c->cancel_ack);
-		ack = c->cancel_ack;
-		if (err || ack)
+	pthread_mutex_lock(&c->view_lock);
+	if (!c->withdraw_set[slot]) {
+		err = mkrt__copy_write(c, MKRT__CB_SEQ, MKRT_SEQ_WITHDRAW * c->slots + slot, 1, &one, false);
+		c->withdraw_set[slot] = err == 0;
+	}
+	pthread_mutex_unlock(&c->view_lock);
+	while (!err) {
+		pthread_mutex_lock(&c->view_lock);
+		err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
+		st = c->view[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+		pthread_mutex_unlock(&c->view_lock);
+		if (err || st != MKRT_STATUS_PUBLISHED)
 			break;
-		if (mkrt__copy_executors_live(c) == 0 || mkrt__now_ns() >= deadline) {
-			/* withdraw the request; a lane that took it meanwhile
-			 * still answers, and the next cancel clears that */
-			mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL, 1, &zero, true);
-			err = mkrt__copy_executors_live(c) ? MKRT_ETIMEDOUT : MKRT_ESHUTDOWN;
-			break;
-		}
+		if (mkrt__copy_executors_live(c) == 0)
+			return MKRT_ESHUTDOWN;
+		if (mkrt__now_ns() >= deadline)
+			return MKRT_EINPROGRESS;
 		mkrt__backoff_pause(&backoff);
 	}
-	if (!err)
-		err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_CANCEL_ACK, 1, &zero, true);
-	pthread_mutex_unlock(&c->cancel_lock);
 	if (err)
 		return err;
-	if (ack != MKRT_CANCEL_DONE)
-		return MKRT_ESTATE; /* claimed already: wait for it */
-	pthread_mutex_lock(&c->view_lock);
-	c->view[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS] = MKRT_STATUS_EMPTY;
-	pthread_mutex_unlock(&c->view_lock);
-	return 0;
+	return st == MKRT_STATUS_EMPTY ? 0 : MKRT_ESTATE;
 }
 
 /* ---- regions -------------------------------------------------------------------------------- */
@@ -728,7 +744,7 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 	c->words[MKRT__CB_RESIDENCY] = io ? io->resources : 0;
 	c->words[MKRT__CB_FRAMES] = frames * MKRT_FRAME_WORDS;
 	c->words[MKRT__CB_ARENA] = frames * (c->frame_bytes / 4u);
-	c->words[MKRT__CB_SEQ] = 3u * cfg->slots;
+	c->words[MKRT__CB_SEQ] = MKRT_SEQ_SECTIONS * cfg->slots;
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++) {
 		/* never a zero-sized buffer: an unused one is one word */
@@ -772,7 +788,9 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 	for (int b = MKRT__CB_CONTROL; b <= MKRT__CB_DFA; b++)
 		most = c->words[b] > most ? c->words[b] : most;
 	c->scratch = calloc(most, sizeof(uint32_t));
-	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->seq_stage || !c->scratch)
+	c->withdraw_set = calloc(cfg->slots, sizeof(bool));
+	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->seq_stage || !c->scratch ||
+	    !c->withdraw_set)
 		return MKRT_ENOMEM;
 	for (uint32_t s = 0; s < cfg->slots; s++)
 		c->pub[s * MKRT_SLOT_WORDS] = MKRT_STATUS_PUBLISHED;
@@ -864,10 +882,10 @@ static void mkrt__copy_free(struct mkrt__copy *c)
 	if (c->ctx)
 		clReleaseContext(c->ctx);
 	free(c->scratch);
+	free(c->withdraw_set);
 	free(c->io_view);
 	free(c->frame_stage);
 	pthread_mutex_destroy(&c->view_lock);
-	pthread_mutex_destroy(&c->cancel_lock);
 	pthread_mutex_destroy(&c->xfer_lock);
 	pthread_mutex_destroy(&c->serve_lock);
 	pthread_mutex_destroy(&c->lock);
@@ -885,7 +903,6 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	if (!c)
 		return MKRT_ENOMEM;
 	pthread_mutex_init(&c->view_lock, NULL);
-	pthread_mutex_init(&c->cancel_lock, NULL);
 	pthread_mutex_init(&c->xfer_lock, NULL);
 	pthread_mutex_init(&c->serve_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);

@@ -125,6 +125,16 @@ static void mkrt__shm_finish(struct mkrt__shm *b, uint32_t k, uint32_t status)
 	mkrt__add64_relaxed(&b->map.hdr->completed, 1);
 }
 
+/* Inner slot @k went back to EMPTY: a withdrawal its cancel left posted
+ * (EINPROGRESS) was served. The segment slot follows. */
+static void mkrt__shm_withdrawn(struct mkrt__shm *b, uint32_t k)
+{
+	b->fwd[k] = 0;
+	b->inflight--;
+	/* release: nothing to publish with it, but it pairs like every status */
+	mkrt__store_release(&b->map.rings[(size_t)k * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS], MKRT_STATUS_EMPTY);
+}
+
 /* Under lock: one pass over every ring; returns how many slots moved. */
 static uint32_t mkrt__shm_pass_locked(struct mkrt__shm *b)
 {
@@ -142,6 +152,9 @@ static uint32_t mkrt__shm_pass_locked(struct mkrt__shm *b)
 			uint32_t st = mkrt__shm_inner_status(b, k);
 			if (st == MKRT_STATUS_DONE || st == MKRT_STATUS_FAULT) {
 				mkrt__shm_finish(b, k, st);
+				moved++;
+			} else if (st == MKRT_STATUS_EMPTY) {
+				mkrt__shm_withdrawn(b, k);
 				moved++;
 			}
 		}
@@ -361,7 +374,8 @@ static int mkrt__shm_cancel_slot(void *state, uint32_t slot)
 
 	pthread_mutex_lock(&b->lock);
 	if (b->fwd[slot]) {
-		/* forwarded: withdraw the twin first */
+		/* forwarded: withdraw the twin first; one left posted
+		 * (EINPROGRESS) stays forwarded until the broker sees it EMPTY */
 		err = b->inner.cancel_slot(b->istate, slot);
 		if (!err) {
 			b->fwd[slot] = 0;

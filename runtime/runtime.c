@@ -74,10 +74,11 @@ int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtim
 	if (!rt)
 		return MKRT_ENOMEM;
 	mkrt__backend_bind(mkrt__backend_at(index), &rt->ops);
-	rt->book = calloc(c.slots, sizeof(*rt->book));
+	rt->book = calloc(2u * (size_t)c.slots, sizeof(*rt->book));
 	err = MKRT_ENOMEM;
 	if (!rt->book)
 		goto out_free;
+	rt->withdrawing = rt->book + c.slots;
 	err = rt->ops.open(&c, &rt->state);
 	if (err)
 		goto out_free;

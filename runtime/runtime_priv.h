@@ -20,6 +20,8 @@ struct mkrt_runtime {
 	uint32_t slots;
 	uint32_t control_words;
 	uint32_t *book;                 /* [slots], touched only atomically */
+	uint32_t *withdrawing;          /* [slots], in book's allocation: 1 while a
+					 * cancel that returned EINPROGRESS is posted */
 	uint32_t cursor;                /* atomic: where submitters start looking */
 	uint32_t stopped;               /* atomic: mkrt_runtime_stop() ran */
 	struct mkrt_producer_ops producer_ops;

@@ -165,7 +165,10 @@ static bool mkrt__take(struct mkrt_runtime *rt, struct mkrt_ticket t)
 
 static void mkrt__release(struct mkrt_runtime *rt, struct mkrt_ticket t, uint32_t state)
 {
-	/* release: our reset of the ring slot happens before its next submitter */
+	if (state == MKRT__BOOK_FREE)
+		mkrt__store_relaxed(&rt->withdrawing[t.slot], 0);
+	/* release: our reset of the ring slot (and of withdrawing) happens
+	 * before its next owner */
 	mkrt__store_release(&rt->book[t.slot], MKRT__BOOK(t.gen, state));
 }
 
@@ -175,8 +178,20 @@ static bool mkrt__ticket_live(struct mkrt_runtime *rt, struct mkrt_ticket t)
 	       mkrt__load_acquire(&rt->book[t.slot]) == MKRT__BOOK(t.gen, MKRT__BOOK_INFLIGHT);
 }
 
-/* One look at the ticket's slot: 0/ESLOTFAULT when collected, EAGAIN when
- * not finished, ESTALE, or a backend error. */
+/* @t's slot is EMPTY again: a posted withdrawal (mkrt_cancel() said
+ * EINPROGRESS) was served. ECANCELED, the ticket spent; EAGAIN otherwise. */
+static int mkrt__collect_withdrawn(struct mkrt_runtime *rt, struct mkrt_ticket t)
+{
+	if (!mkrt__load_relaxed(&rt->withdrawing[t.slot]))
+		return MKRT_EAGAIN;
+	if (!mkrt__take(rt, t))
+		return MKRT_ESTALE;
+	mkrt__release(rt, t, MKRT__BOOK_FREE);
+	return MKRT_ECANCELED;
+}
+
+/* One look at the ticket's slot: 0/ESLOTFAULT when collected, ECANCELED
+ * when withdrawn late, EAGAIN when not finished, ESTALE, or a backend error. */
 static int mkrt__collect(struct mkrt_runtime *rt, struct mkrt_ticket t, struct mkrt_slot *result)
 {
 	struct mkrt_slot s;
@@ -189,6 +204,8 @@ static int mkrt__collect(struct mkrt_runtime *rt, struct mkrt_ticket t, struct m
 	err = rt->ops.read_region(rt->state, MKRT__REGION_RING, t.slot * MKRT_SLOT_WORDS, 1, &s.status);
 	if (err)
 		return err;
+	if (s.status == MKRT_STATUS_EMPTY)
+		return mkrt__collect_withdrawn(rt, t);
 	if (s.status != MKRT_STATUS_DONE && s.status != MKRT_STATUS_FAULT)
 		return MKRT_EAGAIN;
 	if (result) {
@@ -260,6 +277,9 @@ int mkrt_cancel(struct mkrt_runtime *rt, struct mkrt_ticket ticket)
 		return MKRT_ESTALE;
 	int err = rt->ops.cancel_slot(rt->state, ticket.slot);
 	if (err) {
+		/* posted, not answered: the waiter's look at the slot decides */
+		if (err == MKRT_EINPROGRESS)
+			mkrt__store_relaxed(&rt->withdrawing[ticket.slot], 1);
 		mkrt__release(rt, ticket, MKRT__BOOK_INFLIGHT);
 		return err == MKRT_ESTATE ? MKRT_EBUSY : err;
 	}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mkrt.h"
+#include "runtime_priv.h" /* the gate: a control word, written as the runtime does */
 
 #define MKRT_TEST_SKIP 77
 
@@ -34,18 +35,46 @@ static inline void mkrt_require_opencl_or_skip(void)
 	}
 }
 
-/* A user opcode "slow" that keeps its lane busy for args[0] << 8 atomic
- * loads of SHUTDOWN (seconds on PoCL for args[0] = 1 << 23), whatever they
- * show: a kernel that does not stop when asked. The loads keep the compiler
- * from shortening the loop. */
+/*
+ * A user opcode "slow" that holds its lane until the test opens the gate
+ * (mkrt_test_open_gate), or after args[0] << 8 atomic loads of the gate
+ * word as a backstop: a kernel that does not stop when asked, for as long
+ * as a test needs it, whatever the machine's speed or load. The gate is
+ * C[MKRT_CTL_EVICTIONS], an mkrt word only copy's load misses move (these
+ * tests make none). args[2] gets the gate's last value.
+ */
 static const char mkrt_test_slow_cl[] =
 	"uint slow(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
 	"{\n"
 	"\tuint seen = 0;\n"
-	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8); i++)\n"
-	"\t\tseen += mkrt_load_relaxed(ctx->io->shutdown);\n"
+	"\tfor (ulong i = 0; i < ((ulong)args[0] << 8) && !seen; i++)\n"
+	"\t\tseen = mkrt_load_relaxed(ctx->io->evictions);\n"
 	"\targs[2] = seen;\n"
 	"\treturn 0;\n"
 	"}\n";
+
+/* Let every "slow" slot of @rt finish. */
+static inline void mkrt_test_open_gate(struct mkrt_runtime *rt)
+{
+	static const uint32_t one = 1;
+
+	ck_assert_int_eq(rt->ops.write_region(rt->state, MKRT__REGION_CONTROL, MKRT_CTL_EVICTIONS, 1, &one), 0);
+}
+
+/* Wait, with the suite's timeout as the watchdog, until a lane has claimed
+ * @t's slot. */
+static inline void mkrt_test_wait_claimed(struct mkrt_runtime *rt, struct mkrt_ticket t)
+{
+	struct mkrt_consumer c = mkrt_runtime_consumer(rt);
+	uint8_t bytes[MKRT_SLOT_BYTES] = { 0 };
+
+	for (;;) {
+		ck_assert_int_eq(mkrt_consumer_read_slot(&c, t.slot, bytes), 0);
+		if (bytes[0] == MKRT_STATUS_CLAIMED)
+			return;
+		ck_assert_uint_eq(bytes[0], MKRT_STATUS_PUBLISHED);
+		usleep(1000);
+	}
+}
 
 #endif /* MKRT_TEST_DEVICE_H */

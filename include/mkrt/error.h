@@ -70,7 +70,11 @@
 	X(CAPTURE, 28, "malformed capture",                                               \
 	  "Fix: pass a file written by mkrt replay or mkrt_capture_encode() (magic MKRTCAP1)") \
 	X(SHM, 29, "shared-memory segment unusable (bad name, not a live mkrt segment, or no free producer ring)", \
-	  "Fix: name it /[A-Za-z0-9._-]+ (at most 200 characters), start the server first (mkrt serve), and see mkrt_last_detail()")
+	  "Fix: name it /[A-Za-z0-9._-]+ (at most 200 characters), start the server first (mkrt serve), and see mkrt_last_detail()") \
+	X(CANCELED, 30, "the ticket was withdrawn before any lane ran it",                 \
+	  "Fix: nothing to undo: it never ran; submit it again if it is still wanted")    \
+	X(INPROGRESS, 31, "cancel requested, but no lane has answered yet",               \
+	  "Fix: mkrt_wait() for the ticket: it ends once, MKRT_ECANCELED if withdrawn or its own result if it ran first")
 
 enum mkrt_error {
 	MKRT_OK = 0,

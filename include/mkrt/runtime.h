@@ -154,8 +154,10 @@ MKRT_API int mkrt_submit_many(struct mkrt_runtime *rt, const struct mkrt_slot *r
 /*
  * mkrt_wait - block until @ticket's slot is DONE or FAULT, copy it into
  * @result (may be NULL) and free the slot. Returns 0 for DONE, ESLOTFAULT for
- * FAULT. ETIMEDOUT leaves the ticket valid; ESHUTDOWN when the runtime
- * stopped first; ESTALE for a ticket already collected or never issued.
+ * FAULT, ECANCELED for a ticket whose mkrt_cancel() returned EINPROGRESS and
+ * was then withdrawn (@result untouched). ETIMEDOUT leaves the ticket valid;
+ * ESHUTDOWN when the runtime stopped first; ESTALE for a ticket already
+ * collected or never issued.
  */
 MKRT_API int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint32_t timeout_ms,
 		       struct mkrt_slot *result);
@@ -164,8 +166,20 @@ MKRT_API int mkrt_wait(struct mkrt_runtime *rt, struct mkrt_ticket ticket, uint3
 MKRT_API int mkrt_poll(struct mkrt_runtime *rt, struct mkrt_ticket ticket,
 		       struct mkrt_slot *result);
 
-/* mkrt_cancel - withdraw a ticket whose slot was not claimed yet (e.g. a
- * denied tenant). Errors: STALE, BUSY (already claimed: wait for it). */
+/*
+ * mkrt_cancel - withdraw a ticket whose slot was not claimed yet (e.g. a
+ * denied tenant). Exactly one of:
+ *   0           withdrawn: it never ran, and the ticket is spent;
+ *   EBUSY       a lane claimed it first: it will complete, mkrt_wait() for it;
+ *   EINPROGRESS the withdrawal is posted but no lane has answered yet (copy:
+ *               only a lane can withdraw a slot, and a starved or busy lane
+ *               may not look for seconds). The ticket stays live and ends
+ *               exactly once: mkrt_wait() returns ECANCELED if the slot was
+ *               withdrawn, or the slot's own result if a lane ran it first.
+ * Other errors: STALE, SHUTDOWN, and the backend's (CL, TIMEDOUT for a
+ * wedged device). The host and svm backends withdraw at once, never
+ * EINPROGRESS. Thread-safe, like mkrt_wait().
+ */
 MKRT_API int mkrt_cancel(struct mkrt_runtime *rt, struct mkrt_ticket ticket);
 
 /*
