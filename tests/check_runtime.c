@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #define OBS MKRT_CTL_OBS
-#define WAIT_MS 5000u
 
 static struct mkrt_runtime *open_host(uint32_t slots, uint32_t lanes)
 {
@@ -124,7 +123,7 @@ static uint32_t blocking_handler(void *user, uint32_t opcode, uint32_t args[12],
 	(void)opcode;
 	(void)args;
 	__atomic_store_n((uint32_t *)user, 1, __ATOMIC_RELEASE);
-	for (int i = 0; i < 10000 && !__atomic_load_n(&gate, __ATOMIC_ACQUIRE); i++)
+	while (!__atomic_load_n(&gate, __ATOMIC_ACQUIRE)) /* the suite's timeout is the watchdog */
 		usleep(1000);
 	return 0;
 }
@@ -239,15 +238,15 @@ START_TEST(shutdown_opcode_and_stop)
 	if (err == 0)
 		err = mkrt_wait(rt, t, WAIT_MS, NULL);
 	ck_assert_msg(err == MKRT_ESHUTDOWN || err == 0, "after SHUTDOWN: %s", mkrt_err_name(err));
-	ck_assert_err(mkrt_runtime_stop(rt, 1000), 0);
-	ck_assert_err(mkrt_runtime_stop(rt, 1000), 0); /* idempotent */
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0); /* idempotent */
 	mkrt_runtime_close(rt);
 
 	/* stop with a slot in flight: its waiter is told, not left hanging */
 	rt = open_host(8, 1);
 	r.tenant = 5;
 	ck_assert_err(mkrt_submit(rt, &r, 0, &t), 0);
-	ck_assert_err(mkrt_runtime_stop(rt, 1000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), MKRT_ESHUTDOWN);
 	mkrt_runtime_close(rt);
 }
@@ -328,13 +327,13 @@ START_TEST(raw_producer_consumer)
 	ck_assert_err(mkrt_encode_load_miss(77, true, bytes), 0);
 	ck_assert_err(mkrt_producer_publish(&p, 1, bytes), 0);
 	/* no IO servicer yet: the executor faults it, the request stays readable */
-	for (int i = 0; i < 5000; i++) {
+	for (;;) { /* the suite's timeout is the watchdog */
 		ck_assert_err(mkrt_consumer_read_slot(&c, 1, back), 0);
 		if (back[0] == MKRT_STATUS_FAULT)
 			break;
+		ck_assert_uint_ne(back[0], MKRT_STATUS_DONE);
 		usleep(1000);
 	}
-	ck_assert_uint_eq(back[0], MKRT_STATUS_FAULT);
 	ck_assert_err(mkrt_decode_load_miss(back, 64, 0, &id, &pf), 0);
 	ck_assert_uint_eq(id, 77);
 	ck_assert(pf);
@@ -381,7 +380,7 @@ static void *produce(void *arg)
 	for (uint32_t i = 0; i < n + WINDOW; i++) {
 		uint32_t w = i % WINDOW;
 		if (i >= WINDOW) {
-			int err = mkrt_wait(p->rt, t[w], 30000, &res);
+			int err = mkrt_wait(p->rt, t[w], WAIT_MS, &res);
 			if (err) {
 				p->err = err;
 				return NULL;
@@ -392,7 +391,7 @@ static void *produce(void *arg)
 			continue;
 		struct mkrt_slot r = op(MKRT_OP_ATOMIC_ADD, 1, OBS + p->index, 0);
 		serial[w] = r.args[3] = p->index << 24 | i;
-		int err = mkrt_submit(p->rt, &r, 30000, &t[w]);
+		int err = mkrt_submit(p->rt, &r, WAIT_MS, &t[w]);
 		if (err) {
 			p->err = err;
 			return NULL;

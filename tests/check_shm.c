@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define WAIT_MS 20000u
 #define COUNTER (MKRT_CTL_OBS + 0)
 
 static char seg[64];
@@ -156,7 +155,7 @@ START_TEST(producer_in_another_process)
 	ck_assert_err(mkrt_submit(rt, &one, WAIT_MS, &t), 0);
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), 0);
 	ck_assert_uint_eq(counter(rt), 501);
-	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -212,7 +211,7 @@ START_TEST(hostile_slots_are_rejected)
 	ck_assert_err(mkrt_shm_client_submit(c, &one, 13, 1, &slot), MKRT_EARGS);
 	ck_assert_err(mkrt_shm_client_submit(NULL, &one, 2, 1, &slot), MKRT_EINVAL);
 	mkrt_shm_client_close(c);
-	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -258,16 +257,13 @@ START_TEST(producer_killed_mid_stream)
 	/* the broker finishes what the dead producer had published */
 	struct mkrt__shm_map map = { 0 };
 	ck_assert_err(mkrt__shm_attach(seg, &map), 0);
-	uint64_t deadline = mkrt__now_ns() + 10000000000ull;
-	uint32_t busy;
-	do {
+	for (uint32_t busy = 1; busy; usleep(busy ? 1000 : 0)) { /* the suite's timeout is the watchdog */
 		busy = 0;
 		for (uint32_t r = 1; r < MKRT__SHM_RINGS; r++)
 			for (uint32_t s = 0; s < map.hdr->slots; s++)
 				busy += __atomic_load_n(&mkrt__shm_ring(&map, r)[s * MKRT_SLOT_WORDS],
 							__ATOMIC_ACQUIRE) == MKRT_STATUS_PUBLISHED;
-	} while (busy && mkrt__now_ns() < deadline);
-	ck_assert_uint_eq(busy, 0);
+	}
 	uint32_t ran = counter(rt);
 	printf("killed after %u reported publishes: %u ran, %llu forwarded, %llu completed\n", reported,
 	       ran, (unsigned long long)map.hdr->forwarded, (unsigned long long)map.hdr->completed);
@@ -289,7 +285,7 @@ START_TEST(producer_killed_mid_stream)
 	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
 		mkrt_shm_client_close(others[i]);
 	mkrt__shm_unmap(&map);
-	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -301,7 +297,7 @@ START_TEST(server_gone_is_reported)
 	uint32_t slot;
 
 	ck_assert_err(mkrt_shm_client_open(seg, &c), 0);
-	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	struct mkrt_slot one = add_one();
 	ck_assert_err(mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot), MKRT_ESHUTDOWN);
 	mkrt_runtime_close(rt);

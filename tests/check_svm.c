@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_MS 10000u
 
 extern uint32_t mkrt__program_source_builds;
 
@@ -240,7 +239,7 @@ START_TEST(start_stop_cycles)
 	for (int i = 0; i < 200; i++) {
 		struct mkrt_runtime *rt = open_svm(&cfg);
 		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
-		ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+		ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 		mkrt_runtime_close(rt);
 	}
 }
@@ -259,13 +258,13 @@ START_TEST(shutdown_opcode_ends_the_kernel)
 	if (err == 0) /* slipped in before the kernel exited: its wait reports it */
 		err = mkrt_wait(rt, t, WAIT_MS, NULL);
 	ck_assert_err(err, MKRT_ESHUTDOWN);
-	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 
 	/* stop with a slot in flight that can never run (denied tenant) */
 	rt = open_svm(&cfg);
 	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP, .tenant = 9 }, 0, &t), 0);
-	ck_assert_err(mkrt_runtime_stop(rt, 5000), 0);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), MKRT_ESHUTDOWN);
 	mkrt_runtime_close(rt);
 }
@@ -276,21 +275,23 @@ START_TEST(time_budget_relaunches)
 	struct mkrt_config cfg;
 	struct mkrt_stats st;
 
+	uint32_t n = 0;
+
 	mkrt_config_init(&cfg);
 	cfg.epoch_ms = 5;
 	struct mkrt_runtime *rt = open_svm(&cfg);
-	for (int i = 0; i < 100; i++) {
+	/* traffic until the time budget has relaunched the kernel ten times
+	 * (the suite's timeout is the watchdog): none of it lost or doubled */
+	do {
 		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
 								.args = { 1, MKRT_CTL_OBS } }, NULL), 0);
+		n++;
 		usleep(1000);
-	}
-	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
-	ck_assert_msg(st.launches >= 10, "%llu launches in ~100 ms with a 5 ms epoch",
-		      (unsigned long long)st.launches);
-	uint32_t v[2];
-	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_YIELD, 1, v), 0);
-	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, v + 1), 0);
-	ck_assert_uint_eq(v[1], 100);
+		ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	} while (st.launches < 10);
+	uint32_t v = 0;
+	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
+	ck_assert_uint_eq(v, n);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -308,25 +309,16 @@ START_TEST(stop_watchdog_reports_a_busy_kernel)
 	cfg.cl_handler_count = 1;
 	cfg.lanes = 1;
 	struct mkrt_runtime *rt = open_svm(&cfg);
-	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x300, .args = { 1u << 23 } }, 0, &t), 0);
-	struct mkrt_consumer c = mkrt_runtime_consumer(rt);
-	uint8_t bytes[64] = { 0 };
-	for (int i = 0; i < 10000 && bytes[0] != MKRT_STATUS_CLAIMED; i++) { /* the lane took it */
-		ck_assert_err(mkrt_consumer_read_slot(&c, t.slot, bytes), 0);
-		usleep(1000);
-	}
-	ck_assert_uint_eq(bytes[0], MKRT_STATUS_CLAIMED);
-	uint64_t t0 = 0;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x300, .args = { UINT32_MAX } }, 0, &t),
+		      0);
+	mkrt_test_wait_claimed(rt, t); /* the lane holds it until the gate opens */
 	ck_assert_err(mkrt_runtime_stop(rt, 50), MKRT_ETIMEDOUT);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ck_assert_uint_lt((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - t0, 1000);
 	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "did not return"));
 	/* the slot in flight still ends DONE, and a longer stop succeeds */
-	ck_assert_err(mkrt_wait(rt, t, 60000, &res), 0);
-	ck_assert_err(mkrt_runtime_stop(rt, 60000), 0);
+	mkrt_test_open_gate(rt);
+	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, &res), 0);
+	ck_assert_uint_eq(res.args[2], 1);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -336,7 +328,7 @@ END_TEST
 START_TEST(parking_never_loses_a_wakeup)
 {
 	struct mkrt_config cfg;
-	struct mkrt_stats st;
+	struct mkrt_stats st = { 0 };
 	uint64_t x = 12345;
 	const uint32_t iterations = 100000;
 	struct timespec t0, t1;
@@ -352,7 +344,10 @@ START_TEST(parking_never_loses_a_wakeup)
 	cfg.park_us = 50;
 	struct mkrt_runtime *rt = open_svm(&cfg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (uint32_t i = 0; i < iterations; i++) {
+	/* at least @iterations, and on until 1,000 parks were raced (how many
+	 * a given number of iterations gives depends on the machine's pace) */
+	uint32_t i;
+	for (i = 0; i < iterations || st.parks < 1000; i++) {
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		/* around the park decision: 50 us idle, seen on a 50 us tick */
 		struct timespec pause = { 0, (long)((x >> 33) % 250) * 1000 };
@@ -360,16 +355,15 @@ START_TEST(parking_never_loses_a_wakeup)
 		int err = roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
 							    .args = { 1, MKRT_CTL_OBS } }, NULL);
 		ck_assert_msg(err == 0, "iteration %u: %s", i, mkrt_err_name(err));
+		ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
 	uint32_t v = 0;
 	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
-	ck_assert_uint_eq(v, iterations);
+	ck_assert_uint_eq(v, i);
 	printf("parking: %u publishes around a 50 us park budget in %.1f s: %llu parks, %llu launches, none lost\n",
-	       iterations, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       i, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       (unsigned long long)st.parks, (unsigned long long)st.launches);
-	ck_assert_uint_gt(st.parks, 1000);
 	mkrt_runtime_close(rt);
 }
 END_TEST

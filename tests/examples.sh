@@ -32,13 +32,13 @@ tmp="${TMPDIR:-/tmp}/mkrt-serve.$$"
 mkdir -p "$tmp"
 seg="/mkrt-examples-$$"
 head -c $((4096 * 200)) /dev/urandom >"$tmp/records.bin"
-"$top_builddir/cli/mkrt" serve --name "$seg" --data "$tmp/records.bin" --seconds 120 >"$tmp/serve.out" 2>&1 &
+"$top_builddir/cli/mkrt" serve --name "$seg" --data "$tmp/records.bin" --seconds 600 >"$tmp/serve.out" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 i=0
 until grep -q '^serving' "$tmp/serve.out"; do
 	i=$((i + 1))
-	if [ $i -gt 300 ] || ! kill -0 $server 2>/dev/null; then
+	if [ $i -gt 1200 ] || ! kill -0 $server 2>/dev/null; then
 		cat "$tmp/serve.out"
 		echo "FAIL: mkrt serve did not come up"
 		exit 1

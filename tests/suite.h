@@ -12,6 +12,14 @@
 
 #include "mkrt.h"
 
+/*
+ * How long a test waits for anything (a ticket, a stop, a producer): a
+ * watchdog against hangs, never a statement about speed. Tests prove their
+ * properties from results and counters; on a loaded 2-core machine a slot
+ * may take seconds, and that is not a failure.
+ */
+#define WAIT_MS 60000u
+
 /* Assert an mkrt return code by name, so failures read "got MKRT_ESTATE". */
 #define ck_assert_err(expr, want)                                                      \
 	do {                                                                           \
