@@ -37,11 +37,9 @@ struct mkrt_env {
 	uint dfa_words;
 	struct mkrt_io_env io;
 #ifdef MKRT_CL12
-	/* the copy backend's publish guard, when guard != 0: words [0, n) the
-	 * host's sequence number of each slot's latest publish, [n, 2n) the
-	 * one a lane last took, [2n, 3n) the status a lane last wrote */
-	mkrt_word_t *seq;
-	uint guard;
+	/* the copy backend's withdrawal requests: one word per slot, the host
+	 * sets 1 to withdraw a PUBLISHED slot (mkrt_withdrawn) */
+	mkrt_word_t *withdraw;
 #endif
 };
 
@@ -194,56 +192,22 @@ bool mkrt_authorized(const struct mkrt_env *e, uint tenant)
 }
 
 #ifdef MKRT_CL12
-/* Word @section of @slot in the copy backend's per-slot words. */
-mkrt_word_t *mkrt_seq(const struct mkrt_env *e, uint section, uint slot, uint slot_count)
-{
-	return &e->seq[section * slot_count + slot];
-}
-
-/*
- * The copy backend's guard against a PUBLISHED the host did not write: on
- * PoCL 3.1 a slot a lane had finished was seen PUBLISHED again, with the same
- * payload and no host write outstanding, and ran twice. The host numbers
- * every publish (written before the payload, so a lane that acquired
- * PUBLISHED sees the number of that publish or a later one). A lane that
- * has claimed @slot and finds the number it took last time puts back the
- * status it wrote then; 1 if so.
- */
-bool mkrt_seen_before(const struct mkrt_env *e, mkrt_word_t *s, uint slot, uint slot_count)
-{
-	uint seq = mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_PUBLISHED, slot, slot_count));
-
-	if (seq == mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_RAN, slot, slot_count))) {
-		mkrt_store_release(&s[MKRT_SLOT_STATUS],
-				   mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count)));
-		return true;
-	}
-	mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_RAN, slot, slot_count), seq);
-	mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count), MKRT_STATUS_CLAIMED);
-	return false;
-}
-
 /*
  * The copy backend's host cannot CAS ring words, so it withdraws a slot by
- * setting its MKRT_SEQ_WITHDRAW word (after the publish: the queue is in
- * order); the first lane to find the slot PUBLISHED with it set moves it to
- * EMPTY, and the host reads that back. 1 when @slot is withdrawn (by this
- * lane or another): leave it alone. The host clears the word before it
- * publishes into the slot again.
+ * setting its withdrawal word (after the publish: the queue is in order);
+ * the first lane to find the slot PUBLISHED with it set moves it to EMPTY,
+ * and the host reads that back. 1 when @slot is withdrawn (by this lane or
+ * another): leave it alone. The host clears the word before it publishes
+ * into the slot again.
  */
-bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot, uint slot_count)
+bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot)
 {
 	uint st = MKRT_STATUS_PUBLISHED;
 
-	if (!mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_WITHDRAW, slot, slot_count)))
+	if (!mkrt_load_relaxed(&e->withdraw[slot]))
 		return false;
 	/* acq_rel: exactly one lane withdraws it, and none claims it after */
-	if (mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_EMPTY) && e->guard) {
-		/* this publish is withdrawn: never run it */
-		mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_RAN, slot, slot_count),
-				   mkrt_load_relaxed(mkrt_seq(e, MKRT_SEQ_PUBLISHED, slot, slot_count)));
-		mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count), MKRT_STATUS_EMPTY);
-	}
+	mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_EMPTY);
 	return true;
 }
 #endif
@@ -259,7 +223,7 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	if (st != MKRT_STATUS_PUBLISHED)
 		return 0;
 #ifdef MKRT_CL12
-	if (mkrt_withdrawn(e, s, slot, slot_count))
+	if (mkrt_withdrawn(e, s, slot))
 		return 0;
 #endif
 	if (!mkrt_authorized(e, mkrt_load_relaxed(&s[MKRT_SLOT_TENANT])))
@@ -274,10 +238,6 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
 		return 0;
 	}
-#ifdef MKRT_CL12
-	if (e->guard && mkrt_seen_before(e, s, slot, slot_count))
-		return 0;
-#endif
 
 	uint reason = mkrt_run_slot(e, slot, w);
 	for (uint i = MKRT_SLOT_ARG0; i < MKRT_SLOT_WORDS; i++)
@@ -287,11 +247,6 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 		mkrt_store_relaxed(&s[MKRT_SLOT_FAULT_REASON], reason);
 		mkrt_add_relaxed(&e->ctl[MKRT_CTL_FAULT_COUNT], 1);
 	}
-#ifdef MKRT_CL12
-	if (e->guard)
-		mkrt_store_relaxed(mkrt_seq(e, MKRT_SEQ_PUT_BACK, slot, slot_count),
-				   reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
-#endif
 	/* release: results and control effects before DONE/FAULT ... */
 	mkrt_store_release(&s[MKRT_SLOT_STATUS], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
 	/* ... and DONE/FAULT before the count: DONE_COUNT == n means n finished */
@@ -307,7 +262,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 			      mkrt_word_t *frames, uint frame_count, mkrt_arena_word_t *arena,
 			      uint frame_words
 #ifdef MKRT_CL12
-			      , mkrt_word_t *seq, uint guard
+			      , mkrt_word_t *withdraw
 #endif
 			      )
 {
@@ -316,7 +271,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 		{ io, residency, resources, frames, frame_count, arena, frame_words,
 		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS] },
 #ifdef MKRT_CL12
-		seq, guard,
+		withdraw,
 #endif
 	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);

@@ -27,12 +27,14 @@
  * The device is accepted only after copy_probe.c's handshake: a running
  * kernel saw a write made through a second queue.
  *
- * On CPU devices every publish is also numbered (MKRT__CB_SEQ, written
- * before the payload), and a lane that claims a slot whose number it has
- * already run puts the old status back instead of running it again: PoCL
- * 3.1 was seen to show a finished slot PUBLISHED again (cl/megakernel.cl,
- * mkrt_seen_before). That is a third transfer per publish, so GPUs, where
- * it was never seen, go without.
+ * A transfer is not one store. A CPU driver runs it as memcpy() on a host
+ * thread, and glibc's memcpy of 4 to 7 bytes stores the head and the tail
+ * of the range, both: a 4-byte write stores its word twice. A lane that
+ * acts on the first store (claims a PUBLISHED slot and finishes it, unpins
+ * a frame, consumes an IO completion) has its own store overwritten by the
+ * second, and runs the slot again (tests/repro/copy_rerun.c shows it with
+ * OpenCL alone). So on CPU devices every single word the host hands to the
+ * lanes goes out as a 4-byte fill, which PoCL performs as one 32-bit store.
  *
  * No idle parking yet: the kernel is relaunched every epoch_ms until stop.
  */
@@ -58,8 +60,7 @@ enum {
 	MKRT__CB_RESIDENCY,
 	MKRT__CB_FRAMES,
 	MKRT__CB_ARENA,
-	MKRT__CB_SEQ,      /* per-slot words: the publish guard (cl/megakernel.cl,
-			    * mkrt_seen_before) and withdrawal requests */
+	MKRT__CB_WITHDRAW, /* a word per slot: 1 asks a lane to withdraw it */
 	MKRT__CB_COUNT
 };
 
@@ -89,10 +90,8 @@ struct mkrt__copy {
 	uint32_t *stage;             /* payload sources of pending writes (old STATUS) */
 	uint32_t *pub;               /* PUBLISHED words, 16 apart, for the status writes */
 	uint32_t *status_view;       /* STATUS words read back, 16 apart */
-	uint32_t *seq_stage;         /* each slot's latest publish number, for the guard */
-	uint32_t next_seq;           /* under view_lock */
 	bool *withdraw_set;          /* under view_lock: the slot's withdrawal word is 1 */
-	bool guard;                  /* number publishes (CPU devices) */
+	bool fill_words;             /* single words as fills (CPU devices, see above) */
 	cl_mem pinned;               /* the four above, when mkrt__copy_pin() got them */
 	void *pinned_host;
 	uint32_t claimed;            /* atomic: slots the last read back showed CLAIMED */
@@ -173,26 +172,39 @@ static int mkrt__copy_read_async(struct mkrt__copy *c, int b, uint32_t first, ui
 }
 
 /* Write from @in, memory this backend owns or static; it must stay as it
- * is until a later waited-for transfer completes, unless @wait. */
+ * is until a later waited-for transfer completes, unless @wait. One word,
+ * where fill_words says so, is a fill: a single store on the device. */
 static int mkrt__copy_write(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, const void *in,
 			    bool wait)
 {
 	cl_event ev = NULL;
-	cl_int rc = clEnqueueWriteBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, in,
-					 0, NULL, wait ? &ev : NULL);
+	cl_int rc;
+
+	if (n == 1 && c->fill_words)
+		rc = clEnqueueFillBuffer(c->hq, c->buf[b], in, 4u, (size_t)first * 4u, 4u, 0, NULL,
+					 wait ? &ev : NULL);
+	else
+		rc = clEnqueueWriteBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, in, 0,
+					  NULL, wait ? &ev : NULL);
 	if (rc != CL_SUCCESS)
-		return mkrt__cl_fail("clEnqueueWriteBuffer(copy)", rc);
+		return mkrt__cl_fail(n == 1 && c->fill_words ? "clEnqueueFillBuffer(copy)" : "clEnqueueWriteBuffer(copy)",
+				     rc);
 	return wait ? mkrt__copy_finish(c, ev, "a write to the device") : 0;
 }
 
 /* The STATUS words of slots [@first, @first + @n): one plain write for one
  * slot, one rectangle write (a word per 64-byte row) for a run, so a batch
- * costs the same two transfers as a single slot. */
+ * costs the same two transfers as a single slot; a fill per slot where
+ * words must be single stores. */
 static int mkrt__copy_write_statuses(struct mkrt__copy *c, uint32_t first, uint32_t n)
 {
-	if (n == 1)
-		return mkrt__copy_write(c, MKRT__CB_RING, first * MKRT_SLOT_WORDS, 1,
-					c->pub + first * MKRT_SLOT_WORDS, false);
+	if (n == 1 || c->fill_words) {
+		int err = 0;
+		for (uint32_t s = first; s < first + n && !err; s++)
+			err = mkrt__copy_write(c, MKRT__CB_RING, s * MKRT_SLOT_WORDS, 1, c->pub + s * MKRT_SLOT_WORDS,
+					       false);
+		return err;
+	}
 	const size_t origin[3] = { (size_t)first * MKRT_SLOT_BYTES, 0, 0 };
 	const size_t region[3] = { 4u, n, 1 };
 	cl_int rc = clEnqueueWriteBufferRect(c->hq, c->buf[MKRT__CB_RING], CL_FALSE, origin, origin, region,
@@ -277,20 +289,6 @@ static int mkrt__copy_stage(struct mkrt__copy *c, uint32_t slot, const struct mk
 	return 0;
 }
 
-/* Under view_lock: number the publishes of slots [@first, @first + @n) for
- * the lanes' guard, ahead of their payload. */
-static int mkrt__copy_number(struct mkrt__copy *c, uint32_t first, uint32_t n)
-{
-	if (!c->guard)
-		return 0;
-	for (uint32_t s = first; s < first + n; s++) {
-		if (++c->next_seq == 0)
-			c->next_seq = 1; /* 0 is what a slot never published holds */
-		c->seq_stage[s] = c->next_seq;
-	}
-	return mkrt__copy_write(c, MKRT__CB_SEQ, first, n, c->seq_stage + first, false);
-}
-
 /* Under view_lock: a withdrawal asked for in an earlier life of the slots
  * [@first, @first + @n) must not withdraw their next publish, so it is
  * cleared ahead of it (the queue is in order). */
@@ -302,20 +300,19 @@ static int mkrt__copy_clear_withdrawals(struct mkrt__copy *c, uint32_t first, ui
 	for (uint32_t s = first; s < first + n && !err; s++) {
 		if (!c->withdraw_set[s])
 			continue;
-		err = mkrt__copy_write(c, MKRT__CB_SEQ, MKRT_SEQ_WITHDRAW * c->slots + s, 1, &zero, false);
+		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, s, 1, &zero, false);
 		c->withdraw_set[s] = err != 0;
 	}
 	return err;
 }
 
-/* Under view_lock: withdrawals cleared, number, payload, then status of the
- * staged run [@first, @first + @n). */
+/* Under view_lock: withdrawals cleared, payload, then status of the staged
+ * run [@first, @first + @n). */
 static int mkrt__copy_send(struct mkrt__copy *c, uint32_t first, uint32_t n)
 {
 	uint32_t w0 = first * MKRT_SLOT_WORDS;
 	int err = mkrt__copy_clear_withdrawals(c, first, n);
 
-	err = err ? err : mkrt__copy_number(c, first, n);
 
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, w0 + 1, n * MKRT_SLOT_WORDS - 1, c->stage + w0 + 1,
 					   false);
@@ -378,9 +375,6 @@ static int mkrt__copy_reset_slot(void *state, uint32_t slot)
 	int err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
 	if (!err && vw[MKRT_SLOT_STATUS] != MKRT_STATUS_DONE && vw[MKRT_SLOT_STATUS] != MKRT_STATUS_FAULT)
 		err = MKRT_ESTATE;
-	/* the status the guard puts back is EMPTY from now on */
-	if (!err && c->guard)
-		err = mkrt__copy_write(c, MKRT__CB_SEQ, MKRT_SEQ_PUT_BACK * c->slots + slot, 1, &empty, false);
 	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, slot * MKRT_SLOT_WORDS, 1, &empty, true);
 	if (!err)
 		vw[MKRT_SLOT_STATUS] = MKRT_STATUS_EMPTY;
@@ -409,7 +403,7 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 
 	pthread_mutex_lock(&c->view_lock);
 	if (!c->withdraw_set[slot]) {
-		err = mkrt__copy_write(c, MKRT__CB_SEQ, MKRT_SEQ_WITHDRAW * c->slots + slot, 1, &one, false);
+		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, slot, 1, &one, false);
 		c->withdraw_set[slot] = err == 0;
 	}
 	pthread_mutex_unlock(&c->view_lock);
@@ -479,9 +473,7 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 	 * replay writes whole rings before anything runs */
 	pthread_mutex_lock(&c->view_lock);
 	memcpy(c->stage + first, in, (size_t)n * 4u);
-	uint32_t s0 = first / MKRT_SLOT_WORDS, s1 = (first + n - 1) / MKRT_SLOT_WORDS;
-	err = mkrt__copy_number(c, s0, s1 - s0 + 1); /* a PUBLISHED slot written here runs */
-	err = err ? err : mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
+	err = mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
 	if (!err)
 		memcpy(c->view + first, in, (size_t)n * 4u);
 	pthread_mutex_unlock(&c->view_lock);
@@ -744,7 +736,7 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 	c->words[MKRT__CB_RESIDENCY] = io ? io->resources : 0;
 	c->words[MKRT__CB_FRAMES] = frames * MKRT_FRAME_WORDS;
 	c->words[MKRT__CB_ARENA] = frames * (c->frame_bytes / 4u);
-	c->words[MKRT__CB_SEQ] = MKRT_SEQ_SECTIONS * cfg->slots;
+	c->words[MKRT__CB_WITHDRAW] = cfg->slots;
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++) {
 		/* never a zero-sized buffer: an unused one is one word */
@@ -770,26 +762,24 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 			return err;
 	}
 	size_t ring = c->words[MKRT__CB_RING];
-	uint32_t *host = mkrt__copy_pin(c, (4u * ring + cfg->slots) * sizeof(uint32_t));
+	uint32_t *host = mkrt__copy_pin(c, 4u * ring * sizeof(uint32_t));
 	if (host) {
 		c->view = host;
 		c->stage = host + ring;
 		c->pub = host + 2u * ring;
 		c->status_view = host + 3u * ring;
-		c->seq_stage = host + 4u * ring;
 	} else {
 		c->view = calloc(ring, sizeof(uint32_t));
 		c->stage = calloc(ring, sizeof(uint32_t));
 		c->pub = calloc(ring, sizeof(uint32_t));
 		c->status_view = calloc(ring, sizeof(uint32_t));
-		c->seq_stage = calloc(cfg->slots, sizeof(uint32_t));
 	}
 	uint32_t most = 1;
 	for (int b = MKRT__CB_CONTROL; b <= MKRT__CB_DFA; b++)
 		most = c->words[b] > most ? c->words[b] : most;
 	c->scratch = calloc(most, sizeof(uint32_t));
 	c->withdraw_set = calloc(cfg->slots, sizeof(bool));
-	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->seq_stage || !c->scratch ||
+	if (!c->view || !c->stage || !c->pub || !c->status_view || !c->scratch ||
 	    !c->withdraw_set)
 		return MKRT_ENOMEM;
 	for (uint32_t s = 0; s < cfg->slots; s++)
@@ -809,7 +799,6 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 	cl_uint dfa = c->words[MKRT__CB_DFA], epoch_slots = cfg->epoch_slots;
 	cl_uint resources = c->words[MKRT__CB_RESIDENCY];
 	cl_uint frames = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS, frame_words = c->frame_bytes / 4u;
-	cl_uint guard = c->guard;
 	cl_int rc = CL_SUCCESS;
 
 	rc |= clSetKernelArg(c->kernel, 0, sizeof(cl_mem), &c->buf[MKRT__CB_RING]);
@@ -828,8 +817,7 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 	rc |= clSetKernelArg(c->kernel, 13, sizeof(frames), &frames);
 	rc |= clSetKernelArg(c->kernel, 14, sizeof(cl_mem), &c->buf[MKRT__CB_ARENA]);
 	rc |= clSetKernelArg(c->kernel, 15, sizeof(frame_words), &frame_words);
-	rc |= clSetKernelArg(c->kernel, 16, sizeof(cl_mem), &c->buf[MKRT__CB_SEQ]);
-	rc |= clSetKernelArg(c->kernel, 17, sizeof(guard), &guard);
+	rc |= clSetKernelArg(c->kernel, 16, sizeof(cl_mem), &c->buf[MKRT__CB_WITHDRAW]);
 	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clSetKernelArg(mkrt_megakernel, copy)", rc);
 }
 
@@ -864,7 +852,6 @@ static void mkrt__copy_free(struct mkrt__copy *c)
 		free(c->stage);
 		free(c->pub);
 		free(c->status_view);
-		free(c->seq_stage);
 	}
 	if (c->pinned)
 		clReleaseMemObject(c->pinned);
@@ -914,7 +901,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	}
 	c->slots = cfg->slots;
 	c->epoch_ms = cfg->epoch_ms;
-	c->guard = c->dev.info.cpu;
+	c->fill_words = c->dev.info.cpu;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
 	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);
 	err = c->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);

@@ -198,10 +198,11 @@ int main(void)
 	TCase *tc = mkrt_tcase(s, "streams", 600);
 
 	/*
-	 * copy's resident stream is what caught a PoCL 3.1 lane reading a
-	 * finished slot PUBLISHED again and running it twice (DONE_COUNT 1-3
-	 * above the slots collected, in one run of three); the lanes' publish
-	 * guard (cl/megakernel.cl, mkrt_seen_before) is what it checks now.
+	 * copy's resident stream is what caught a PoCL lane running a slot
+	 * twice (DONE_COUNT 1-3 above the slots collected, in one run of
+	 * three): the host's 4-byte STATUS write stored its word twice
+	 * (tests/repro/README.md). Single words now go out as fills; these
+	 * streams keep checking that nothing runs twice.
 	 */
 	tcase_add_loop_test(tc, stream_host_vs_device, 0, 6);
 	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 6);

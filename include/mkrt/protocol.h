@@ -104,13 +104,6 @@
 #define MKRT_CTL_YIELD           143u /* host sets 1: lanes return (epoch time budget) */
 #define MKRT_CTL_CLOCK_HAND      144u /* copy: the lanes' clock hand over the arena */
 #define MKRT_CTL_EVICTIONS       145u /* copy: frames the lanes took from a resource */
-/* The copy backend's per-slot words (a device buffer of
- * MKRT_SEQ_SECTIONS * slots words), section k at k * slots: */
-#define MKRT_SEQ_PUBLISHED       0u   /* the host's number of the slot's latest publish */
-#define MKRT_SEQ_RAN             1u   /* the number a lane last claimed */
-#define MKRT_SEQ_PUT_BACK        2u   /* the status that lane left */
-#define MKRT_SEQ_WITHDRAW        3u   /* host sets 1: a lane moves PUBLISHED to EMPTY */
-#define MKRT_SEQ_SECTIONS        4u
 #define MKRT_CTL_MKRT_FIRST      141u
 #define MKRT_CTL_MKRT_LAST       159u
 #define MKRT_CTL_OBS             160u /* OBSERVABLE results start here */
