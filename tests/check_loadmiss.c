@@ -304,10 +304,12 @@ START_TEST(waiters_serve_misses)
 }
 END_TEST
 
-/* One 1 MiB frame, four misses at once: while the first lane reads its frame
- * the others find every frame pinned and fault NO_FRAME; service goes on.
- * With a single lane (copy on a 2-CU CPU leaves the other to the transfers)
- * misses come one at a time and every one is served. */
+/* One 1 MiB frame, four misses at once, more lanes than frames: a miss that
+ * finds every frame pinned faults NO_FRAME, every served miss is verified,
+ * and service goes on. Whether two lanes' misses ever overlap is up to the
+ * scheduler: printed, not asserted. With a single lane (copy on a 2-CU CPU
+ * leaves the other to the transfers) misses come one at a time and every
+ * one is served. */
 START_TEST(arena_smaller_than_waiting_lanes)
 {
 	struct iodata d;
@@ -339,9 +341,7 @@ START_TEST(arena_smaller_than_waiting_lanes)
 	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
 	printf("%s: 1 frame, %llu lanes, 4 misses at once: %u served, %u NO_FRAME\n", backends[_i],
 	       (unsigned long long)st.lanes, ok, noframe);
-	if (st.lanes > 1)
-		ck_assert_uint_gt(noframe, 0);
-	else
+	if (st.lanes == 1)
 		ck_assert_uint_eq(noframe, 0);
 	ck_assert_uint_gt(ok, 0);
 	expect_fault_then_service(rt, 99, MKRT_IOERR_RANGE, 5, &d);
