@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# device.sh - the double-run evidence on the GPU machine's PoCL 5.0 (16-core
+# CPU device), through the device tool. Build here first, then carry .device:
+#   mkdir -p .device/new .device/old .device/lib
+#   cp cli/.libs/mkrt .libs/libmkrt.so.0 tests/check_differential \
+#      tests/check_faults tests/check_loadmiss tests/repro/copy_rerun \
+#      tests/repro/memcpy_twice .device/new/
+#   (the same mkrt and libmkrt.so.0 from the commit to compare into .device/old)
+#   cp /lib/x86_64-linux-gnu/libsubunit.so.0* .device/lib/
+# and run `sh tests/repro/device.sh repro|bench|suites` there: the
+# reproducers (write, then fill); `mkrt bench --backend copy` for the old and
+# the new library, alternating; the copy suites with the new one (PoCL 5.0).
+set -u
+d=.device
+export LD_LIBRARY_PATH="$PWD/$d/lib"
+case "${1:-}" in
+repro)
+	nproc
+	echo "== memcpy_twice"
+	"$d/new/memcpy_twice"
+	for mode in write fill; do
+		echo "== copy_rerun $mode"
+		"$d/new/copy_rerun" $mode 100000 500 8 | grep -v 'ran 2 times'
+	done ;;
+bench)
+	for k in 1 2; do
+		for v in old new; do
+			echo "== mkrt bench --backend copy ($v, run $k)"
+			LD_LIBRARY_PATH="$PWD/$d/$v:$PWD/$d/lib" timeout 150 "$d/$v/mkrt" bench --backend copy
+		done
+	done ;;
+suites)
+	for t in check_faults check_loadmiss check_differential; do
+		timeout 500 "$d/new/$t" 2>&1 | tail -4
+	done ;;
+*)
+	echo "usage: device.sh repro|bench|suites" >&2
+	exit 2 ;;
+esac
