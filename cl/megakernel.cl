@@ -38,8 +38,10 @@ struct mkrt_env {
 	struct mkrt_io_env io;
 #ifdef MKRT_CL12
 	/* the copy backend's withdrawal requests: one word per slot, the host
-	 * sets 1 to withdraw a PUBLISHED slot (mkrt_withdrawn) */
+	 * sets 1 to withdraw a PUBLISHED slot (mkrt_withdrawn); looked at only
+	 * while the word after them, read once per pass, says any is set */
 	mkrt_word_t *withdraw;
+	uint withdrawals;
 #endif
 };
 
@@ -204,7 +206,7 @@ bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot)
 {
 	uint st = MKRT_STATUS_PUBLISHED;
 
-	if (!mkrt_load_relaxed(&e->withdraw[slot]))
+	if (!e->withdrawals || !mkrt_load_relaxed(&e->withdraw[slot]))
 		return false;
 	/* acq_rel: exactly one lane withdraws it, and none claims it after */
 	mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_EMPTY);
@@ -266,12 +268,12 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 #endif
 			      )
 {
-	const struct mkrt_env e = {
+	struct mkrt_env e = {
 		ctl, ctl_words, dbg, dbg_words, dfa, dfa_words,
 		{ io, residency, resources, frames, frame_count, arena, frame_words,
 		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS] },
 #ifdef MKRT_CL12
-		withdraw,
+		withdraw, 0,
 #endif
 	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
@@ -282,6 +284,11 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
 	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
 	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
+#ifdef MKRT_CL12
+		/* acquire: pairs with the host's ordered writes (the slot's word
+		 * before this one) */
+		e.withdrawals = mkrt_load_acquire(&withdraw[slot_count]);
+#endif
 		/* one pass over every slot, without a division per slot; every
 		 * MKRT_HOT_EVERY slots the lane also looks where work is likely
 		 * (the slot it ran last and the one after, where a producer filling

@@ -60,7 +60,8 @@ enum {
 	MKRT__CB_RESIDENCY,
 	MKRT__CB_FRAMES,
 	MKRT__CB_ARENA,
-	MKRT__CB_WITHDRAW, /* a word per slot: 1 asks a lane to withdraw it */
+	MKRT__CB_WITHDRAW, /* a word per slot: 1 asks a lane to withdraw it; then
+			    * one word, non-zero while any of them is set */
 	MKRT__CB_COUNT
 };
 
@@ -91,6 +92,7 @@ struct mkrt__copy {
 	uint32_t *pub;               /* PUBLISHED words, 16 apart, for the status writes */
 	uint32_t *status_view;       /* STATUS words read back, 16 apart */
 	bool *withdraw_set;          /* under view_lock: the slot's withdrawal word is 1 */
+	uint32_t withdrawals;        /* under view_lock: how many are set */
 	bool fill_words;             /* single words as fills (CPU devices, see above) */
 	cl_mem pinned;               /* the four above, when mkrt__copy_pin() got them */
 	void *pinned_host;
@@ -289,20 +291,34 @@ static int mkrt__copy_stage(struct mkrt__copy *c, uint32_t slot, const struct mk
 	return 0;
 }
 
+/* Under view_lock: set or clear @slot's withdrawal word, and keep the word
+ * after them (the lanes' cue to look at such words at all) non-zero exactly
+ * while one is set: raised after the first, lowered after the last, in
+ * queue order. */
+static int mkrt__copy_set_withdrawal(struct mkrt__copy *c, uint32_t slot, bool set)
+{
+	static const uint32_t zero = 0, one = 1;
+	int err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, slot, 1, set ? &one : &zero, false);
+
+	if (err)
+		return err;
+	c->withdraw_set[slot] = set;
+	c->withdrawals += set ? 1u : (uint32_t)-1;
+	if (c->withdrawals == (set ? 1u : 0u))
+		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, c->slots, 1, set ? &one : &zero, false);
+	return err;
+}
+
 /* Under view_lock: a withdrawal asked for in an earlier life of the slots
  * [@first, @first + @n) must not withdraw their next publish, so it is
  * cleared ahead of it (the queue is in order). */
 static int mkrt__copy_clear_withdrawals(struct mkrt__copy *c, uint32_t first, uint32_t n)
 {
-	static const uint32_t zero = 0;
 	int err = 0;
 
-	for (uint32_t s = first; s < first + n && !err; s++) {
-		if (!c->withdraw_set[s])
-			continue;
-		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, s, 1, &zero, false);
-		c->withdraw_set[s] = err != 0;
-	}
+	for (uint32_t s = first; s < first + n && !err; s++)
+		if (c->withdraw_set[s])
+			err = mkrt__copy_set_withdrawal(c, s, false);
 	return err;
 }
 
@@ -395,17 +411,14 @@ static int mkrt__copy_reset_slot(void *state, uint32_t slot)
 static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 {
 	struct mkrt__copy *c = state;
-	static const uint32_t one = 1;
 	struct mkrt__backoff backoff = { 0 };
 	uint64_t deadline = mkrt__now_ns() + ((uint64_t)c->epoch_ms * 2u + 1000u) * 1000000u;
 	uint32_t st = MKRT_STATUS_PUBLISHED;
 	int err = 0;
 
 	pthread_mutex_lock(&c->view_lock);
-	if (!c->withdraw_set[slot]) {
-		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, slot, 1, &one, false);
-		c->withdraw_set[slot] = err == 0;
-	}
+	if (!c->withdraw_set[slot])
+		err = mkrt__copy_set_withdrawal(c, slot, true);
 	pthread_mutex_unlock(&c->view_lock);
 	while (!err) {
 		pthread_mutex_lock(&c->view_lock);
@@ -736,7 +749,7 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 	c->words[MKRT__CB_RESIDENCY] = io ? io->resources : 0;
 	c->words[MKRT__CB_FRAMES] = frames * MKRT_FRAME_WORDS;
 	c->words[MKRT__CB_ARENA] = frames * (c->frame_bytes / 4u);
-	c->words[MKRT__CB_WITHDRAW] = cfg->slots;
+	c->words[MKRT__CB_WITHDRAW] = cfg->slots + 1u;
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++) {
 		/* never a zero-sized buffer: an unused one is one word */

@@ -220,8 +220,10 @@ START_TEST(handshake_failures_leave_the_host)
 
 	cl_dir_with(dir, "probe.cl", bad_probes[_i].cl, true);
 	for (int i = 0; i < mkrt_device_count(); i++) {
+		/* a device without fine-grained SVM (NVIDIA's) is refused before any probe */
 		ck_assert_int_eq(mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)), 0);
-		ck_assert_msg(strstr(reason, bad_probes[_i].svm_why), "svm: %s", reason);
+		ck_assert_msg(strstr(reason, bad_probes[_i].svm_why) || strstr(reason, "no fine-grained SVM"),
+			      "svm: %s", reason);
 		ck_assert_int_eq(mkrt_device_probe_copy((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)), 0);
 		ck_assert_msg(strstr(reason, bad_probes[_i].copy_why), "copy: %s", reason);
 		ck_assert_str_eq(mode, "probe failed");
