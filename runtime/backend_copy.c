@@ -179,18 +179,18 @@ static int mkrt__copy_read_async(struct mkrt__copy *c, int b, uint32_t first, ui
 static int mkrt__copy_write(struct mkrt__copy *c, int b, uint32_t first, uint32_t n, const void *in,
 			    bool wait)
 {
+	bool fill = n == 1 && c->fill_words;
 	cl_event ev = NULL;
 	cl_int rc;
 
-	if (n == 1 && c->fill_words)
+	if (fill)
 		rc = clEnqueueFillBuffer(c->hq, c->buf[b], in, 4u, (size_t)first * 4u, 4u, 0, NULL,
 					 wait ? &ev : NULL);
 	else
 		rc = clEnqueueWriteBuffer(c->hq, c->buf[b], CL_FALSE, (size_t)first * 4u, (size_t)n * 4u, in, 0,
 					  NULL, wait ? &ev : NULL);
 	if (rc != CL_SUCCESS)
-		return mkrt__cl_fail(n == 1 && c->fill_words ? "clEnqueueFillBuffer(copy)" : "clEnqueueWriteBuffer(copy)",
-				     rc);
+		return mkrt__cl_fail(fill ? "clEnqueueFillBuffer(copy)" : "clEnqueueWriteBuffer(copy)", rc);
 	return wait ? mkrt__copy_finish(c, ev, "a write to the device") : 0;
 }
 

@@ -223,6 +223,18 @@ END_TEST
  * one more if it died between a publish and its report), nothing may be
  * left PUBLISHED in its ring, and a new producer takes the ring over.
  */
+/* Slots still PUBLISHED in the producer rings (ring 0 is the runtime's). */
+static uint32_t published_in_producer_rings(const struct mkrt__shm_map *map)
+{
+	uint32_t busy = 0;
+
+	for (uint32_t r = 1; r < MKRT__SHM_RINGS; r++)
+		for (uint32_t s = 0; s < map->hdr->slots; s++)
+			busy += __atomic_load_n(&mkrt__shm_ring(map, r)[s * MKRT_SLOT_WORDS], __ATOMIC_ACQUIRE) ==
+				MKRT_STATUS_PUBLISHED;
+	return busy;
+}
+
 START_TEST(producer_killed_mid_stream)
 {
 	struct mkrt_runtime *rt = serve();
@@ -257,13 +269,8 @@ START_TEST(producer_killed_mid_stream)
 	/* the broker finishes what the dead producer had published */
 	struct mkrt__shm_map map = { 0 };
 	ck_assert_err(mkrt__shm_attach(seg, &map), 0);
-	for (uint32_t busy = 1; busy; usleep(busy ? 1000 : 0)) { /* the suite's timeout is the watchdog */
-		busy = 0;
-		for (uint32_t r = 1; r < MKRT__SHM_RINGS; r++)
-			for (uint32_t s = 0; s < map.hdr->slots; s++)
-				busy += __atomic_load_n(&mkrt__shm_ring(&map, r)[s * MKRT_SLOT_WORDS],
-							__ATOMIC_ACQUIRE) == MKRT_STATUS_PUBLISHED;
-	}
+	while (published_in_producer_rings(&map)) /* the suite's timeout is the watchdog */
+		usleep(1000);
 	uint32_t ran = counter(rt);
 	printf("killed after %u reported publishes: %u ran, %llu forwarded, %llu completed\n", reported,
 	       ran, (unsigned long long)map.hdr->forwarded, (unsigned long long)map.hdr->completed);
