@@ -106,9 +106,21 @@ bool mkrt__verdict_inside_enqueue(const struct mkrt_device_info *info, struct mk
 /* Poll @ev until it is no longer queued or running: true, or false after
  * @ms milliseconds. */
 bool mkrt__event_settles(cl_event ev, uint32_t ms);
-#define MKRT__PROBE_TIMEOUT_MS 2000u   /* each step of a handshake */
-#define MKRT__PROBE_FINISH_MS  10000u  /* the probe kernel's return after it */
-#define MKRT__PROBE_SPINS      (1u << 26)
+/*
+ * A handshake step ends on evidence, not on a clock: the word arrives, or the
+ * probe kernel has returned without it (its budget of spins ran out). The
+ * step bound only catches a kernel that never starts, so it is long.
+ */
+#define MKRT__PROBE_STEP_MS   30000u  /* backstop: a probe kernel that never starts */
+#define MKRT__PROBE_STEP_TEXT "30 s"
+#define MKRT__PROBE_FINISH_MS 10000u  /* the probe kernel's return after the handshake */
+/* The probe kernel's spins on @info's attempt @attempt (0-based), or 0 when
+ * there is none: a GPU gets one attempt of ~2^23 uncached loads (a few
+ * seconds; Intel's i915 resets a context after ~14 s). On a CPU the kernel
+ * and the host thread that must answer it share cores, so a loaded machine
+ * can out-wait the kernel: a kernel that gave up is tried again with four
+ * times the spins, three attempts in all (2^27, 2^29, 2^31 loads). */
+uint32_t mkrt__probe_spins(const struct mkrt_device_info *info, int attempt);
 
 /* The public mkrt_device_probe_*(): @verdict's score for device @index,
  * with its reason and mode. Errors: EINVAL, NODEVICE, CL. */

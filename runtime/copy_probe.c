@@ -9,8 +9,10 @@
  * other's kernel returns would leave every request waiting out its timeout.
  * So a one-lane kernel (cl/probe.cl, built as OpenCL C 1.2) signals that it
  * runs, the host sees that through a read on the second queue, writes GO
- * through it, and the kernel must answer, each step within two seconds.
- * Every wait is bounded; a device that fails is refused with the step that
+ * through it, and the kernel must answer before its spins run out. A step
+ * ends when its word arrives or the kernel has returned without it (a long
+ * backstop catches a kernel that never starts), so load slows the probe but
+ * does not fail it. A device that fails is refused with the step that
  * failed, and the automatic choice moves on (to host).
  */
 #include "backend.h"
@@ -18,13 +20,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* The probe kernel's spin budget: it must outlast the host's two-second
- * steps on a CPU (a spin is a nanosecond or so) and never become a
- * never-ending kernel on a GPU (a spin is an uncached load, ~0.3 us; Intel's
- * i915 resets a context after ~14 s). */
-#define MKRT__COPY_PROBE_SPINS_CPU (1u << 28)
-#define MKRT__COPY_PROBE_SPINS_GPU (1u << 23)
 
 struct mkrt__copy_probe {
 	cl_context ctx;
@@ -53,44 +48,54 @@ static bool mkrt__copy_probe_read(struct mkrt__copy_probe *p, uint32_t ms)
 	return done;
 }
 
-/* Poll w[@i] until it holds @want or @alt. NULL, or why not: @late when
- * it did not within MKRT__PROBE_TIMEOUT_MS. */
+/* Poll w[@i] until it holds @want or @alt: NULL, or @returned when the
+ * probe kernel (@ev) returned without storing either, or why not. */
 static const char *mkrt__copy_probe_wait(struct mkrt__copy_probe *p, int i, uint32_t want, uint32_t alt,
-					 const char *late)
+					 cl_event ev, const char *returned)
 {
 	struct mkrt__backoff backoff = { 0 };
-	uint64_t deadline = mkrt__now_ns() + (uint64_t)MKRT__PROBE_TIMEOUT_MS * 1000000u;
+	uint64_t deadline = mkrt__now_ns() + (uint64_t)MKRT__PROBE_STEP_MS * 1000000u;
 
 	for (;;) {
+		bool ended = mkrt__event_settles(ev, 0); /* before the read: then the read is final */
 		uint64_t now = mkrt__now_ns();
 		uint32_t left = now < deadline ? (uint32_t)((deadline - now) / 1000000u) + 1u : 1u;
 		if (!mkrt__copy_probe_read(p, left))
-			return "a read on a second command queue did not complete while a kernel ran "
-			       "(the driver runs one queue at a time)";
+			return "a read on a second command queue did not complete within " MKRT__PROBE_STEP_TEXT
+			       " (the driver runs one queue at a time)";
 		if (p->words[i] == want || p->words[i] == alt)
 			return NULL;
+		if (ended)
+			return returned;
 		if (now >= deadline)
-			return late;
+			return "the probe kernel did not start within " MKRT__PROBE_STEP_TEXT;
 		mkrt__backoff_pause(&backoff);
 	}
 }
 
-static const char *mkrt__copy_handshake(struct mkrt__copy_probe *p, const struct mkrt_device_info *info)
+static const char mkrt__copy_gave_up[] =
+	"the running kernel never saw a write made through a second command queue (it gave up)";
+
+/* One handshake with a kernel that spins @spins times: NULL when it passed,
+ * else why not (mkrt__copy_gave_up when the kernel ran out of spins first). */
+static const char *mkrt__copy_handshake(struct mkrt__copy_probe *p, cl_uint spins)
 {
-	static const uint32_t go = MKRT_PROBE_GO; /* static: the write may land after a timeout */
-	const cl_uint spins = info->gpu ? MKRT__COPY_PROBE_SPINS_GPU : MKRT__COPY_PROBE_SPINS_CPU;
+	static const uint32_t go = MKRT_PROBE_GO; /* static: the write may land after a failure */
+	static const uint32_t zero[3];
 	const size_t one = 1;
 	cl_event ev = NULL;
 	const char *why;
 
+	if (clEnqueueWriteBuffer(p->hq, p->buf, CL_TRUE, 0, sizeof(zero), zero, 0, NULL, NULL) != CL_SUCCESS)
+		return "clEnqueueWriteBuffer on a second command queue failed";
 	if (clSetKernelArg(p->kernel, 0, sizeof(cl_mem), &p->buf) != CL_SUCCESS ||
 	    clSetKernelArg(p->kernel, 1, sizeof(spins), &spins) != CL_SUCCESS)
 		return "clSetKernelArg refused the probe's buffer";
 	if (clEnqueueNDRangeKernel(p->kq, p->kernel, 1, NULL, &one, &one, 0, NULL, &ev) != CL_SUCCESS)
 		return "clEnqueueNDRangeKernel failed";
 	clFlush(p->kq);
-	why = mkrt__copy_probe_wait(p, 0, MKRT_PROBE_RUNNING, MKRT_PROBE_RUNNING,
-				    "the probe kernel never signalled it was running within 2000 ms");
+	why = mkrt__copy_probe_wait(p, 0, MKRT_PROBE_RUNNING, MKRT_PROBE_RUNNING, ev,
+				    "the probe kernel returned but never signalled it was running");
 	/* GO even after a failure, so a kernel that starts late returns at once */
 	if (!p->stuck && clEnqueueWriteBuffer(p->hq, p->buf, CL_FALSE, sizeof(uint32_t), sizeof(uint32_t), &go,
 					      0, NULL, NULL) == CL_SUCCESS)
@@ -98,16 +103,29 @@ static const char *mkrt__copy_handshake(struct mkrt__copy_probe *p, const struct
 	else
 		why = why ? why : "clEnqueueWriteBuffer on a second command queue failed";
 	if (!why)
-		why = mkrt__copy_probe_wait(p, 2, MKRT_PROBE_ANSWER, MKRT_PROBE_GAVE_UP,
-					    "the running kernel did not answer a write made through a "
-					    "second command queue within 2000 ms");
+		why = mkrt__copy_probe_wait(p, 2, MKRT_PROBE_ANSWER, MKRT_PROBE_GAVE_UP, ev,
+					    "the running kernel returned without answering");
 	if (!why && p->words[2] != MKRT_PROBE_ANSWER)
-		why = "the running kernel never saw a write made through a second command queue (it gave up)";
+		why = mkrt__copy_gave_up;
 	if (!mkrt__event_settles(ev, MKRT__PROBE_FINISH_MS)) {
 		p->stuck = true;
 		why = why ? why : "the probe kernel did not finish";
 	}
 	clReleaseEvent(ev);
+	return why;
+}
+
+/* The handshake, tried again while a CPU kernel gave up first. */
+static const char *mkrt__copy_handshakes(struct mkrt__copy_probe *p, const struct mkrt_device_info *info)
+{
+	const char *why = NULL;
+	cl_uint spins;
+
+	for (int attempt = 0; (spins = mkrt__probe_spins(info, attempt)) != 0; attempt++) {
+		why = mkrt__copy_handshake(p, spins);
+		if (why != mkrt__copy_gave_up || p->stuck)
+			break;
+	}
 	return why;
 }
 
@@ -184,7 +202,7 @@ static void mkrt__copy_probe_device(const struct mkrt__device *dev, struct mkrt_
 		return;
 	snprintf(v->mode, sizeof(v->mode), "probe failed");
 	if (mkrt__copy_probe_setup(&p, dev, v)) {
-		const char *why = mkrt__copy_handshake(&p, info);
+		const char *why = mkrt__copy_handshakes(&p, info);
 		if (why) {
 			mkrt__verdict_append(v, "second queue", why);
 		} else {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe.c - what the resident backends' handshake probes share: the probe
- * kernel (cl/probe.cl), waits bounded in time, and the per-process cache of
- * their verdicts (DESIGN §3, §5).
+ * kernel (cl/probe.cl) and its spin budgets, waits on its event, and the
+ * per-process cache of their verdicts (DESIGN §3, §5).
  *
  * A probe proves, on the device itself, that a running kernel sees a host
  * store made the backend's way: in fine-grained SVM (svm_probe.c), or
@@ -61,6 +61,13 @@ bool mkrt__event_settles(cl_event ev, uint32_t ms)
 			return false;
 		mkrt__backoff_pause(&backoff);
 	}
+}
+
+uint32_t mkrt__probe_spins(const struct mkrt_device_info *info, int attempt)
+{
+	if (!info->cpu)
+		return attempt == 0 ? 1u << 23 : 0;
+	return attempt < 3 ? 1u << (27 + 2 * attempt) : 0;
 }
 
 cl_kernel mkrt__probe_kernel(cl_context ctx, const struct mkrt__device *dev, const char *cl_std,

@@ -5,9 +5,11 @@
  *
  * For each allocation mode in order (fine-grained with atomics, then
  * fine-grained without the atomics flag), a one-lane kernel signals that it
- * runs, waits (bounded) for a host release-store in that memory and answers
- * through it. The first mode that answers within the timeout is accepted;
- * every refusal keeps its reason. probe.c caches the verdict.
+ * runs, waits (a bounded number of spins) for a host release-store in that
+ * memory and answers through it. The host's waits end when the word arrives
+ * or the kernel has returned without it, so a loaded machine slows a probe
+ * but does not fail it. The first mode that answers is accepted; every
+ * refusal keeps its reason. probe.c caches the verdict.
  */
 #include "backend.h"
 #include "cl.h"
@@ -22,31 +24,40 @@ struct mkrt__probe_ctx {
 	cl_kernel kernel;
 };
 
-/* Wait until *@w holds @want (or @alt), acquire; false on timeout. */
-static bool mkrt__wait_word(const uint32_t *w, uint32_t want, uint32_t alt, uint32_t ms)
+/* Wait until *@w holds @want or @alt (acquire): NULL, or @returned when the
+ * probe kernel (@ev) returned without storing either, or why not when it
+ * never started. */
+static const char *mkrt__wait_word(const uint32_t *w, uint32_t want, uint32_t alt, cl_event ev,
+				   const char *returned)
 {
 	struct mkrt__backoff backoff = { 0 };
-	uint64_t deadline = mkrt__now_ns() + (uint64_t)ms * 1000000u;
+	uint64_t deadline = mkrt__now_ns() + (uint64_t)MKRT__PROBE_STEP_MS * 1000000u;
 
 	for (;;) {
+		bool ended = mkrt__event_settles(ev, 0); /* before the load: then the load is final */
 		/* acquire: pairs with the probe kernel's release */
 		uint32_t v = mkrt__load_acquire(w);
 		if (v == want || v == alt)
-			return true;
+			return NULL;
+		if (ended)
+			return returned;
 		if (mkrt__now_ns() >= deadline)
-			return false;
+			return "the probe kernel did not start within " MKRT__PROBE_STEP_TEXT;
 		mkrt__backoff_pause(&backoff);
 	}
 }
 
-/* Run the handshake in @w; returns NULL when it passed, else why not. On
- * *@stuck the kernel may still run: @w must not be freed. */
-static const char *mkrt__handshake(struct mkrt__probe_ctx *pc, uint32_t *w, bool *stuck)
+static const char mkrt__gave_up[] = "the running kernel never saw the host's store (it gave up)";
+
+/* Run the handshake in @w with a kernel that spins @spins times; returns
+ * NULL when it passed, else why not (mkrt__gave_up when the kernel ran out
+ * of spins first). On *@stuck the kernel may still run: @w must not be
+ * freed. */
+static const char *mkrt__handshake(struct mkrt__probe_ctx *pc, uint32_t *w, cl_uint spins, bool *stuck)
 {
 	const size_t one = 1;
-	const cl_uint spins = MKRT__PROBE_SPINS;
 	cl_event ev = NULL;
-	const char *why = NULL;
+	const char *why;
 
 	*stuck = false;
 	memset(w, 0, 4 * sizeof(uint32_t));
@@ -56,19 +67,35 @@ static const char *mkrt__handshake(struct mkrt__probe_ctx *pc, uint32_t *w, bool
 	if (clEnqueueNDRangeKernel(pc->queue, pc->kernel, 1, NULL, &one, &one, 0, NULL, &ev) != CL_SUCCESS)
 		return "clEnqueueNDRangeKernel failed";
 	clFlush(pc->queue);
-	if (!mkrt__wait_word(&w[0], MKRT_PROBE_RUNNING, MKRT_PROBE_RUNNING, MKRT__PROBE_TIMEOUT_MS))
-		why = "the probe kernel never signalled it was running within 2000 ms";
-	/* release: the store the running kernel must see */
+	why = mkrt__wait_word(&w[0], MKRT_PROBE_RUNNING, MKRT_PROBE_RUNNING, ev,
+			      "the probe kernel returned but never signalled it was running");
+	/* release: the store the running kernel must see (even after a failure,
+	 * so a kernel that starts late returns at once) */
 	mkrt__store_release(&w[1], MKRT_PROBE_GO);
-	if (!why && !mkrt__wait_word(&w[2], MKRT_PROBE_ANSWER, MKRT_PROBE_GAVE_UP, MKRT__PROBE_TIMEOUT_MS))
-		why = "the running kernel did not answer within 2000 ms";
+	if (!why)
+		why = mkrt__wait_word(&w[2], MKRT_PROBE_ANSWER, MKRT_PROBE_GAVE_UP, ev,
+				      "the running kernel returned without answering");
 	if (!why && mkrt__load_acquire(&w[2]) != MKRT_PROBE_ANSWER)
-		why = "the running kernel never saw the host's store (it gave up)";
+		why = mkrt__gave_up;
 	if (!mkrt__event_settles(ev, MKRT__PROBE_FINISH_MS)) {
 		*stuck = true;
 		why = why ? why : "the probe kernel did not finish";
 	}
 	clReleaseEvent(ev);
+	return why;
+}
+
+/* The handshake in @w, tried again while a CPU kernel gave up first. */
+static const char *mkrt__handshakes(struct mkrt__probe_ctx *pc, uint32_t *w, bool *stuck)
+{
+	const char *why = NULL;
+	cl_uint spins;
+
+	for (int attempt = 0; (spins = mkrt__probe_spins(&pc->dev->info, attempt)) != 0; attempt++) {
+		why = mkrt__handshake(pc, w, spins, stuck);
+		if (why != mkrt__gave_up || *stuck)
+			break;
+	}
 	return why;
 }
 
@@ -97,7 +124,7 @@ static void mkrt__try_modes(struct mkrt__probe_ctx *pc, struct mkrt__verdict *v)
 			continue;
 		}
 		bool stuck;
-		const char *why = mkrt__handshake(pc, w, &stuck);
+		const char *why = mkrt__handshakes(pc, w, &stuck);
 		if (!stuck)
 			clSVMFree(pc->ctx, w);
 		if (!why) {

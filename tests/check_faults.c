@@ -200,7 +200,9 @@ END_TEST
 /* ---- a device no resident backend may use -------------------------------------------------- */
 
 /* Probe kernels that fail the handshake the two ways a driver can: one
- * runs but never sees the host's store, one never shows that it runs. */
+ * runs but never sees the host's store, one never shows that it runs. Each
+ * handshake step ends when the probe kernel has returned, not on a clock,
+ * so however loaded the machine, the refusal names the step each breaks. */
 static const struct {
 	const char *cl, *svm_why, *copy_why;
 } bad_probes[] = {
@@ -212,24 +214,6 @@ static const struct {
 	  "never signalled it was running", "never signalled it was running" },
 };
 
-/* Every step at which a handshake gives up. Each step is bounded, so on a
- * loaded machine an earlier one can run out before the step the bad probe
- * breaks: a refusal names @why, or another handshake step. */
-static bool handshake_refused(const char *reason, const char *why)
-{
-	static const char *const steps[] = {
-		"never saw the host's store", "never saw a write made through a second command queue",
-		"never signalled it was running", "did not complete while a kernel ran",
-	};
-
-	if (strstr(reason, why))
-		return true;
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (strstr(reason, steps[i]))
-			return true;
-	return false;
-}
-
 START_TEST(handshake_failures_leave_the_host)
 {
 	struct mkrt_config cfg = svm_config();
@@ -240,11 +224,10 @@ START_TEST(handshake_failures_leave_the_host)
 	for (int i = 0; i < mkrt_device_count(); i++) {
 		/* a device without fine-grained SVM (NVIDIA's) is refused before any probe */
 		ck_assert_int_eq(mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)), 0);
-		ck_assert_msg(handshake_refused(reason, bad_probes[_i].svm_why) ||
-				      strstr(reason, "no fine-grained SVM"),
+		ck_assert_msg(strstr(reason, bad_probes[_i].svm_why) || strstr(reason, "no fine-grained SVM"),
 			      "svm: %s", reason);
 		ck_assert_int_eq(mkrt_device_probe_copy((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)), 0);
-		ck_assert_msg(handshake_refused(reason, bad_probes[_i].copy_why), "copy: %s", reason);
+		ck_assert_msg(strstr(reason, bad_probes[_i].copy_why), "copy: %s", reason);
 		ck_assert_str_eq(mode, "probe failed");
 	}
 	/* asked for by name: unavailable, with the probe's reason */
@@ -254,8 +237,7 @@ START_TEST(handshake_failures_leave_the_host)
 		ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
 		ck_assert_ptr_null(rt);
 		const char *detail = mkrt_last_detail();
-		ck_assert_msg(handshake_refused(detail, b ? bad_probes[_i].copy_why : bad_probes[_i].svm_why),
-			      "%s", detail);
+		ck_assert_msg(strstr(detail, b ? bad_probes[_i].copy_why : bad_probes[_i].svm_why), "%s", detail);
 	}
 	/* the automatic choice is the host, and it runs everything */
 	cfg.backend = NULL;
