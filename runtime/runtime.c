@@ -111,8 +111,9 @@ int mkrt_runtime_open(const struct mkrt_config *cfg, struct mkrt_runtime **out)
 {
 	struct mkrt_runtime *rt;
 
-	if (out)
-		*out = NULL; /* a failed open leaves no stale handle behind */
+	if (!out)
+		return MKRT_EINVAL;
+	*out = NULL; /* a failed open leaves no stale handle behind */
 	int err = mkrt__runtime_open_stopped(cfg, &rt);
 
 	if (err)

@@ -16,6 +16,8 @@
 
 #include "common.h"
 
+MKRT_BEGIN_DECLS
+
 #define MKRT_CAPTURE_MAGIC "MKRTCAP1"
 #define MKRT_CAPTURE_HEADER_BYTES 32u
 
@@ -59,5 +61,7 @@ MKRT_API int mkrt_capture_encode(const struct mkrt_capture *c, uint8_t **out, si
  */
 MKRT_API int mkrt_replay(const char *backend, bool serial, const struct mkrt_capture *in,
 			 uint32_t timeout_ms, struct mkrt_capture *out);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_CAPTURE_H */

@@ -19,6 +19,8 @@
 #include "common.h"
 #include "protocol.h"
 
+MKRT_BEGIN_DECLS
+
 /* One slot, word for word (status, opcode, tenant, priority, 12 args). */
 struct mkrt_slot {
 	uint32_t status;
@@ -198,5 +200,7 @@ MKRT_API int mkrt_encode_io_request(uint8_t *buf, size_t len, uint32_t index,
  * or status in a non-EMPTY slot (output untouched). */
 MKRT_API int mkrt_decode_io_request(const uint8_t *buf, size_t len, uint32_t index,
 				    struct mkrt_io_request *out);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_CODEC_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* mkrt/common.h - export macro shared by the public headers. */
+/* mkrt/common.h - what the public headers share: the export macro, and C
+ * linkage when a C++ program includes them (C++11 and later). */
 #ifndef MKRT_COMMON_H
 #define MKRT_COMMON_H
 
@@ -7,6 +8,14 @@
 #define MKRT_API __attribute__((visibility("default")))
 #else
 #define MKRT_API
+#endif
+
+#ifdef __cplusplus
+#define MKRT_BEGIN_DECLS extern "C" {
+#define MKRT_END_DECLS   }
+#else
+#define MKRT_BEGIN_DECLS
+#define MKRT_END_DECLS
 #endif
 
 #endif /* MKRT_COMMON_H */

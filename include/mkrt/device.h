@@ -16,6 +16,8 @@
 
 #include "common.h"
 
+MKRT_BEGIN_DECLS
+
 #define MKRT_NAME_LEN 128
 
 struct mkrt_device_info {
@@ -75,5 +77,7 @@ MKRT_API int mkrt_device_probe_svm(uint32_t index, char *reason, size_t reason_l
  */
 MKRT_API int mkrt_device_probe_copy(uint32_t index, char *reason, size_t reason_len, char *mode,
 				    size_t mode_len);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_DEVICE_H */

@@ -12,6 +12,8 @@
 
 #include "common.h"
 
+MKRT_BEGIN_DECLS
+
 #define MKRT_ERRNO_MAP(X)                                                           \
 	X(INVAL, 1, "invalid argument (NULL pointer or value out of its domain)",        \
 	  "Fix: pass non-NULL pointers and values the function documents")                \
@@ -104,5 +106,7 @@ MKRT_API const char *mkrt_strerror(int err);
  * call; thread-local.
  */
 MKRT_API const char *mkrt_last_detail(void);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_ERROR_H */

@@ -17,6 +17,8 @@
 #include "common.h"
 #include "protocol.h"
 
+MKRT_BEGIN_DECLS
+
 /* What a handler may reach beyond its slot: the resource arena. */
 struct mkrt_ctx;
 
@@ -91,5 +93,7 @@ MKRT_API int mkrt_reference_execute(const struct mkrt_exec_buffers *b, uint32_t 
  * Errors: as mkrt_reference_execute.
  */
 MKRT_API int mkrt_reference_drain(const struct mkrt_exec_buffers *b);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_EXEC_H */

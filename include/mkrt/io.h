@@ -12,6 +12,8 @@
 
 #include "common.h"
 
+MKRT_BEGIN_DECLS
+
 #define MKRT_DEFAULT_FRAMES      64u
 #define MKRT_DEFAULT_FRAME_BYTES 4096u
 
@@ -43,5 +45,7 @@ MKRT_API uint32_t mkrt_checksum(const void *bytes, size_t n);
 
 /* mkrt_io_engines - the read engines built in, e.g. "pread uring". */
 MKRT_API const char *mkrt_io_engines(void);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_IO_H */

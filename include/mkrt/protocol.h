@@ -205,21 +205,26 @@
 #define MKRT_MAX_ENTRIES     1048576u
 
 #if !defined(__OPENCL_C_VERSION__) && !defined(__OPENCL_VERSION__)
-/* Host-only pins of the layout. */
-_Static_assert(MKRT_SLOT_WORDS * MKRT_WORD_BYTES == MKRT_SLOT_BYTES, "slot is 64 bytes");
-_Static_assert(MKRT_SLOT_ARG0 + MKRT_SLOT_ARGS == MKRT_SLOT_WORDS, "12 args fill the slot");
-_Static_assert(MKRT_SLOT_FAULT_REASON == MKRT_SLOT_WORDS - 1u, "fault reason is the last word");
-_Static_assert(MKRT_CTL_METRICS + MKRT_OP_METRIC_LIMIT == MKRT_CTL_EPOCH, "metrics end at EPOCH");
-_Static_assert(MKRT_CTL_PRIO_OFFSETS + MKRT_CTL_PRIO_PARTITIONS == MKRT_CTL_STARVATION,
+/* Host-only pins of the layout, in C11 or C++11 spelling. */
+#ifdef __cplusplus
+#define MKRT_PROTOCOL_ASSERT(cond, why) static_assert(cond, why)
+#else
+#define MKRT_PROTOCOL_ASSERT(cond, why) _Static_assert(cond, why)
+#endif
+MKRT_PROTOCOL_ASSERT(MKRT_SLOT_WORDS * MKRT_WORD_BYTES == MKRT_SLOT_BYTES, "slot is 64 bytes");
+MKRT_PROTOCOL_ASSERT(MKRT_SLOT_ARG0 + MKRT_SLOT_ARGS == MKRT_SLOT_WORDS, "12 args fill the slot");
+MKRT_PROTOCOL_ASSERT(MKRT_SLOT_FAULT_REASON == MKRT_SLOT_WORDS - 1u, "fault reason is the last word");
+MKRT_PROTOCOL_ASSERT(MKRT_CTL_METRICS + MKRT_OP_METRIC_LIMIT == MKRT_CTL_EPOCH, "metrics end at EPOCH");
+MKRT_PROTOCOL_ASSERT(MKRT_CTL_PRIO_OFFSETS + MKRT_CTL_PRIO_PARTITIONS == MKRT_CTL_STARVATION,
 	       "priority offsets end at the starvation counter");
-_Static_assert(MKRT_CTL_PRIO_FAIRNESS + MKRT_CTL_PRIO_FAIRNESS_WORDS == MKRT_CTL_MKRT_FIRST,
+MKRT_PROTOCOL_ASSERT(MKRT_CTL_PRIO_FAIRNESS + MKRT_CTL_PRIO_FAIRNESS_WORDS == MKRT_CTL_MKRT_FIRST,
 	       "mkrt's words start after vyre's");
-_Static_assert(MKRT_CTL_MKRT_LAST < MKRT_CTL_OBS, "mkrt's words stay below OBS");
-_Static_assert(MKRT_CTL_OBS == MKRT_CTL_MIN_WORDS, "OBS starts at vyre's minimum");
-_Static_assert(MKRT_IO_TAG == MKRT_IO_WORDS - 1u, "IO slot is 8 words");
-_Static_assert(MKRT_PACKED_META_WORDS(MKRT_PACKED_MAX_OPS) < MKRT_SLOT_ARGS,
+MKRT_PROTOCOL_ASSERT(MKRT_CTL_MKRT_LAST < MKRT_CTL_OBS, "mkrt's words stay below OBS");
+MKRT_PROTOCOL_ASSERT(MKRT_CTL_OBS == MKRT_CTL_MIN_WORDS, "OBS starts at vyre's minimum");
+MKRT_PROTOCOL_ASSERT(MKRT_IO_TAG == MKRT_IO_WORDS - 1u, "IO slot is 8 words");
+MKRT_PROTOCOL_ASSERT(MKRT_PACKED_META_WORDS(MKRT_PACKED_MAX_OPS) < MKRT_SLOT_ARGS,
 	       "the largest packed header leaves room for arguments");
-_Static_assert(2u + 2u * MKRT_PACKED_MAX_OPS <= MKRT_SLOT_ARGS * MKRT_WORD_BYTES,
+MKRT_PROTOCOL_ASSERT(2u + 2u * MKRT_PACKED_MAX_OPS <= MKRT_SLOT_ARGS * MKRT_WORD_BYTES,
 	       "packed metadata fits the argument bytes");
 #endif
 

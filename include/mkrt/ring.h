@@ -22,6 +22,8 @@
 #include "codec.h"
 #include "common.h"
 
+MKRT_BEGIN_DECLS
+
 /* ---- validated publish into a live word ring ----------------------------- */
 
 /* mkrt_opcode_publishable - 1 if a host may publish @opcode (a builtin,
@@ -128,5 +130,7 @@ MKRT_API uint32_t *mkrt_host_ring_words(struct mkrt_host_ring *ring);
 MKRT_API size_t mkrt_host_ring_word_count(const struct mkrt_host_ring *ring);
 MKRT_API struct mkrt_producer mkrt_host_ring_producer(struct mkrt_host_ring *ring);
 MKRT_API struct mkrt_consumer mkrt_host_ring_consumer(struct mkrt_host_ring *ring);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_RING_H */

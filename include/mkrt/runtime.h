@@ -20,6 +20,8 @@
 #include "io.h"
 #include "ring.h"
 
+MKRT_BEGIN_DECLS
+
 #define MKRT_DEFAULT_SLOTS       256u
 #define MKRT_DEFAULT_OBSERVABLE  64u
 #define MKRT_DEFAULT_STOP_MS     2000u
@@ -214,5 +216,7 @@ MKRT_API int mkrt_runtime_stop(struct mkrt_runtime *rt, uint32_t timeout_ms);
 
 /* mkrt_runtime_close - stop (default timeout) and free everything. NULL ok. */
 MKRT_API void mkrt_runtime_close(struct mkrt_runtime *rt);
+
+MKRT_END_DECLS
 
 #endif /* MKRT_RUNTIME_H */

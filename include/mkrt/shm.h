@@ -23,9 +23,7 @@
 #include "mkrt/common.h"
 #include "mkrt/codec.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+MKRT_BEGIN_DECLS
 
 #define MKRT_SHM_CLIENTS  4u     /* rings lent to other processes */
 #define MKRT_SHM_NAME_MAX 200u   /* characters, the leading '/' included */
@@ -97,8 +95,6 @@ MKRT_API int mkrt_shm_client_stats(const struct mkrt_shm_client *c, struct mkrt_
 /* mkrt_shm_client_close - give the ring back and unmap; NULL is a no-op. */
 MKRT_API void mkrt_shm_client_close(struct mkrt_shm_client *c);
 
-#ifdef __cplusplus
-}
-#endif
+MKRT_END_DECLS
 
 #endif /* MKRT_SHM_H */
