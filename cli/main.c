@@ -17,7 +17,8 @@ static const struct {
 	  "                                 the load-miss round trip, verified against a file" },
 	{ "bench", cli_bench, "bench [--backend NAME] [--lanes N] [--json]   floor, rtt, launch, stream, miss, idle" },
 	{ "serve", cli_serve,
-	  "serve --name /NAME --data FILE [--record-bytes B] [--frames F] [--backend NAME] [--seconds S]\n"
+	  "serve --name /NAME [--data FILE [--record-bytes B] [--frames F]] [--slots N] [--tenants T]\n"
+	  "        [--observable W] [--dfa FILE] [--backend NAME] [--seconds S]\n"
 	  "                                 serve producers in other processes (shm backend)" },
 	{ "soak", cli_soak,
 	  "soak [--seconds S] [--backend NAME] [--producers P] [--shm-producers K] [--json]\n"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * serve.c - `mkrt serve`: a runtime on the shm backend that other processes
- * feed through the client API (examples/shm_producer), with load misses
- * served from fixed-size records of a file.
+ * feed through the client API (examples/shm_producer): its ring size,
+ * tenants, observable words and DFA table from options, and load misses
+ * served from fixed-size records of a file when one is given.
  *
  * Prints one line when it is ready, then serves until SIGINT or SIGTERM
  * (or --seconds), and prints what the broker forwarded and rejected.
@@ -10,6 +11,8 @@
 #include "cli.h"
 
 #include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,35 +27,71 @@ static void serve_on_signal(int sig)
 }
 
 struct serve_opts {
-	const char *name, *backend, *data;
-	uint32_t record_bytes, frames, seconds;
+	const char *name, *backend, *data, *dfa;
+	uint32_t record_bytes, frames, seconds, slots, tenants, observable;
 };
 
 static bool serve_parse(int argc, char **argv, struct serve_opts *o)
 {
-	*o = (struct serve_opts){ .record_bytes = 4096, .frames = 64 };
+	*o = (struct serve_opts){ .record_bytes = 4096, .frames = 64, .tenants = 1 };
 	for (int i = 1; i < argc; i++) {
+		static const struct {
+			const char *flag;
+			size_t at;
+		} counts[] = {
+			{ "--record-bytes", offsetof(struct serve_opts, record_bytes) },
+			{ "--frames", offsetof(struct serve_opts, frames) },
+			{ "--seconds", offsetof(struct serve_opts, seconds) },
+			{ "--slots", offsetof(struct serve_opts, slots) },
+			{ "--tenants", offsetof(struct serve_opts, tenants) },
+			{ "--observable", offsetof(struct serve_opts, observable) },
+		};
 		uint32_t *num = NULL;
 		if (i + 1 >= argc)
 			return false;
-		if (strcmp(argv[i], "--name") == 0)
+		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+			if (strcmp(argv[i], counts[k].flag) == 0)
+				num = (uint32_t *)((char *)o + counts[k].at);
+		if (num) {
+			if (!cli_parse_count(argv[++i], num))
+				return false;
+		} else if (strcmp(argv[i], "--name") == 0) {
 			o->name = argv[++i];
-		else if (strcmp(argv[i], "--backend") == 0)
+		} else if (strcmp(argv[i], "--backend") == 0) {
 			o->backend = argv[++i];
-		else if (strcmp(argv[i], "--data") == 0)
+		} else if (strcmp(argv[i], "--data") == 0) {
 			o->data = argv[++i];
-		else if (strcmp(argv[i], "--record-bytes") == 0)
-			num = &o->record_bytes;
-		else if (strcmp(argv[i], "--frames") == 0)
-			num = &o->frames;
-		else if (strcmp(argv[i], "--seconds") == 0)
-			num = &o->seconds;
-		else
+		} else if (strcmp(argv[i], "--dfa") == 0) {
+			o->dfa = argv[++i];
+		} else {
 			return false;
-		if (num && !cli_parse_count(argv[++i], num))
-			return false;
+		}
 	}
-	return o->name && o->data;
+	return o->name != NULL;
+}
+
+/* The DFA table in @path: little-endian u32 words, 256 per state. */
+static uint32_t *serve_read_dfa(const char *path, uint32_t *words)
+{
+	FILE *f = fopen(path, "rb");
+	long bytes = -1;
+	uint32_t *dfa = NULL;
+
+	if (f && fseek(f, 0, SEEK_END) == 0)
+		bytes = ftell(f);
+	if (bytes > 0 && bytes % (256 * 4) == 0 && bytes / 4 <= MKRT_MAX_ENTRIES && fseek(f, 0, SEEK_SET) == 0 &&
+	    (dfa = malloc((size_t)bytes)) && fread(dfa, 1, (size_t)bytes, f) != (size_t)bytes) {
+		free(dfa);
+		dfa = NULL;
+	}
+	if (f)
+		fclose(f);
+	if (!dfa)
+		fprintf(stderr, "mkrt: serve: %s is not a DFA table. Fix: pass a readable file of whole "
+				"states, 256 little-endian u32 words each, at most %u words\n",
+			path, MKRT_MAX_ENTRIES);
+	*words = dfa ? (uint32_t)(bytes / 4) : 0;
+	return dfa;
 }
 
 int cli_serve(int argc, char **argv)
@@ -60,35 +99,64 @@ int cli_serve(int argc, char **argv)
 	struct serve_opts o;
 	struct stat st;
 	struct mkrt_runtime *rt;
+	struct mkrt_io_config io;
+	struct mkrt_control_config control;
+	struct mkrt_config cfg;
+	uint32_t *dfa = NULL;
 
 	if (!serve_parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: mkrt serve --name /NAME --data FILE [--record-bytes B] [--frames F] "
-				"[--backend NAME] [--seconds S]\n");
+		fprintf(stderr, "usage: mkrt serve --name /NAME [--data FILE [--record-bytes B] [--frames F]] "
+				"[--slots N] [--tenants T] [--observable W] [--dfa FILE] [--backend NAME] "
+				"[--seconds S]\n");
 		return CLI_USAGE;
 	}
-	if (stat(o.data, &st) != 0 || st.st_size < (off_t)o.record_bytes) {
-		fprintf(stderr, "mkrt: serve: %s holds no record of %u bytes. Fix: pass a data file "
-				"(--data) of at least one record\n", o.data, o.record_bytes);
-		return CLI_FAIL;
-	}
-	uint64_t records = (uint64_t)st.st_size / o.record_bytes;
-	struct mkrt_io_config io = { .path = o.data, .record_bytes = o.record_bytes,
-				     .resources = records > (1u << 24) ? (1u << 24) : (uint32_t)records,
-				     .frames = o.frames, .frame_bytes = o.record_bytes };
-	struct mkrt_config cfg;
 	mkrt_config_init(&cfg);
 	cfg.backend = "shm";
 	cfg.shm_name = o.name;
 	cfg.shm_backend = o.backend;
-	cfg.io = &io;
+	cfg.slots = o.slots;
+	cfg.observable = o.observable;
+	if (o.data) {
+		if (stat(o.data, &st) != 0 || st.st_size < (off_t)o.record_bytes) {
+			fprintf(stderr, "mkrt: serve: %s holds no record of %u bytes. Fix: pass a data file "
+					"(--data) of at least one record\n", o.data, o.record_bytes);
+			return CLI_FAIL;
+		}
+		uint64_t records = (uint64_t)st.st_size / o.record_bytes;
+		io = (struct mkrt_io_config){ .path = o.data, .record_bytes = o.record_bytes,
+					      .resources = records > (1u << 24) ? (1u << 24) : (uint32_t)records,
+					      .frames = o.frames, .frame_bytes = o.record_bytes };
+		cfg.io = &io;
+	}
+	/* tenants 0 .. T-1 authorized, their masks at the default base */
+	mkrt_control_config_default(&control);
+	if (o.tenants < 1 || o.tenants > MKRT_CTL_TENANT_LAST - MKRT_CTL_TENANT_BASE_DEFAULT + 1) {
+		fprintf(stderr, "mkrt: serve: --tenants %u. Fix: pass 1 to %u\n", o.tenants,
+			MKRT_CTL_TENANT_LAST - MKRT_CTL_TENANT_BASE_DEFAULT + 1);
+		return CLI_USAGE;
+	}
+	control.tenant_count = o.tenants;
+	for (uint32_t t = 0; t < o.tenants; t++)
+		control.tenant_masks[t] = 1;
+	cfg.control = &control;
+	if (o.dfa && !(dfa = serve_read_dfa(o.dfa, &cfg.dfa_words)))
+		return CLI_FAIL;
+	cfg.dfa = dfa;
 	int err = mkrt_runtime_open(&cfg, &rt);
+	free(dfa); /* copied at open */
 	if (err)
 		return cli_fail("serve", err);
 
 	signal(SIGINT, serve_on_signal);
 	signal(SIGTERM, serve_on_signal);
-	printf("serving %s on %s (%s): %u resources of %u bytes from %s\n", o.name,
-	       mkrt_runtime_device(rt), mkrt_runtime_backend(rt), io.resources, o.record_bytes, o.data);
+	printf("serving %s on %s (%s): %u slots per producer, %u tenants, %u observable words, "
+	       "%u DFA states, ", o.name, mkrt_runtime_device(rt), mkrt_runtime_backend(rt),
+	       mkrt_runtime_slot_count(rt), o.tenants, o.observable ? o.observable : MKRT_DEFAULT_OBSERVABLE,
+	       cfg.dfa_words / 256);
+	if (o.data)
+		printf("%u resources of %u bytes from %s\n", io.resources, o.record_bytes, o.data);
+	else
+		printf("no load misses (no --data)\n");
 	fflush(stdout);
 	double until = o.seconds ? cli_now_ns() + o.seconds * 1e9 : 0;
 	while (!serve_stop && (!until || cli_now_ns() < until))

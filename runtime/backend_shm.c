@@ -32,16 +32,24 @@ struct mkrt__shm {
 	struct mkrt__shm_map map;
 	char name[MKRT_SHM_NAME_MAX + 1];
 	uint32_t slots, total;          /* per ring; in all rings */
-	uint32_t tenant_base;
 
 	/* the broker's; under lock */
 	pthread_mutex_t lock;
 	uint32_t *fwd;                  /* per inner slot: 0, or the pass that forwarded it */
 	uint32_t pass, inflight;
+	uint32_t tenant_base, base_pass; /* C[TENANT_BASE], as read in pass base_pass */
 	uint32_t *view;                 /* the inner ring, read once per pass ... */
 	uint32_t *iring;                /* ... unless the host addresses it directly */
 
 	struct mkrt__poller broker;
+
+	/* the keeper: a thread that holds the segment's alive mutex while the
+	 * broker serves, so clients learn of the server's death from the kernel */
+	pthread_t keeper;
+	pthread_mutex_t klock;
+	pthread_cond_t kcond;
+	enum { MKRT__KEEP_STARTING, MKRT__KEEP_HOLDING, MKRT__KEEP_RELEASE, MKRT__KEEP_FAILED } kstate;
+	bool keeper_joinable;
 };
 
 static const char *mkrt__shm_name_of(const struct mkrt_config *cfg, char *buf, size_t len)
@@ -86,9 +94,17 @@ static bool mkrt__shm_intake_slot(struct mkrt__shm *b, uint32_t k)
 	 * may rewrite the slot while we read it, which changes nothing */
 	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
 		w[i] = mkrt__load_relaxed(&s[i]);
+	/* the tenant base as it is now, once per pass: the server's own ring
+	 * may move it (no other producer may) */
+	if (b->base_pass != b->pass) {
+		if (b->inner.read_region(b->istate, MKRT__REGION_CONTROL, MKRT_CTL_TENANT_BASE, 1,
+					 &b->tenant_base))
+			return false; /* the device failed: its waiters hear of it */
+		b->base_pass = b->pass;
+	}
 	struct mkrt_slot req;
 	mkrt__slot_from_words(w, &req);
-	if (mkrt__shm_intake(w, b->tenant_base) ||
+	if (mkrt__shm_intake(w, b->tenant_base, k >= b->slots) ||
 	    b->inner.publish(b->istate, k, &req, MKRT_SLOT_ARGS)) {
 		mkrt__shm_reject(b, k);
 		return true;
@@ -163,6 +179,7 @@ static uint32_t mkrt__shm_pass_locked(struct mkrt__shm *b)
 		for (uint32_t k = 0; k < b->total; k++)
 			b->fwd[k] = b->fwd[k] ? 1 : 0;
 		b->pass = 1;
+		b->base_pass = 0;
 	}
 	return moved;
 }
@@ -181,6 +198,55 @@ static uint32_t mkrt__shm_broker_pass(void *arg)
 	return mkrt__shm_pass(arg, true);
 }
 
+
+/* ---- the keeper ------------------------------------------------------------------------------ */
+
+static void *mkrt__shm_keep(void *arg)
+{
+	struct mkrt__shm *b = arg;
+	int rc = pthread_mutex_lock(&b->map.hdr->alive);
+
+	pthread_mutex_lock(&b->klock);
+	b->kstate = rc == 0 ? MKRT__KEEP_HOLDING : MKRT__KEEP_FAILED;
+	pthread_cond_broadcast(&b->kcond);
+	while (b->kstate == MKRT__KEEP_HOLDING)
+		pthread_cond_wait(&b->kcond, &b->klock);
+	pthread_mutex_unlock(&b->klock);
+	if (rc == 0)
+		pthread_mutex_unlock(&b->map.hdr->alive);
+	return NULL;
+}
+
+/* Start the keeper and wait until it holds the alive mutex. */
+static int mkrt__shm_keeper_start(struct mkrt__shm *b)
+{
+	b->kstate = MKRT__KEEP_STARTING;
+	if (pthread_create(&b->keeper, NULL, mkrt__shm_keep, b))
+		return MKRT_ETHREAD;
+	b->keeper_joinable = true;
+	pthread_mutex_lock(&b->klock);
+	while (b->kstate == MKRT__KEEP_STARTING)
+		pthread_cond_wait(&b->kcond, &b->klock);
+	bool held = b->kstate == MKRT__KEEP_HOLDING;
+	pthread_mutex_unlock(&b->klock);
+	if (!held)
+		mkrt__detail("shm %s: the server could not take its liveness mutex", b->name);
+	return held ? 0 : MKRT_ESHM;
+}
+
+/* Let go of the alive mutex: clients that look now see the server gone. */
+static void mkrt__shm_keeper_stop(struct mkrt__shm *b)
+{
+	if (!b->keeper_joinable)
+		return;
+	pthread_mutex_lock(&b->klock);
+	if (b->kstate == MKRT__KEEP_HOLDING)
+		b->kstate = MKRT__KEEP_RELEASE;
+	pthread_cond_broadcast(&b->kcond);
+	pthread_mutex_unlock(&b->klock);
+	pthread_join(b->keeper, NULL);
+	b->keeper_joinable = false;
+}
 
 /* ---- ops ----------------------------------------------------------------------------------- */
 
@@ -211,6 +277,8 @@ static void mkrt__shm_free(struct mkrt__shm *b)
 		shm_unlink(b->name);
 	}
 	pthread_mutex_destroy(&b->lock);
+	pthread_mutex_destroy(&b->klock);
+	pthread_cond_destroy(&b->kcond);
 	free(b->fwd);
 	free(b->view);
 	free(b);
@@ -226,6 +294,8 @@ static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
 	if (!b)
 		return MKRT_ENOMEM;
 	pthread_mutex_init(&b->lock, NULL);
+	pthread_mutex_init(&b->klock, NULL);
+	pthread_cond_init(&b->kcond, NULL);
 	snprintf(b->name, sizeof(b->name), "%s", mkrt__shm_name_of(cfg, buf, sizeof(buf)));
 	b->slots = cfg->slots;
 	if ((uint64_t)cfg->slots * MKRT__SHM_RINGS > MKRT_MAX_ENTRIES) {
@@ -248,9 +318,13 @@ static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
 	size_t iwords;
 	if (!err && b->inner.ring_words(b->istate, &b->iring, &iwords))
 		b->iring = NULL; /* behind transfers: read back once per pass */
-	err = err ? err : b->inner.read_region(b->istate, MKRT__REGION_CONTROL, MKRT_CTL_TENANT_BASE, 1,
-					       &b->tenant_base);
 	err = err ? err : mkrt__shm_create(b->name, b->slots, &b->map);
+	if (!err) {
+		struct mkrt__shm_header *h = b->map.hdr;
+		h->control_words = b->inner.region_words(b->istate, MKRT__REGION_CONTROL);
+		snprintf(h->backend, sizeof(h->backend), "%s", b->inner.name);
+		snprintf(h->device, sizeof(h->device), "%s", b->inner.device_name(b->istate));
+	}
 out:
 	if (err) {
 		mkrt__shm_free(b);
@@ -270,6 +344,9 @@ static int mkrt__shm_start(void *state)
 	err = mkrt__poller_start(&b->broker, mkrt__shm_broker_pass, b);
 	if (err)
 		return err;
+	err = mkrt__shm_keeper_start(b);
+	if (err)
+		return err;
 	/* release: a client that sees live sees a running broker */
 	mkrt__store_release(&b->map.hdr->live, 1);
 	return 0;
@@ -283,6 +360,7 @@ static int mkrt__shm_stop(void *state, uint32_t timeout_ms)
 	/* what finished before the executors left is written back */
 	mkrt__shm_pass(b, true);
 	mkrt__store_release(&b->map.hdr->live, 0);
+	mkrt__shm_keeper_stop(b);
 	mkrt__poller_stop(&b->broker);
 	return err;
 }
@@ -292,6 +370,7 @@ static void mkrt__shm_close(void *state)
 	struct mkrt__shm *b = state;
 
 	mkrt__poller_stop(&b->broker); /* stop() was not called, or failed */
+	mkrt__shm_keeper_stop(b);
 	mkrt__shm_free(b);
 }
 

@@ -126,6 +126,15 @@ int mkrt__shm_create(const char *name, uint32_t slots, struct mkrt__shm_map *out
 	h->slots = slots;
 	h->server_pid = (uint32_t)getpid();
 	h->owner[0] = (uint32_t)getpid(); /* ring 0 is the server's own */
+	pthread_mutexattr_t ma;
+	if (pthread_mutexattr_init(&ma) || pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) ||
+	    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) || pthread_mutex_init(&h->alive, &ma)) {
+		mkrt__detail("shm %s: no robust process-shared mutex for the server's liveness", name);
+		mkrt__shm_unmap(out);
+		shm_unlink(name);
+		return MKRT_ESHM;
+	}
+	pthread_mutexattr_destroy(&ma);
 	/* release: a client that sees the magic sees the header */
 	__atomic_store_n(&h->magic, MKRT__SHM_MAGIC, __ATOMIC_RELEASE);
 	return 0;
@@ -181,8 +190,28 @@ void mkrt__shm_stats(const struct mkrt__shm_header *h, struct mkrt_shm_stats *ou
 	out->rejected = mkrt__load64_relaxed(&h->rejected);
 }
 
-uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base)
+/* Whether builtin @op with arguments @a would write a control word below
+ * OBS, the system's (DESIGN §3): the rule for producers in other processes.
+ * BATCH_FENCE's own EPOCH increment is allowed; LOAD_U32, COMPARE_SWAP's
+ * result and DFA_STEP write at OBS + an argument, computed without wrapping
+ * by the executors, so only COMPARE_SWAP's target can reach below OBS. */
+static bool mkrt__writes_system_word(uint32_t op, const uint32_t a[MKRT_PACKED_OP_ARGS])
 {
+	switch (op) {
+	case MKRT_OP_STORE_U32:
+	case MKRT_OP_ATOMIC_ADD:
+		return a[1] < MKRT_CTL_OBS;
+	case MKRT_OP_COMPARE_SWAP:
+		return a[0] < MKRT_CTL_OBS;
+	case MKRT_OP_MEMCPY:
+		return a[2] != 0 && a[1] < MKRT_CTL_OBS; /* C[a1 .. a1 + a2) */
+	}
+	return false;
+}
+
+uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base, bool untrusted)
+{
+	struct mkrt_packed_op ops[MKRT_PACKED_MAX_OPS];
 	struct mkrt_slot req;
 
 	if (w[MKRT_SLOT_STATUS] != MKRT_STATUS_PUBLISHED)
@@ -194,7 +223,40 @@ uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_bas
 	/* a tenant outside the table would sit PUBLISHED forever */
 	if ((uint64_t)tenant_base + req.tenant > MKRT_CTL_TENANT_LAST)
 		return MKRT_FAULT_REJECTED;
+	if (!untrusted)
+		return 0;
+	/* the system's words are out of another process's reach, inner ops too */
+	int n = 1;
+	if (req.opcode == MKRT_OP_PACKED_SLOT) {
+		n = mkrt__packed_parse(req.args, ops); /* well-formed: request_check passed */
+	} else {
+		ops[0].opcode = req.opcode;
+		memcpy(ops[0].args, req.args, sizeof(ops[0].args));
+	}
+	for (int k = 0; k < n; k++)
+		if (mkrt__writes_system_word(ops[k].opcode, ops[k].args))
+			return MKRT_FAULT_REJECTED;
 	return 0;
+}
+
+bool mkrt__shm_server_alive(struct mkrt__shm_header *h)
+{
+	/* acquire: a server that stopped cleared live before it let go */
+	if (!mkrt__load_acquire(&h->live))
+		return false;
+	int rc = pthread_mutex_trylock(&h->alive);
+	if (rc == EBUSY)
+		return true; /* its keeper holds it (or another client looks this instant) */
+	if (rc == EOWNERDEAD) {
+		/* it died holding it: say so for every client, then leave the
+		 * mutex sound (glibc leaves an unrecoverable one locked) */
+		mkrt__store_release(&h->live, 0);
+		pthread_mutex_consistent(&h->alive);
+		rc = 0;
+	}
+	if (rc == 0) /* ours now: it stopped just after we looked, or died */
+		pthread_mutex_unlock(&h->alive);
+	return false;
 }
 
 /* ---- the client ------------------------------------------------------------------------------ */
@@ -220,9 +282,10 @@ int mkrt_shm_client_open(const char *name, struct mkrt_shm_client **out)
 	if (err)
 		goto out_free;
 	struct mkrt__shm_header *h = c->map.hdr;
-	if (!mkrt__load_acquire(&h->live) || !mkrt__pid_alive(mkrt__load_relaxed(&h->server_pid))) {
-		mkrt__detail("shm %s: its server is not running", name);
-		err = MKRT_ESHM;
+	if (!mkrt__shm_server_alive(h)) {
+		mkrt__detail("shm %s: its server (pid %u) stopped or died. Fix: start it again (mkrt serve "
+			     "--name %s)", name, mkrt__load_relaxed(&h->server_pid), name);
+		err = MKRT_ESHUTDOWN;
 		goto out_unmap;
 	}
 	for (uint32_t r = 1; r < MKRT__SHM_RINGS; r++) {
@@ -254,7 +317,24 @@ uint32_t mkrt_shm_client_slots(const struct mkrt_shm_client *c)
 
 static bool mkrt__client_server_gone(const struct mkrt_shm_client *c)
 {
-	return !mkrt__load_acquire(&c->map.hdr->live);
+	return !mkrt__shm_server_alive(c->map.hdr);
+}
+
+int mkrt_shm_client_info(struct mkrt_shm_client *c, struct mkrt_shm_info *out)
+{
+	if (!c || !out)
+		return MKRT_EINVAL;
+	if (mkrt__client_server_gone(c))
+		return MKRT_ESHUTDOWN;
+	const struct mkrt__shm_header *h = c->map.hdr;
+	memset(out, 0, sizeof(*out));
+	out->slots = c->slots;
+	out->control_words = h->control_words;
+	out->server_pid = h->server_pid;
+	/* bounded whatever the segment holds */
+	memcpy(out->backend, h->backend, sizeof(out->backend) - 1);
+	memcpy(out->device, h->device, sizeof(out->device) - 1);
+	return 0;
 }
 
 int mkrt_shm_client_submit(struct mkrt_shm_client *c, const struct mkrt_slot *req, uint32_t nargs,

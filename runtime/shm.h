@@ -11,10 +11,11 @@
 #define MKRT_SHM_PRIV_H
 
 #include "internal.h"
+#include <pthread.h>
 #include "mkrt/shm.h"
 
 #define MKRT__SHM_MAGIC   0x31304d4853544b4dull /* "MKTSHM01" */
-#define MKRT__SHM_VERSION 1u
+#define MKRT__SHM_VERSION 2u
 #define MKRT__SHM_RINGS   (1u + MKRT_SHM_CLIENTS)
 #define MKRT__SHM_HEADER  4096u
 
@@ -25,6 +26,15 @@ struct mkrt__shm_header {
 	uint32_t live;                      /* 1 while the broker runs */
 	uint64_t forwarded, completed, rejected;
 	uint32_t owner[MKRT__SHM_RINGS];    /* producer pid of each ring, 0: free */
+	/* what a client may learn (mkrt_shm_client_info) */
+	uint32_t control_words;
+	char backend[MKRT_SHM_INFO_NAME];
+	char device[MKRT_SHM_INFO_NAME];
+	/* Robust and process-shared: the server's keeper thread holds it while
+	 * the broker serves. However the server dies, even by SIGKILL, the
+	 * kernel releases it as the process exits, and a client's trylock then
+	 * says EOWNERDEAD (or ENOTRECOVERABLE after the first client saw it). */
+	pthread_mutex_t alive;
 };
 _Static_assert(sizeof(struct mkrt__shm_header) <= MKRT__SHM_HEADER, "header fits its page");
 
@@ -47,12 +57,17 @@ int mkrt__shm_create(const char *name, uint32_t slots, struct mkrt__shm_map *out
 int mkrt__shm_attach(const char *name, struct mkrt__shm_map *out);
 void mkrt__shm_unmap(struct mkrt__shm_map *m);
 void mkrt__shm_stats(const struct mkrt__shm_header *h, struct mkrt_shm_stats *out);
+/* Whether the server of @h still serves: live, and its keeper still holds
+ * the alive mutex. */
+bool mkrt__shm_server_alive(struct mkrt__shm_header *h);
 
 /*
  * The broker's intake: 0 when the snapshot @w of a PUBLISHED slot may be
- * forwarded, else MKRT_FAULT_REJECTED. @tenant_base is C[TENANT_BASE].
- * Pure: looks at nothing but its arguments.
+ * forwarded, else MKRT_FAULT_REJECTED. @tenant_base is C[TENANT_BASE] as it
+ * is now. @untrusted (a producer in another process) also refuses an op that
+ * would write a control word below OBS, inside a PACKED_SLOT too. Pure:
+ * looks at nothing but its arguments.
  */
-uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base);
+uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base, bool untrusted);
 
 #endif /* MKRT_SHM_PRIV_H */

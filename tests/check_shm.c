@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define COUNTER (MKRT_CTL_OBS + 0)
@@ -312,6 +313,284 @@ START_TEST(server_gone_is_reported)
 }
 END_TEST
 
+/* ---- the system's words, the tenant table, a dead server (issue 14) ------------------------ */
+
+/* One slot from a producer in another process, and what it must end as. */
+struct intake_case {
+	const char *what;
+	struct mkrt_slot req;
+	int want;              /* 0: DONE; ESLOTFAULT: FAULT REJECTED */
+};
+
+/* A producer process: each case in turn; exits 0 when every one ended as
+ * it must, else 20 + the index of the first that did not. */
+static void hostile_producer(const struct intake_case *cases, uint32_t n)
+{
+	struct mkrt_shm_client *c;
+	struct mkrt_slot res;
+	uint32_t slot;
+
+	if (mkrt_shm_client_open(seg, &c))
+		_exit(10);
+	for (uint32_t i = 0; i < n; i++) {
+		int err = mkrt_shm_client_submit(c, &cases[i].req, MKRT_SLOT_ARGS, WAIT_MS, &slot);
+		err = err ? err : mkrt_shm_client_wait(c, slot, WAIT_MS, &res);
+		if (err != cases[i].want ||
+		    (err && res.args[MKRT_SLOT_FAULT_REASON - MKRT_SLOT_ARG0] != MKRT_FAULT_REJECTED)) {
+			fprintf(stderr, "case %u (%s): %s\n", i, cases[i].what, mkrt_err_name(err));
+			_exit(20 + (int)i);
+		}
+	}
+	mkrt_shm_client_close(c);
+	_exit(0);
+}
+
+static struct mkrt_slot packed_of(const struct mkrt_packed_op *ops, uint32_t n)
+{
+	struct mkrt_slot s = { .opcode = MKRT_OP_PACKED_SLOT };
+	ck_assert_err(mkrt_encode_packed(ops, n, s.args), 0);
+	return s;
+}
+
+START_TEST(system_words_are_out_of_reach)
+{
+	struct mkrt_runtime *rt = serve();
+	const uint32_t obs = MKRT_CTL_OBS;
+	const struct mkrt_packed_op inner_bad[] = {
+		{ MKRT_OP_ATOMIC_ADD, { 1, COUNTER, 0 } },
+		{ MKRT_OP_STORE_U32, { 1, MKRT_CTL_SHUTDOWN, 0 } },
+	};
+	const struct mkrt_packed_op inner_good[] = {
+		{ MKRT_OP_STORE_U32, { 5, obs + 2, 0 } },
+		{ MKRT_OP_LOAD_U32, { MKRT_CTL_TENANT_BASE, 3, 0 } }, /* reads a system word: allowed */
+	};
+	const struct intake_case cases[] = {
+		{ "STORE_U32 1 -> SHUTDOWN", { .opcode = MKRT_OP_STORE_U32, .args = { 1, MKRT_CTL_SHUTDOWN } },
+		  MKRT_ESLOTFAULT },
+		{ "STORE_U32 -> TENANT_BASE", { .opcode = MKRT_OP_STORE_U32, .args = { 20, MKRT_CTL_TENANT_BASE } },
+		  MKRT_ESLOTFAULT },
+		{ "STORE_U32 -> tenant mask", { .opcode = MKRT_OP_STORE_U32, .args = { 1, 4 } }, MKRT_ESLOTFAULT },
+		{ "ATOMIC_ADD -> DONE_COUNT", { .opcode = MKRT_OP_ATOMIC_ADD, .args = { 1, MKRT_CTL_DONE_COUNT } },
+		  MKRT_ESLOTFAULT },
+		{ "ATOMIC_ADD -> mkrt's last word", { .opcode = MKRT_OP_ATOMIC_ADD, .args = { 1, obs - 1 } },
+		  MKRT_ESLOTFAULT },
+		{ "COMPARE_SWAP on SHUTDOWN", { .opcode = MKRT_OP_COMPARE_SWAP, .args = { MKRT_CTL_SHUTDOWN, 0, 1 } },
+		  MKRT_ESLOTFAULT },
+		{ "MEMCPY into the tenant table", { .opcode = MKRT_OP_MEMCPY, .args = { obs, 2, 4 } },
+		  MKRT_ESLOTFAULT },
+		{ "MEMCPY ending on OBS", { .opcode = MKRT_OP_MEMCPY, .args = { obs + 8, obs - 1, 2 } },
+		  MKRT_ESLOTFAULT },
+		{ "PACKED with a STORE to SHUTDOWN", packed_of(inner_bad, 2), MKRT_ESLOTFAULT },
+		{ "SHUTDOWN", { .opcode = MKRT_OP_SHUTDOWN }, MKRT_ESLOTFAULT },
+		/* what stays allowed */
+		/* what stays allowed (clear of the honest producer's OBS and OBS + 1) */
+		{ "STORE_U32 -> OBS + 4", { .opcode = MKRT_OP_STORE_U32, .args = { 9, obs + 4 } }, 0 },
+		{ "MEMCPY of nothing to word 0", { .opcode = MKRT_OP_MEMCPY, .args = { obs, 0, 0 } }, 0 },
+		{ "PACKED within OBS", packed_of(inner_good, 2), 0 },
+	};
+	/* BATCH_FENCE writes C[OBS] too, so it runs once the honest one is done */
+	const struct intake_case fence[] = {
+		{ "BATCH_FENCE (its own EPOCH increment)", { .opcode = MKRT_OP_BATCH_FENCE, .args = { 0, 7 } }, 0 },
+	};
+	const uint32_t ncases = sizeof(cases) / sizeof(cases[0]), honest = 1000;
+	uint32_t rejected = 0, sys[MKRT_CTL_OBS], now[MKRT_CTL_OBS];
+
+	for (uint32_t i = 0; i < ncases; i++)
+		rejected += cases[i].want != 0;
+	ck_assert_err(mkrt_runtime_read_control(rt, 0, MKRT_CTL_OBS, sys), 0);
+	/* an honest producer streams beside the hostile one, both real processes */
+	pid_t good = fork();
+	if (good == 0)
+		producer(honest);
+	pid_t bad = fork();
+	if (bad == 0)
+		hostile_producer(cases, ncases);
+	ck_assert_int_eq(join(bad), 0);
+	ck_assert_int_eq(join(good), 0);
+	/* the honest producer noticed nothing: every one of its slots ran once */
+	ck_assert_uint_eq(counter(rt), honest);
+	pid_t fencer = fork();
+	if (fencer == 0)
+		hostile_producer(fence, 1);
+	ck_assert_int_eq(join(fencer), 0);
+
+	struct mkrt_shm_stats st;
+	ck_assert_err(mkrt_runtime_shm_stats(rt, &st), 0);
+	ck_assert_uint_eq(st.rejected, rejected);
+	ck_assert_uint_eq(st.forwarded, 2 * honest + (ncases - rejected) + 1);
+	/* no system word moved but those the executors keep */
+	ck_assert_err(mkrt_runtime_read_control(rt, 0, MKRT_CTL_OBS, now), 0);
+	for (uint32_t i = 0; i < MKRT_CTL_OBS; i++) {
+		bool kept = i == MKRT_CTL_DONE_COUNT || i == MKRT_CTL_EPOCH || i == MKRT_CTL_YIELD ||
+			    (i >= MKRT_CTL_METRICS && i < MKRT_CTL_METRICS + MKRT_OP_METRIC_LIMIT) ||
+			    (i >= MKRT_CTL_MKRT_FIRST && i <= MKRT_CTL_MKRT_LAST && i != MKRT_CTL_VERSION);
+		ck_assert_msg(kept || now[i] == sys[i], "C[%u] %u -> %u", i, sys[i], now[i]);
+	}
+	ck_assert_uint_eq(now[MKRT_CTL_EPOCH], sys[MKRT_CTL_EPOCH] + 1); /* the one BATCH_FENCE */
+	/* and the server serves on */
+	run_producer(10);
+	ck_assert_uint_eq(counter(rt), 7 + 10); /* the fence's C[OBS] = 7, then ten more */
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* The server's own ring may move the tenant base; the broker's check
+ * follows it, where a copy taken at open would let tenant 22 through to
+ * sit PUBLISHED forever. */
+START_TEST(tenant_check_follows_the_table)
+{
+	struct mkrt_runtime *rt = serve();
+	const uint32_t base = 10;
+	struct mkrt_slot mask = { .opcode = MKRT_OP_STORE_U32, .args = { 1, base } };
+	struct mkrt_slot move = { .opcode = MKRT_OP_STORE_U32, .args = { base, MKRT_CTL_TENANT_BASE } };
+	struct mkrt_ticket t;
+
+	ck_assert_err(mkrt_submit(rt, &mask, WAIT_MS, &t), 0);
+	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), 0);
+	ck_assert_err(mkrt_submit(rt, &move, WAIT_MS, &t), 0);
+	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), 0);
+
+	const struct intake_case cases[] = {
+		{ "tenant 0, its mask now at C[10]", { .opcode = MKRT_OP_ATOMIC_ADD, .args = { 1, COUNTER } }, 0 },
+		{ "tenant 22: C[32] is past the table",
+		  { .opcode = MKRT_OP_ATOMIC_ADD, .tenant = 22, .args = { 1, COUNTER } }, MKRT_ESLOTFAULT },
+	};
+	pid_t pid = fork();
+	if (pid == 0)
+		hostile_producer(cases, 2);
+	ck_assert_int_eq(join(pid), 0);
+	ck_assert_uint_eq(counter(rt), 1);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* `mkrt serve` as a real second process: @argv after "serve --name SEG
+ * --backend host", its stdout on *@out. Returns once it says it serves. */
+static pid_t spawn_server(const char *const *extra, FILE **out)
+{
+	const char *top = getenv("top_builddir");
+	char mkrt[512], line[512];
+	const char *argv[24] = { "mkrt", "serve", "--name", seg, "--backend", "host" };
+	int fds[2], n = 6;
+
+	snprintf(mkrt, sizeof(mkrt), "%s/cli/mkrt", top ? top : ".");
+	for (; extra && *extra && n < 23; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execv(mkrt, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	*out = fdopen(fds[0], "r");
+	ck_assert_ptr_nonnull(*out);
+	while (fgets(line, sizeof(line), *out))
+		if (strncmp(line, "serving", 7) == 0)
+			return pid;
+	ck_abort_msg("%s serve did not come up (exit %d)", mkrt, join(pid));
+	return -1;
+}
+
+START_TEST(server_killed_is_seen)
+{
+	char dfa_path[] = "/tmp/mkrt-dfa.XXXXXX";
+	uint32_t table[2 * 256], slot;
+	struct mkrt_shm_client *c;
+	struct mkrt_shm_info info;
+	struct mkrt_slot res;
+	FILE *out;
+
+	snprintf(seg, sizeof(seg), "/mkrt-check-kill-%ld", (long)getpid());
+	for (uint32_t i = 0; i < 2 * 256; i++)
+		table[i] = i ^ 0x5au;
+	int fd = mkstemp(dfa_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, table, sizeof(table)), (int)sizeof(table));
+	close(fd);
+	const char *const opts[] = { "--slots", "32", "--tenants", "2", "--observable", "8", "--dfa", dfa_path,
+				     NULL };
+	pid_t server = spawn_server(opts, &out);
+
+	/* what serves the client, as the options said */
+	ck_assert_err(mkrt_shm_client_open(seg, &c), 0);
+	ck_assert_err(mkrt_shm_client_info(c, &info), 0);
+	ck_assert_uint_eq(info.slots, 32);
+	ck_assert_uint_eq(info.control_words, MKRT_CTL_OBS + 8);
+	ck_assert_uint_eq(info.server_pid, (uint32_t)server);
+	ck_assert_str_eq(info.backend, "host");
+	ck_assert_err(mkrt_shm_client_info(c, NULL), MKRT_EINVAL);
+	const struct intake_case served[] = {
+		{ "tenant 1", { .opcode = MKRT_OP_ATOMIC_ADD, .tenant = 1, .args = { 1, MKRT_CTL_OBS } }, 0 },
+		{ "the last observable word", { .opcode = MKRT_OP_STORE_U32, .args = { 1, MKRT_CTL_OBS + 7 } }, 0 },
+		{ "DFA_STEP state 1", { .opcode = MKRT_OP_DFA_STEP, .args = { 1, 200, 0 } }, 0 },
+	};
+	for (uint32_t i = 0; i < 3; i++) {
+		ck_assert_err(mkrt_shm_client_submit(c, &served[i].req, MKRT_SLOT_ARGS, WAIT_MS, &slot), 0);
+		ck_assert_err(mkrt_shm_client_wait(c, slot, WAIT_MS, &res), 0);
+	}
+	struct mkrt_slot past[] = {
+		{ .opcode = MKRT_OP_STORE_U32, .args = { 1, MKRT_CTL_OBS + 8 } },
+		{ .opcode = MKRT_OP_DFA_STEP, .args = { 2, 0, 0 } }, /* state 2: not in the table */
+	};
+	for (uint32_t i = 0; i < 2; i++) {
+		ck_assert_err(mkrt_shm_client_submit(c, &past[i], MKRT_SLOT_ARGS, WAIT_MS, &slot), 0);
+		ck_assert_err(mkrt_shm_client_wait(c, slot, WAIT_MS, &res), MKRT_ESLOTFAULT);
+		ck_assert_uint_eq(res.args[MKRT_SLOT_FAULT_REASON - MKRT_SLOT_ARG0], MKRT_FAULT_OUT_OF_RANGE);
+	}
+
+	/* SIGKILL, not reaped yet: each wait ends DONE (served before the
+	 * kill landed) or SHUTDOWN, never by its timeout */
+	uint64_t t0 = now_ns();
+	ck_assert_int_eq(kill(server, SIGKILL), 0);
+	uint32_t w[MKRT_SLOT_WORDS] = { MKRT_STATUS_PUBLISHED, MKRT_OP_ATOMIC_ADD, 0, 0, 1, MKRT_CTL_OBS };
+	int err = 0;
+	for (uint32_t i = 0; err != MKRT_ESHUTDOWN; i++) {
+		ck_assert_err(mkrt_shm_client_publish_raw(c, i % 32, w), 0);
+		err = mkrt_shm_client_wait(c, i % 32, WAIT_MS, NULL);
+		ck_assert_msg(err == 0 || err == MKRT_ESHUTDOWN, "wait: %s", mkrt_err_name(err));
+	}
+	printf("a client learned its server was SIGKILLed %.3f ms after the kill\n",
+	       (double)(now_ns() - t0) / 1e6);
+	ck_assert_err(mkrt_shm_client_submit(c, &served[0].req, 2, WAIT_MS, &slot), MKRT_ESHUTDOWN);
+	ck_assert_err(mkrt_shm_client_info(c, &info), MKRT_ESHUTDOWN);
+	struct mkrt_shm_client *late = NULL;
+	ck_assert_err(mkrt_shm_client_open(seg, &late), MKRT_ESHUTDOWN);
+	ck_assert_ptr_null(late);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "Fix:"));
+	ck_assert_int_eq(join(server), 128 + SIGKILL);
+	fclose(out);
+	mkrt_shm_client_close(c);
+
+	/* a new server replaces the dead one's segment and serves */
+	server = spawn_server(NULL, &out);
+	ck_assert_err(mkrt_shm_client_open(seg, &c), 0);
+	struct mkrt_slot one = add_one();
+	ck_assert_err(mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot), 0);
+	ck_assert_err(mkrt_shm_client_wait(c, slot, WAIT_MS, NULL), 0);
+	ck_assert_int_eq(kill(server, SIGTERM), 0);
+	ck_assert_int_eq(join(server), 0);
+	ck_assert_err(mkrt_shm_client_wait(c, slot, WAIT_MS, NULL), 0); /* a DONE slot still reads back */
+	ck_assert_err(mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot), MKRT_ESHUTDOWN);
+	fclose(out);
+	mkrt_shm_client_close(c);
+	unlink(dfa_path);
+}
+END_TEST
+
 int main(void)
 {
 	mkrt_require_opencl_or_skip();
@@ -323,5 +602,8 @@ int main(void)
 	tcase_add_test(tc, hostile_slots_are_rejected);
 	tcase_add_test(tc, producer_killed_mid_stream);
 	tcase_add_test(tc, server_gone_is_reported);
+	tcase_add_test(tc, system_words_are_out_of_reach);
+	tcase_add_test(tc, tenant_check_follows_the_table);
+	tcase_add_test(tc, server_killed_is_seen);
 	return mkrt_run_suite(s);
 }

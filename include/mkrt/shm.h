@@ -12,10 +12,20 @@
  * The other process is not trusted. The broker copies a slot once and acts
  * only on that copy; a slot with a status other than EMPTY, PUBLISHED, DONE
  * or FAULT, an opcode no producer may send (reserved ranges, SHUTDOWN), a
- * malformed PACKED_SLOT, or a tenant outside the tenant table ends FAULT
- * with reason MKRT_FAULT_REJECTED and is counted, never forwarded. A
- * producer that dies loses nothing it had published: the broker finishes
- * those slots, and the next client may take the ring over.
+ * malformed PACKED_SLOT, a tenant outside the tenant table, or an op that
+ * would write a control word below MKRT_CTL_OBS (the system's: SHUTDOWN,
+ * DONE_COUNT, the tenant table, quotas, metrics, EPOCH, mkrt's own words)
+ * ends FAULT with reason MKRT_FAULT_REJECTED and is counted, never
+ * forwarded; no other producer notices. That covers STORE_U32 and
+ * ATOMIC_ADD targets, COMPARE_SWAP's target, a MEMCPY destination range,
+ * and the same ops inside a PACKED_SLOT; BATCH_FENCE's own EPOCH increment
+ * is allowed. Ring 0, the server's own, keeps vyre's semantics. A producer
+ * that dies loses nothing it had published: the broker finishes those
+ * slots, and the next client may take the ring over.
+ *
+ * A server that stops, or dies however it dies (SIGKILL included), is seen
+ * at once: the client calls then return MKRT_ESHUTDOWN, never a publish
+ * into a dead ring or a wait that runs out its timeout.
  */
 #ifndef MKRT_SHM_H
 #define MKRT_SHM_H
@@ -27,6 +37,7 @@ MKRT_BEGIN_DECLS
 
 #define MKRT_SHM_CLIENTS  4u     /* rings lent to other processes */
 #define MKRT_SHM_NAME_MAX 200u   /* characters, the leading '/' included */
+#define MKRT_SHM_INFO_NAME 64u   /* bytes of a name in struct mkrt_shm_info */
 
 /* Counters the broker keeps in the segment. */
 struct mkrt_shm_stats {
@@ -56,12 +67,25 @@ struct mkrt_shm_client;
 /*
  * mkrt_shm_client_open - map the segment @name and take a free producer ring
  * (or one whose producer has died). Errors: INVAL, SHM (no such segment,
- * not a mkrt segment, its server gone, every ring taken), NOMEM.
+ * not a mkrt segment, every ring taken), SHUTDOWN (its server stopped or
+ * died), NOMEM.
  */
 MKRT_API int mkrt_shm_client_open(const char *name, struct mkrt_shm_client **out);
 
 /* mkrt_shm_client_slots - slots in the client's ring (0 for NULL). */
 MKRT_API uint32_t mkrt_shm_client_slots(const struct mkrt_shm_client *c);
+
+/* What serves a client, as its server wrote it at start. */
+struct mkrt_shm_info {
+	uint32_t slots;                    /* in the client's ring */
+	uint32_t control_words;            /* C[0 .. control_words): OBS + observable */
+	uint32_t server_pid;
+	char backend[MKRT_SHM_INFO_NAME];  /* the backend that runs slots, e.g. "svm" */
+	char device[MKRT_SHM_INFO_NAME];   /* ... and its device, NUL-terminated */
+};
+
+/* mkrt_shm_client_info - what serves @c. Errors: INVAL, SHUTDOWN. */
+MKRT_API int mkrt_shm_client_info(struct mkrt_shm_client *c, struct mkrt_shm_info *out);
 
 /*
  * mkrt_shm_client_submit - publish @req (its first @nargs args, the rest
