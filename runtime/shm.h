@@ -34,7 +34,7 @@ struct mkrt__shm_header {
 	 * the broker serves. However the server dies, even by SIGKILL, the
 	 * kernel releases it as the process exits, and a client's trylock then
 	 * says EOWNERDEAD (or ENOTRECOVERABLE after the first client saw it). */
-	pthread_mutex_t alive;
+	pthread_mutex_t alive __attribute__((aligned(64))); /* its own line: clients poll it */
 };
 _Static_assert(sizeof(struct mkrt__shm_header) <= MKRT__SHM_HEADER, "header fits its page");
 
