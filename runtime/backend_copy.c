@@ -39,13 +39,11 @@
  * No idle parking yet: the kernel is relaunched every epoch_ms until stop.
  */
 #include "backend.h"
-#include "cl.h"
+#include "resident.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define MKRT__COPY_GPU_LANES   4u
 #define MKRT__COPY_TRANSFER_MS 10000u  /* a transfer that takes longer: the device is wedged */
@@ -66,16 +64,11 @@ enum {
 };
 
 struct mkrt__copy {
-	struct mkrt__device dev;
-	cl_context ctx;
-	cl_command_queue kq;         /* the megakernel's queue */
+	struct mkrt__resident r;     /* context, the megakernel's queue, the watcher */
 	cl_command_queue hq;         /* the host's transfers (in order) */
-	cl_program prog;
-	cl_kernel kernel;
-	size_t global, local;
 	cl_mem buf[MKRT__CB_COUNT];
 	uint32_t words[MKRT__CB_COUNT];
-	uint32_t slots, epoch_ms;
+	uint32_t slots;
 	uint32_t wedged;             /* atomic: a transfer timed out; never free the buffers */
 
 	/* host memory that transfers read or write: owned here, so one that
@@ -97,15 +90,6 @@ struct mkrt__copy {
 	cl_mem pinned;               /* the four above, when mkrt__copy_pin() got them */
 	void *pinned_host;
 	uint32_t claimed;            /* atomic: slots the last read back showed CLAIMED */
-
-	/* the watcher */
-	pthread_t watcher;
-	bool watcher_joinable, stuck;
-	uint32_t live, stopping;     /* atomic */
-	uint64_t launches;           /* atomic */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
 
 	/* the IO servicer (resources > 0) */
 	struct mkrt__resolver resolver;
@@ -147,7 +131,7 @@ static int mkrt__copy_finish(struct mkrt__copy *c, cl_event ev, const char *what
 	mkrt__store_release(&c->wedged, 1);
 	mkrt__detail("copy: %s on %s did not complete within %u ms: the device is wedged, or its "
 		     "driver has no worker left beside the kernel's lanes",
-		     what, c->dev.info.name, MKRT__COPY_TRANSFER_MS);
+		     what, c->r.dev.info.name, MKRT__COPY_TRANSFER_MS);
 	return MKRT_ETIMEDOUT;
 }
 
@@ -412,7 +396,7 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 {
 	struct mkrt__copy *c = state;
 	struct mkrt__backoff backoff = { 0 };
-	uint64_t deadline = mkrt__now_ns() + ((uint64_t)c->epoch_ms * 2u + 1000u) * 1000000u;
+	uint64_t deadline = mkrt__now_ns() + ((uint64_t)c->r.epoch_ms * 2u + 1000u) * 1000000u;
 	uint32_t st = MKRT_STATUS_PUBLISHED;
 	int err = 0;
 
@@ -594,89 +578,40 @@ static uint32_t mkrt__copy_servicer_pass(void *arg)
 }
 
 
-/* ---- the watcher: launch, yield on the time budget, relaunch ---------------------------------- */
+/* ---- the resident layer's hooks: transfers on the host queue ---------------------------------- */
 
-static void CL_CALLBACK mkrt__copy_complete_cb(cl_event ev, cl_int status, void *arg)
+static int mkrt__copy_set_yield(void *owner, uint32_t value)
 {
-	struct mkrt__copy *c = arg;
+	static const uint32_t yield[2] = { 0, 1 }; /* static: a transfer may land after a timeout */
 
-	(void)ev;
-	(void)status;
-	pthread_mutex_lock(&c->lock);
-	c->done = true;
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	return mkrt__copy_write(owner, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield[value != 0], true);
 }
 
-static bool mkrt__copy_should_stop(struct mkrt__copy *c)
+static bool mkrt__copy_shutdown_set(void *owner)
 {
-	/* acquire: pairs with stop()'s release */
-	if (mkrt__load_acquire(&c->stopping))
-		return true;
-	/* a SHUTDOWN slot sets it on the device */
+	struct mkrt__copy *c = owner;
+
+	/* a SHUTDOWN slot sets it on the device; a device we cannot read is done */
 	return mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &c->watch_word) || c->watch_word;
 }
 
-/* One launch, asked to yield once the epoch's time budget is spent. */
-static int mkrt__copy_launch(struct mkrt__copy *c)
+static void mkrt__copy_ask_shutdown(void *owner)
 {
-	static const uint32_t yield_off = 0, yield_on = 1;
-	cl_event ev = NULL;
-	cl_int rc, status = CL_COMPLETE;
-	int err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_off, true);
+	static const uint32_t one = 1;
+	struct mkrt__copy *c = owner;
 
-	if (err)
-		return err;
-	c->done = false;
-	rc = clEnqueueNDRangeKernel(c->kq, c->kernel, 1, NULL, &c->global, &c->local, 0, NULL, &ev);
-	if (rc == CL_SUCCESS)
-		rc = clSetEventCallback(ev, CL_COMPLETE, mkrt__copy_complete_cb, c);
-	if (rc != CL_SUCCESS) {
-		if (ev)
-			clReleaseEvent(ev);
-		return mkrt__cl_fail("clEnqueueNDRangeKernel(mkrt_megakernel, copy)", rc);
-	}
-	clFlush(c->kq);
-	mkrt__add64_relaxed(&c->launches, 1);
-
-	struct timespec deadline;
-	bool yielded = false;
-	mkrt__realtime_deadline(&deadline, c->epoch_ms);
-	pthread_mutex_lock(&c->lock);
-	while (!c->done) {
-		if (yielded) {
-			pthread_cond_wait(&c->cond, &c->lock);
-		} else if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT) {
-			pthread_mutex_unlock(&c->lock);
-			/* lanes read YIELD between slots and return; the host relaunches */
-			err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_on, true);
-			pthread_mutex_lock(&c->lock);
-			yielded = true;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	/* no kernel runs now: YIELD reads 0 whenever the host is not asking */
-	if (yielded && !err)
-		err = mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_YIELD, 1, &yield_off, true);
-	clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
-	clReleaseEvent(ev);
-	if (status < 0)
-		return mkrt__cl_fail("mkrt_megakernel execution (copy)", status);
-	return err;
+	/* lanes read SHUTDOWN between slots and return; not a blocking write: a
+	 * wedged device must not wedge stop() too */
+	if (!mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &one, false))
+		clFlush(c->hq);
 }
 
-static void *mkrt__copy_watch(void *arg)
-{
-	struct mkrt__copy *c = arg;
-
-	mkrt__thread_precise_timers();
-	while (!mkrt__copy_should_stop(c))
-		if (mkrt__copy_launch(c))
-			break; /* the device failed: waiters see no executor and give up */
-	/* release: a waiter that sees no executor also sees every finished slot */
-	mkrt__sub_release(&c->live, 1);
-	return NULL;
-}
+/* No parking yet: a publish through transfers has no bell to ring. */
+static const struct mkrt__resident_hooks mkrt__copy_hooks = {
+	.set_yield = mkrt__copy_set_yield,
+	.shutdown_set = mkrt__copy_shutdown_set,
+	.ask_shutdown = mkrt__copy_ask_shutdown,
+};
 
 /* ---- open, start, stop ------------------------------------------------------------------------- */
 
@@ -721,7 +656,7 @@ static uint32_t *mkrt__copy_pin(struct mkrt__copy *c, size_t bytes)
 {
 	cl_int rc;
 
-	c->pinned = clCreateBuffer(c->ctx, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR, bytes, NULL, &rc);
+	c->pinned = clCreateBuffer(c->r.ctx, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR, bytes, NULL, &rc);
 	if (!c->pinned)
 		return NULL;
 	c->pinned_host = clEnqueueMapBuffer(c->hq, c->pinned, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, bytes, 0,
@@ -765,7 +700,7 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 		else if (b == MKRT__CB_DFA && cfg->dfa_words)
 			memcpy(init, cfg->dfa, (size_t)cfg->dfa_words * sizeof(uint32_t));
 		if (!err) {
-			c->buf[b] = clCreateBuffer(c->ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, init,
+			c->buf[b] = clCreateBuffer(c->r.ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, init,
 						   &rc);
 			if (!c->buf[b])
 				err = mkrt__cl_fail("clCreateBuffer(copy)", rc);
@@ -808,30 +743,26 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 
 static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 {
-	cl_uint slots = cfg->slots, ctl = c->words[MKRT__CB_CONTROL], dbg = c->words[MKRT__CB_DEBUG];
-	cl_uint dfa = c->words[MKRT__CB_DFA], epoch_slots = cfg->epoch_slots;
-	cl_uint resources = c->words[MKRT__CB_RESIDENCY];
-	cl_uint frames = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS, frame_words = c->frame_bytes / 4u;
-	cl_int rc = CL_SUCCESS;
+	static const enum mkrt__karg buffer_arg[MKRT__CB_COUNT] = {
+		[MKRT__CB_RING] = MKRT__KARG_RING,         [MKRT__CB_CONTROL] = MKRT__KARG_CONTROL,
+		[MKRT__CB_DEBUG] = MKRT__KARG_DEBUG,       [MKRT__CB_IO] = MKRT__KARG_IO,
+		[MKRT__CB_DFA] = MKRT__KARG_DFA,           [MKRT__CB_RESIDENCY] = MKRT__KARG_RESIDENCY,
+		[MKRT__CB_FRAMES] = MKRT__KARG_FRAMES,     [MKRT__CB_ARENA] = MKRT__KARG_ARENA,
+		[MKRT__CB_WITHDRAW] = MKRT__KARG_WITHDRAW,
+	};
+	struct mkrt__kargs a = { .svm = false, .nargs = MKRT__KARG_COUNT };
 
-	rc |= clSetKernelArg(c->kernel, 0, sizeof(cl_mem), &c->buf[MKRT__CB_RING]);
-	rc |= clSetKernelArg(c->kernel, 1, sizeof(slots), &slots);
-	rc |= clSetKernelArg(c->kernel, 2, sizeof(cl_mem), &c->buf[MKRT__CB_CONTROL]);
-	rc |= clSetKernelArg(c->kernel, 3, sizeof(ctl), &ctl);
-	rc |= clSetKernelArg(c->kernel, 4, sizeof(cl_mem), &c->buf[MKRT__CB_DEBUG]);
-	rc |= clSetKernelArg(c->kernel, 5, sizeof(dbg), &dbg);
-	rc |= clSetKernelArg(c->kernel, 6, sizeof(cl_mem), &c->buf[MKRT__CB_DFA]);
-	rc |= clSetKernelArg(c->kernel, 7, sizeof(dfa), &dfa);
-	rc |= clSetKernelArg(c->kernel, 8, sizeof(epoch_slots), &epoch_slots);
-	rc |= clSetKernelArg(c->kernel, 9, sizeof(cl_mem), &c->buf[MKRT__CB_IO]);
-	rc |= clSetKernelArg(c->kernel, 10, sizeof(cl_mem), &c->buf[MKRT__CB_RESIDENCY]);
-	rc |= clSetKernelArg(c->kernel, 11, sizeof(resources), &resources);
-	rc |= clSetKernelArg(c->kernel, 12, sizeof(cl_mem), &c->buf[MKRT__CB_FRAMES]);
-	rc |= clSetKernelArg(c->kernel, 13, sizeof(frames), &frames);
-	rc |= clSetKernelArg(c->kernel, 14, sizeof(cl_mem), &c->buf[MKRT__CB_ARENA]);
-	rc |= clSetKernelArg(c->kernel, 15, sizeof(frame_words), &frame_words);
-	rc |= clSetKernelArg(c->kernel, 16, sizeof(cl_mem), &c->buf[MKRT__CB_WITHDRAW]);
-	return rc == CL_SUCCESS ? 0 : mkrt__cl_fail("clSetKernelArg(mkrt_megakernel, copy)", rc);
+	for (int b = 0; b < MKRT__CB_COUNT; b++)
+		a.mem[buffer_arg[b]] = c->buf[b];
+	a.count[MKRT__KARG_SLOTS] = cfg->slots;
+	a.count[MKRT__KARG_CONTROL_WORDS] = c->words[MKRT__CB_CONTROL];
+	a.count[MKRT__KARG_DEBUG_WORDS] = c->words[MKRT__CB_DEBUG];
+	a.count[MKRT__KARG_DFA_WORDS] = c->words[MKRT__CB_DFA];
+	a.count[MKRT__KARG_EPOCH_SLOTS] = cfg->epoch_slots;
+	a.count[MKRT__KARG_RESOURCES] = c->words[MKRT__CB_RESIDENCY];
+	a.count[MKRT__KARG_FRAME_COUNT] = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS;
+	a.count[MKRT__KARG_FRAME_WORDS] = c->frame_bytes / 4u;
+	return mkrt__resident_set_args(&c->r, &a);
 }
 
 /* Forward-progress-safe geometry (DESIGN §4): work-groups of one lane, so no
@@ -839,18 +770,18 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
  * a lane's: PoCL runs the host's transfers on the same workers, and with
  * every worker spinning in a lane no transfer would ever run. GPUs get a
  * few lanes, since every lane scans every slot. */
-static void mkrt__copy_geometry(struct mkrt__copy *c, uint32_t lanes)
+static void mkrt__copy_geometry(struct mkrt__resident *r, uint32_t lanes)
 {
-	const struct mkrt_device_info *info = &c->dev.info;
+	const struct mkrt_device_info *info = &r->dev.info;
 	uint32_t cu = info->compute_units ? info->compute_units : 1;
 
-	c->local = 1;
+	r->local = 1;
 	if (info->gpu)
-		c->global = lanes ? lanes : MKRT__COPY_GPU_LANES;
+		r->global = lanes ? lanes : MKRT__COPY_GPU_LANES;
 	else if (lanes)
-		c->global = lanes < cu - 1 ? lanes : cu - 1;
+		r->global = lanes < cu - 1 ? lanes : cu - 1;
 	else
-		c->global = cu > 3 ? 2 : 1;
+		r->global = cu > 3 ? 2 : 1;
 }
 
 static void mkrt__copy_free(struct mkrt__copy *c)
@@ -871,16 +802,9 @@ static void mkrt__copy_free(struct mkrt__copy *c)
 	for (int b = 0; b < MKRT__CB_COUNT; b++)
 		if (c->buf[b])
 			clReleaseMemObject(c->buf[b]);
-	if (c->kernel)
-		clReleaseKernel(c->kernel);
-	if (c->prog)
-		clReleaseProgram(c->prog);
-	if (c->kq)
-		clReleaseCommandQueue(c->kq);
 	if (c->hq)
 		clReleaseCommandQueue(c->hq);
-	if (c->ctx)
-		clReleaseContext(c->ctx);
+	mkrt__resident_fini(&c->r);
 	free(c->scratch);
 	free(c->withdraw_set);
 	free(c->io_view);
@@ -888,14 +812,13 @@ static void mkrt__copy_free(struct mkrt__copy *c)
 	pthread_mutex_destroy(&c->view_lock);
 	pthread_mutex_destroy(&c->xfer_lock);
 	pthread_mutex_destroy(&c->serve_lock);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->cond);
 	free(c);
 }
 
 static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 {
 	struct mkrt__copy *c = calloc(1, sizeof(*c));
+	struct mkrt__device dev;
 	char why[1024];
 	cl_int rc;
 	int err;
@@ -905,37 +828,35 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	pthread_mutex_init(&c->view_lock, NULL);
 	pthread_mutex_init(&c->xfer_lock, NULL);
 	pthread_mutex_init(&c->serve_lock, NULL);
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
-	if (!mkrt__copy_pick(cfg, &c->dev, why, sizeof(why))) {
+	if (!mkrt__copy_pick(cfg, &dev, why, sizeof(why))) {
 		mkrt__detail("copy backend unavailable: %s", why);
 		err = MKRT_EUNAVAILABLE;
 		goto out_free;
 	}
 	c->slots = cfg->slots;
-	c->epoch_ms = cfg->epoch_ms;
-	c->fill_words = c->dev.info.cpu;
-	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.platform, 0 };
-	c->ctx = clCreateContext(props, 1, &c->dev.id, NULL, NULL, &rc);
-	err = c->ctx ? 0 : mkrt__cl_fail("clCreateContext", rc);
-	if (!err && !(c->kq = clCreateCommandQueueWithProperties(c->ctx, c->dev.id, NULL, &rc)))
-		err = mkrt__cl_fail("clCreateCommandQueueWithProperties(kernel)", rc);
-	if (!err && !(c->hq = clCreateCommandQueueWithProperties(c->ctx, c->dev.id, NULL, &rc)))
+	c->fill_words = dev.info.cpu;
+	err = mkrt__resident_init(&c->r, "copy", &dev, cfg, "-cl-std=CL1.2", &mkrt__copy_hooks, c);
+	if (err)
+		goto out_free;
+	c->hq = clCreateCommandQueueWithProperties(c->r.ctx, dev.id, NULL, &rc);
+	if (!c->hq) {
 		err = mkrt__cl_fail("clCreateCommandQueueWithProperties(host transfers)", rc);
-	if (!err)
-		err = mkrt__megakernel_build(c->ctx, &c->dev, cfg, "-cl-std=CL1.2", &c->prog, &c->kernel);
-	if (!err)
-		err = mkrt__copy_buffers(c, cfg);
-	if (!err)
-		err = mkrt__copy_args(c, cfg);
-	if (!err && cfg->io) {
+		goto out_free;
+	}
+	err = mkrt__copy_buffers(c, cfg);
+	if (err)
+		goto out_free;
+	err = mkrt__copy_args(c, cfg);
+	if (err)
+		goto out_free;
+	if (cfg->io) {
 		c->has_io = true;
 		err = mkrt__resolver_init(cfg->io, &c->resolver);
 		c->resolver_ready = !err;
+		if (err)
+			goto out_free;
 	}
-	if (err)
-		goto out_free;
-	mkrt__copy_geometry(c, cfg->lanes);
+	mkrt__copy_geometry(&c->r, cfg->lanes);
 	*state = c;
 	return 0;
 
@@ -953,41 +874,17 @@ static int mkrt__copy_start(void *state)
 		if (err)
 			return err;
 	}
-	mkrt__store_release(&c->live, 1);
-	if (pthread_create(&c->watcher, NULL, mkrt__copy_watch, c)) {
-		mkrt__store_release(&c->live, 0);
-		return MKRT_ETHREAD;
-	}
-	c->watcher_joinable = true;
-	return 0;
+	return mkrt__resident_start(&c->r);
 }
 
 static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 {
 	struct mkrt__copy *c = state;
-	static const uint32_t one = 1;
-	struct timespec deadline;
+	int err = mkrt__resident_stop(&c->r, timeout_ms);
 
-	mkrt__store_release(&c->stopping, 1);
-	/* lanes read SHUTDOWN between slots and return; not a blocking write: a
-	 * wedged device must not wedge stop() too */
-	if (!mkrt__copy_write(c, MKRT__CB_CONTROL, MKRT_CTL_SHUTDOWN, 1, &one, false))
-		clFlush(c->hq);
-	if (!c->watcher_joinable) {
-		mkrt__poller_stop(&c->servicer);
-		return 0;
-	}
-	mkrt__realtime_deadline(&deadline, timeout_ms);
-	if (pthread_timedjoin_np(c->watcher, NULL, &deadline) == ETIMEDOUT) {
-		c->stuck = true; /* the watchdog: report, never hang */
-		mkrt__detail("copy: the megakernel on %s did not return within %u ms of SHUTDOWN",
-			     c->dev.info.name, timeout_ms);
-		return MKRT_ETIMEDOUT;
-	}
-	c->watcher_joinable = false;
-	c->stuck = false;
-	mkrt__poller_stop(&c->servicer); /* the kernel is gone: nothing waits on IO */
-	return 0;
+	if (!err)
+		mkrt__poller_stop(&c->servicer); /* the kernel is gone: nothing waits on IO */
+	return err;
 }
 
 static void mkrt__copy_close(void *state)
@@ -995,7 +892,7 @@ static void mkrt__copy_close(void *state)
 	struct mkrt__copy *c = state;
 
 	/* acquire: pairs with the release of a transfer that timed out */
-	if (c->stuck || c->watcher_joinable || mkrt__load_acquire(&c->wedged))
+	if (c->r.stuck || c->r.watcher_joinable || mkrt__load_acquire(&c->wedged))
 		return; /* a kernel or a transfer may still use the memory: leak, do not corrupt */
 	mkrt__poller_stop(&c->servicer);
 	mkrt__copy_free(c);
@@ -1003,13 +900,12 @@ static void mkrt__copy_close(void *state)
 
 static int mkrt__copy_executors_live(void *state)
 {
-	/* acquire: pairs with the watcher's release when it ends */
-	return (int)mkrt__load_acquire(&((struct mkrt__copy *)state)->live);
+	return mkrt__resident_live(&((struct mkrt__copy *)state)->r);
 }
 
 static const char *mkrt__copy_device_name(void *state)
 {
-	return ((struct mkrt__copy *)state)->dev.info.name;
+	return ((struct mkrt__copy *)state)->r.dev.info.name;
 }
 
 static void mkrt__copy_stats(void *state, struct mkrt_stats *out)
@@ -1018,8 +914,7 @@ static void mkrt__copy_stats(void *state, struct mkrt_stats *out)
 	uint32_t evictions = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->launches = mkrt__load64_relaxed(&c->launches);
-	out->lanes = c->global;
+	mkrt__resident_stats(&c->r, out);
 	out->io_requests = mkrt__load64_relaxed(&c->requests);
 	out->io_errors = mkrt__load64_relaxed(&c->errors);
 	if (c->has_io && mkrt__copy_read_region(c, MKRT__REGION_CONTROL, MKRT_CTL_EVICTIONS, 1, &evictions) == 0)

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * resident.c - the resident-kernel layer (resident.h): context, queue and
+ * megakernel, its arguments from one table, and the watcher.
+ *
+ * The watcher owns the launches: it enqueues the megakernel, asks it to
+ * yield once the epoch's time budget is spent (C[MKRT_CTL_YIELD]), and
+ * relaunches it as soon as it returns, until SHUTDOWN. Lanes return only
+ * between slots, so no slot is lost or run twice across a relaunch. After
+ * park_us without a finished slot it asks the kernel to yield and does not
+ * relaunch until a publish rings the bell.
+ */
+#include "resident.h"
+
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The park handshake is Dekker's: the watcher stores PARKED then looks at
+ * the ring; a publisher stores PUBLISHED then looks at PARKED; with a full
+ * barrier between on each side, at least one of them sees the other, so a
+ * slot is never left without a kernel.
+ *
+ * Publishes are frequent and parks rare, so where the kernel offers it the
+ * barrier is asymmetric: a publisher needs only a compiler barrier, and the
+ * parking watcher calls membarrier(2), which runs a full barrier on every
+ * thread of the process that is running, so a publisher's store either is
+ * seen by the watcher's look at the ring or its look at PARKED sees the
+ * watcher's. Elsewhere (and under ThreadSanitizer, which does not model
+ * membarrier) both sides do an acq_rel RMW of one word, which costs a
+ * locked instruction per publish.
+ */
+static bool mkrt__membarrier(int cmd)
+{
+#if defined(__SANITIZE_THREAD__) || !defined(SYS_membarrier)
+	(void)cmd;
+	return false;
+#else
+	return syscall(SYS_membarrier, cmd, 0u, 0) == 0;
+#endif
+}
+
+/* The watcher's half: true when the barrier ran (parking is safe). */
+static bool mkrt__park_barrier(struct mkrt__resident *r)
+{
+	if (!r->asymmetric) {
+		mkrt__dekker_rmw(&r->handshake);
+		return true;
+	}
+	return mkrt__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+}
+
+int mkrt__resident_init(struct mkrt__resident *r, const char *backend, const struct mkrt__device *dev,
+			const struct mkrt_config *cfg, const char *cl_std,
+			const struct mkrt__resident_hooks *hooks, void *owner)
+{
+	cl_int rc;
+
+	r->backend = backend;
+	r->dev = *dev;
+	r->hooks = hooks;
+	r->owner = owner;
+	r->epoch_ms = cfg->epoch_ms;
+	r->park_us = hooks->progress && hooks->work_waiting ? cfg->park_us : MKRT_PARK_NEVER;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->asymmetric = r->park_us != MKRT_PARK_NEVER &&
+			mkrt__membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+
+	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0 };
+	r->ctx = clCreateContext(props, 1, &dev->id, NULL, NULL, &rc);
+	if (!r->ctx)
+		return mkrt__cl_fail("clCreateContext", rc);
+	r->kq = clCreateCommandQueueWithProperties(r->ctx, dev->id, NULL, &rc);
+	if (!r->kq)
+		return mkrt__cl_fail("clCreateCommandQueueWithProperties(megakernel)", rc);
+	return mkrt__megakernel_build(r->ctx, dev, cfg, cl_std, &r->prog, &r->kernel);
+}
+
+void mkrt__resident_fini(struct mkrt__resident *r)
+{
+	if (!r->backend)
+		return; /* init never ran */
+	if (r->kernel)
+		clReleaseKernel(r->kernel);
+	if (r->prog)
+		clReleaseProgram(r->prog);
+	if (r->kq)
+		clReleaseCommandQueue(r->kq);
+	if (r->ctx)
+		clReleaseContext(r->ctx);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+}
+
+static bool mkrt__karg_is_buffer(enum mkrt__karg k)
+{
+	switch (k) {
+	case MKRT__KARG_RING:
+	case MKRT__KARG_CONTROL:
+	case MKRT__KARG_DEBUG:
+	case MKRT__KARG_DFA:
+	case MKRT__KARG_IO:
+	case MKRT__KARG_RESIDENCY:
+	case MKRT__KARG_FRAMES:
+	case MKRT__KARG_ARENA:
+	case MKRT__KARG_WITHDRAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int mkrt__resident_set_args(struct mkrt__resident *r, const struct mkrt__kargs *a)
+{
+	for (uint32_t k = 0; k < a->nargs; k++) {
+		cl_int rc;
+		if (!mkrt__karg_is_buffer(k))
+			rc = clSetKernelArg(r->kernel, k, sizeof(cl_uint), &a->count[k]);
+		else if (a->svm)
+			rc = clSetKernelArgSVMPointer(r->kernel, k, a->svm_ptr[k]);
+		else
+			rc = clSetKernelArg(r->kernel, k, sizeof(cl_mem), &a->mem[k]);
+		if (rc != CL_SUCCESS) {
+			char call[64];
+			snprintf(call, sizeof(call), "clSetKernelArg(mkrt_megakernel, %u)", k);
+			return mkrt__cl_fail(call, rc);
+		}
+	}
+	return 0;
+}
+
+/* ---- the watcher ----------------------------------------------------------------------------- */
+
+static void CL_CALLBACK mkrt__resident_complete(cl_event ev, cl_int status, void *arg)
+{
+	struct mkrt__resident *r = arg;
+
+	(void)ev;
+	(void)status;
+	pthread_mutex_lock(&r->lock);
+	r->done = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static bool mkrt__should_stop(struct mkrt__resident *r)
+{
+	/* acquire: pairs with stop()'s release, or the SHUTDOWN opcode's */
+	return mkrt__load_acquire(&r->stopping) || r->hooks->shutdown_set(r->owner);
+}
+
+/* Whether the lanes moved since *@done, or work waits for them. */
+static bool mkrt__busy(struct mkrt__resident *r, uint64_t *done)
+{
+	uint64_t d = r->hooks->progress(r->owner);
+	bool busy = d != *done || r->hooks->work_waiting(r->owner);
+
+	*done = d;
+	return busy;
+}
+
+/* Wait for the launch to return. Past the epoch's time budget, or after
+ * park_us without a finished slot, ask it to yield. Sets *@idle when it was
+ * asked to because it idled (it parks); returns non-zero when the yield
+ * could not be asked (the device failed). */
+static int mkrt__wait_launch(struct mkrt__resident *r, bool *yielded, bool *idle)
+{
+	uint64_t start = mkrt__now_ns(), idle_since = start, done = 0;
+	uint64_t epoch_ns = (uint64_t)r->epoch_ms * 1000000u;
+	bool parking = r->park_us != MKRT_PARK_NEVER;
+	uint32_t step_us = parking ? (r->park_us / 4 > 50 ? r->park_us / 4 : 50) : 0;
+	int err = 0;
+
+	if (parking)
+		done = r->hooks->progress(r->owner);
+	pthread_mutex_lock(&r->lock);
+	while (!r->done) {
+		struct timespec deadline;
+		if (*yielded) {
+			pthread_cond_wait(&r->cond, &r->lock);
+			continue;
+		}
+		uint64_t now = mkrt__now_ns();
+		uint64_t left_us = now - start < epoch_ns ? (epoch_ns - (now - start)) / 1000u + 1 : 0;
+		mkrt__realtime_deadline_us(&deadline, step_us && step_us < left_us ? step_us : left_us);
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &deadline) != ETIMEDOUT)
+			continue;
+		now = mkrt__now_ns();
+		if (parking && mkrt__busy(r, &done))
+			idle_since = now;
+		*idle = parking && now - idle_since >= (uint64_t)r->park_us * 1000u;
+		if (*idle || now - start >= epoch_ns) {
+			pthread_mutex_unlock(&r->lock);
+			/* lanes read YIELD between slots and return; we relaunch */
+			err = r->hooks->set_yield(r->owner, 1);
+			pthread_mutex_lock(&r->lock);
+			*yielded = true;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+/* Park: no relaunch until a publish rings (or stop). */
+static void mkrt__park(struct mkrt__resident *r)
+{
+	mkrt__store_relaxed(&r->parked, 1);
+	if (!mkrt__park_barrier(r) || r->hooks->work_waiting(r->owner)) {
+		mkrt__store_relaxed(&r->parked, 0);
+		return;
+	}
+	mkrt__add64_relaxed(&r->parks, 1);
+	pthread_mutex_lock(&r->lock);
+	while (mkrt__load_relaxed(&r->parked) && !mkrt__load_acquire(&r->stopping))
+		pthread_cond_wait(&r->cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void mkrt__resident_ring_bell(struct mkrt__resident *r)
+{
+	if (r->park_us == MKRT_PARK_NEVER)
+		return; /* nothing ever parks: keep the RMW off the publish path */
+	if (r->asymmetric)
+		mkrt__compiler_barrier();
+	else
+		mkrt__dekker_rmw(&r->handshake);
+	if (!mkrt__load_relaxed(&r->parked))
+		return;
+	pthread_mutex_lock(&r->lock);
+	mkrt__store_relaxed(&r->parked, 0);
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* One launch, to its return; then park if it idled. */
+static int mkrt__launch(struct mkrt__resident *r)
+{
+	cl_event ev = NULL;
+	cl_int rc, status = CL_COMPLETE;
+	bool yielded = false, idle = false;
+
+	/* YIELD reads 0 whenever the host is not asking */
+	int err = r->hooks->set_yield(r->owner, 0);
+	if (err)
+		return err;
+	r->done = false;
+	rc = clEnqueueNDRangeKernel(r->kq, r->kernel, 1, NULL, &r->global, &r->local, 0, NULL, &ev);
+	if (rc == CL_SUCCESS)
+		rc = clSetEventCallback(ev, CL_COMPLETE, mkrt__resident_complete, r);
+	if (rc != CL_SUCCESS) {
+		if (ev)
+			clReleaseEvent(ev);
+		return mkrt__cl_fail("clEnqueueNDRangeKernel(mkrt_megakernel)", rc);
+	}
+	clFlush(r->kq);
+	mkrt__add64_relaxed(&r->launches, 1);
+	err = mkrt__wait_launch(r, &yielded, &idle);
+	if (yielded && !err)
+		err = r->hooks->set_yield(r->owner, 0);
+	clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
+	clReleaseEvent(ev);
+	if (status < 0)
+		return mkrt__cl_fail("mkrt_megakernel execution", status);
+	if (!err && idle && !mkrt__should_stop(r))
+		mkrt__park(r);
+	return err;
+}
+
+static void *mkrt__watch(void *arg)
+{
+	struct mkrt__resident *r = arg;
+
+	mkrt__thread_precise_timers();
+	while (!mkrt__should_stop(r))
+		if (mkrt__launch(r))
+			break; /* the device failed: waiters see no executor and give up */
+	/* release: a waiter that sees no executor also sees every finished slot */
+	mkrt__sub_release(&r->live, 1);
+	return NULL;
+}
+
+int mkrt__resident_start(struct mkrt__resident *r)
+{
+	mkrt__store_release(&r->live, 1);
+	if (pthread_create(&r->watcher, NULL, mkrt__watch, r)) {
+		mkrt__store_release(&r->live, 0);
+		return MKRT_ETHREAD;
+	}
+	r->watcher_joinable = true;
+	return 0;
+}
+
+int mkrt__resident_stop(struct mkrt__resident *r, uint32_t timeout_ms)
+{
+	struct timespec deadline;
+
+	mkrt__store_release(&r->stopping, 1);
+	/* running lanes see SHUTDOWN and return after their current slot */
+	r->hooks->ask_shutdown(r->owner);
+	pthread_mutex_lock(&r->lock); /* wake a parked watcher */
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	if (!r->watcher_joinable)
+		return 0;
+	mkrt__realtime_deadline(&deadline, timeout_ms);
+	if (pthread_timedjoin_np(r->watcher, NULL, &deadline) == ETIMEDOUT) {
+		r->stuck = true; /* the watchdog: report, never hang */
+		mkrt__detail("%s: the megakernel on %s did not return within %u ms of SHUTDOWN", r->backend,
+			     r->dev.info.name, timeout_ms);
+		return MKRT_ETIMEDOUT;
+	}
+	r->watcher_joinable = false;
+	r->stuck = false;
+	return 0;
+}
+
+int mkrt__resident_live(struct mkrt__resident *r)
+{
+	/* acquire: pairs with the watcher's release when it ends */
+	return (int)mkrt__load_acquire(&r->live);
+}
+
+void mkrt__resident_stats(struct mkrt__resident *r, struct mkrt_stats *out)
+{
+	out->launches = mkrt__load64_relaxed(&r->launches);
+	out->parks = mkrt__load64_relaxed(&r->parks);
+	out->lanes = r->global;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * resident.h - what every resident-kernel backend shares (internal): the
+ * device's context and kernel queue, the megakernel and its arguments set
+ * from one table, and the watcher thread that launches it, asks it to yield
+ * when the epoch's time budget is spent, relaunches it, parks it while the
+ * ring idles, and stops it under a watchdog (DESIGN §4).
+ *
+ * A backend embeds a struct mkrt__resident and reaches its memory through
+ * the hooks below: svm with loads and stores on fine-grained SVM, copy with
+ * transfers on a second queue. The layer never touches the ring itself.
+ */
+#ifndef MKRT_RESIDENT_H
+#define MKRT_RESIDENT_H
+
+#include "backend.h" /* first: config.h before any system header */
+#include "cl.h"
+
+#include <pthread.h>
+
+/* The megakernel's arguments, in the order cl/megakernel.cl declares them. */
+enum mkrt__karg {
+	MKRT__KARG_RING,
+	MKRT__KARG_SLOTS,
+	MKRT__KARG_CONTROL,
+	MKRT__KARG_CONTROL_WORDS,
+	MKRT__KARG_DEBUG,
+	MKRT__KARG_DEBUG_WORDS,
+	MKRT__KARG_DFA,
+	MKRT__KARG_DFA_WORDS,
+	MKRT__KARG_EPOCH_SLOTS,
+	MKRT__KARG_IO,
+	MKRT__KARG_RESIDENCY,
+	MKRT__KARG_RESOURCES,
+	MKRT__KARG_FRAMES,
+	MKRT__KARG_FRAME_COUNT,
+	MKRT__KARG_ARENA,
+	MKRT__KARG_FRAME_WORDS,
+	MKRT__KARG_WITHDRAW,         /* the OpenCL C 1.2 (copy) build only */
+	MKRT__KARG_COUNT
+};
+
+/* Values for every argument: buffers as SVM pointers (svm) or cl_mem
+ * handles (copy), counts as words. */
+struct mkrt__kargs {
+	bool svm;                    /* buffers are SVM pointers, else cl_mem */
+	const void *svm_ptr[MKRT__KARG_COUNT];
+	cl_mem mem[MKRT__KARG_COUNT];
+	cl_uint count[MKRT__KARG_COUNT];
+	uint32_t nargs;              /* MKRT__KARG_WITHDRAW (svm) or _COUNT (copy) */
+};
+
+/* How the watcher reaches the device's control words. */
+struct mkrt__resident_hooks {
+	/* Store @value in C[YIELD] (release); non-zero when the device failed. */
+	int (*set_yield)(void *owner, uint32_t value);
+	/* Whether C[SHUTDOWN] is set (acquire); true when it cannot be read. */
+	bool (*shutdown_set)(void *owner);
+	/* Set C[SHUTDOWN] without blocking on a wedged device. */
+	void (*ask_shutdown)(void *owner);
+	/* Parking (NULL: the kernel never parks): C[DONE_COUNT], and whether a
+	 * PUBLISHED slot of an authorized tenant waits. */
+	uint64_t (*progress)(void *owner);
+	bool (*work_waiting)(void *owner);
+};
+
+struct mkrt__resident {
+	const char *backend;         /* "svm", "copy": for messages */
+	struct mkrt__device dev;
+	cl_context ctx;
+	cl_command_queue kq;         /* the megakernel's queue */
+	cl_program prog;
+	cl_kernel kernel;
+	size_t global, local;
+	uint32_t epoch_ms, park_us;
+
+	const struct mkrt__resident_hooks *hooks;
+	void *owner;
+
+	/* the watcher */
+	pthread_t watcher;
+	bool watcher_joinable;
+	bool stuck;                  /* a kernel may still run: never free its memory */
+	uint32_t live;               /* atomic: the watcher may still launch */
+	uint32_t stopping;           /* atomic: stop() was asked */
+	uint64_t launches, parks;    /* atomic */
+	pthread_mutex_t lock;        /* completion of the current launch, and parking */
+	pthread_cond_t cond;
+	bool done;
+
+	/* the park handshake (resident.c) */
+	uint32_t parked;             /* atomic: the kernel parked; a publish rings */
+	uint32_t handshake;          /* atomic: the symmetric handshake's word */
+	bool asymmetric;             /* the handshake uses membarrier(2) */
+};
+
+/* Context and kernel queue on @dev, the megakernel built with @cl_std, the
+ * epoch and park settings from @cfg (park_us MKRT_PARK_NEVER when @hooks
+ * cannot park). On error everything made so far is released by
+ * mkrt__resident_fini(). Errors: ECL, EBUILD, ENOMEM. */
+int mkrt__resident_init(struct mkrt__resident *r, const char *backend, const struct mkrt__device *dev,
+			const struct mkrt_config *cfg, const char *cl_std,
+			const struct mkrt__resident_hooks *hooks, void *owner);
+/* Release what init made; the backend frees its buffers first. */
+void mkrt__resident_fini(struct mkrt__resident *r);
+/* Set every kernel argument from @a. Errors: ECL. */
+int mkrt__resident_set_args(struct mkrt__resident *r, const struct mkrt__kargs *a);
+
+/* Start the watcher. Errors: ETHREAD. */
+int mkrt__resident_start(struct mkrt__resident *r);
+/* Ask SHUTDOWN and wait up to @timeout_ms for the watcher to end: 0, or
+ * ETIMEDOUT with r->stuck set (the kernel may still use its memory). */
+int mkrt__resident_stop(struct mkrt__resident *r, uint32_t timeout_ms);
+/* Whether the watcher may still launch (acquire). */
+int mkrt__resident_live(struct mkrt__resident *r);
+/* After a publish: wake a parked kernel (the publisher's half of the park
+ * handshake). */
+void mkrt__resident_ring_bell(struct mkrt__resident *r);
+/* Launches, parks and lanes into @out. */
+void mkrt__resident_stats(struct mkrt__resident *r, struct mkrt_stats *out);
+
+#endif /* MKRT_RESIDENT_H */
