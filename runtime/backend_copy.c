@@ -75,7 +75,9 @@ struct mkrt__copy {
 	 * times out still points at live memory */
 	pthread_mutex_t xfer_lock;   /* scratch */
 	uint32_t *scratch;           /* the largest non-ring region */
-	uint32_t watch_word;         /* the watcher's */
+	uint32_t watch_word;         /* the watcher's: SHUTDOWN ... */
+	uint32_t watch_done;         /* ... DONE_COUNT ... */
+	uint32_t watch_ctl[MKRT_CTL_TENANT_LAST + 1]; /* ... and the tenant table */
 
 	/* the ring as the host knows it; view_lock orders publishes, reads back
 	 * and the view */
@@ -332,6 +334,8 @@ static int mkrt__copy_publish(void *state, uint32_t slot, const struct mkrt_slot
 	err = err ? err : mkrt__copy_stage(c, slot, req, nargs);
 	err = err ? err : mkrt__copy_send(c, slot, 1);
 	pthread_mutex_unlock(&c->view_lock);
+	if (!err)
+		mkrt__resident_ring_bell(&c->r);
 	return err;
 }
 
@@ -362,6 +366,8 @@ static int mkrt__copy_publish_many(void *state, const uint32_t *slots, const str
 		run = i;
 	}
 	pthread_mutex_unlock(&c->view_lock);
+	if (staged)
+		mkrt__resident_ring_bell(&c->r);
 	return staged ? (int)staged : err;
 }
 
@@ -404,6 +410,8 @@ static int mkrt__copy_cancel_slot(void *state, uint32_t slot)
 	if (!c->withdraw_set[slot])
 		err = mkrt__copy_set_withdrawal(c, slot, true);
 	pthread_mutex_unlock(&c->view_lock);
+	if (!err)
+		mkrt__resident_ring_bell(&c->r); /* only a lane can withdraw it */
 	while (!err) {
 		pthread_mutex_lock(&c->view_lock);
 		err = mkrt__copy_view(c, slot * MKRT_SLOT_WORDS, MKRT_SLOT_WORDS);
@@ -464,16 +472,20 @@ static int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t fi
 		memcpy(c->scratch, in, (size_t)n * 4u);
 		err = mkrt__copy_write(c, (int)r, first, n, c->scratch, true);
 		pthread_mutex_unlock(&c->xfer_lock);
-		return err;
+	} else {
+		/* through the stage, which holds no pending write of a settled
+		 * slot; replay writes whole rings before anything runs */
+		pthread_mutex_lock(&c->view_lock);
+		memcpy(c->stage + first, in, (size_t)n * 4u);
+		err = mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
+		if (!err)
+			memcpy(c->view + first, in, (size_t)n * 4u);
+		pthread_mutex_unlock(&c->view_lock);
 	}
-	/* through the stage, which holds no pending write of a settled slot;
-	 * replay writes whole rings before anything runs */
-	pthread_mutex_lock(&c->view_lock);
-	memcpy(c->stage + first, in, (size_t)n * 4u);
-	err = mkrt__copy_write(c, MKRT__CB_RING, first, n, c->stage + first, true);
+	/* a write may publish slots (replay) or authorize a tenant: wake a
+	 * parked kernel */
 	if (!err)
-		memcpy(c->view + first, in, (size_t)n * 4u);
-	pthread_mutex_unlock(&c->view_lock);
+		mkrt__resident_ring_bell(&c->r);
 	return err;
 }
 
@@ -606,11 +618,49 @@ static void mkrt__copy_ask_shutdown(void *owner)
 		clFlush(c->hq);
 }
 
-/* No parking yet: a publish through transfers has no bell to ring. */
+static uint64_t mkrt__copy_progress(void *owner)
+{
+	struct mkrt__copy *c = owner;
+
+	/* a device we cannot read shows no progress: the yield that follows
+	 * fails too, and the watcher ends */
+	if (mkrt__copy_read(c, MKRT__CB_CONTROL, MKRT_CTL_DONE_COUNT, 1, &c->watch_done))
+		return 0;
+	return c->watch_done;
+}
+
+/*
+ * Is there a PUBLISHED slot a lane would take, or must withdraw (copy's
+ * cancel needs a lane)? The ring is read back under
+ * view_lock, on the host queue, after every publish enqueued before it; a
+ * publish enqueued after it looks at PARKED afterwards (the view_lock
+ * orders the two), so the park handshake holds for transfers as it does
+ * for stores: either the read back shows the slot or the publisher rings.
+ */
+static bool mkrt__copy_work_waiting(void *owner)
+{
+	struct mkrt__copy *c = owner;
+	bool waiting = false;
+
+	pthread_mutex_lock(&c->view_lock);
+	int err = mkrt__copy_read(c, MKRT__CB_CONTROL, 0, MKRT_CTL_TENANT_LAST + 1, c->watch_ctl);
+	err = err ? err : mkrt__copy_refresh(c);
+	for (uint32_t s = 0; !err && !waiting && s < c->slots; s++) {
+		const uint32_t *w = c->view + (size_t)s * MKRT_SLOT_WORDS;
+		/* a lane takes it, or must withdraw it (denied or not) */
+		waiting = w[MKRT_SLOT_STATUS] == MKRT_STATUS_PUBLISHED &&
+			  (c->withdraw_set[s] || mkrt__tenant_authorized(c->watch_ctl, w[MKRT_SLOT_TENANT]));
+	}
+	pthread_mutex_unlock(&c->view_lock);
+	return waiting || err; /* never park on a device we cannot read */
+}
+
 static const struct mkrt__resident_hooks mkrt__copy_hooks = {
 	.set_yield = mkrt__copy_set_yield,
 	.shutdown_set = mkrt__copy_shutdown_set,
 	.ask_shutdown = mkrt__copy_ask_shutdown,
+	.progress = mkrt__copy_progress,
+	.work_waiting = mkrt__copy_work_waiting,
 };
 
 /* ---- open, start, stop ------------------------------------------------------------------------- */
