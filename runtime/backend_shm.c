@@ -43,13 +43,7 @@ struct mkrt__shm {
 
 	struct mkrt__poller broker;
 
-	/* the keeper: a thread that holds the segment's alive mutex while the
-	 * broker serves, so clients learn of the server's death from the kernel */
-	pthread_t keeper;
-	pthread_mutex_t klock;
-	pthread_cond_t kcond;
-	enum { MKRT__KEEP_STARTING, MKRT__KEEP_HOLDING, MKRT__KEEP_RELEASE, MKRT__KEEP_FAILED } kstate;
-	bool keeper_joinable;
+	struct mkrt__shm_keeper keeper; /* holds the segment's alive mutex while we serve */
 };
 
 static const char *mkrt__shm_name_of(const struct mkrt_config *cfg, char *buf, size_t len)
@@ -199,55 +193,6 @@ static uint32_t mkrt__shm_broker_pass(void *arg)
 }
 
 
-/* ---- the keeper ------------------------------------------------------------------------------ */
-
-static void *mkrt__shm_keep(void *arg)
-{
-	struct mkrt__shm *b = arg;
-	int rc = pthread_mutex_lock(&b->map.hdr->alive);
-
-	pthread_mutex_lock(&b->klock);
-	b->kstate = rc == 0 ? MKRT__KEEP_HOLDING : MKRT__KEEP_FAILED;
-	pthread_cond_broadcast(&b->kcond);
-	while (b->kstate == MKRT__KEEP_HOLDING)
-		pthread_cond_wait(&b->kcond, &b->klock);
-	pthread_mutex_unlock(&b->klock);
-	if (rc == 0)
-		pthread_mutex_unlock(&b->map.hdr->alive);
-	return NULL;
-}
-
-/* Start the keeper and wait until it holds the alive mutex. */
-static int mkrt__shm_keeper_start(struct mkrt__shm *b)
-{
-	b->kstate = MKRT__KEEP_STARTING;
-	if (pthread_create(&b->keeper, NULL, mkrt__shm_keep, b))
-		return MKRT_ETHREAD;
-	b->keeper_joinable = true;
-	pthread_mutex_lock(&b->klock);
-	while (b->kstate == MKRT__KEEP_STARTING)
-		pthread_cond_wait(&b->kcond, &b->klock);
-	bool held = b->kstate == MKRT__KEEP_HOLDING;
-	pthread_mutex_unlock(&b->klock);
-	if (!held)
-		mkrt__detail("shm %s: the server could not take its liveness mutex", b->name);
-	return held ? 0 : MKRT_ESHM;
-}
-
-/* Let go of the alive mutex: clients that look now see the server gone. */
-static void mkrt__shm_keeper_stop(struct mkrt__shm *b)
-{
-	if (!b->keeper_joinable)
-		return;
-	pthread_mutex_lock(&b->klock);
-	if (b->kstate == MKRT__KEEP_HOLDING)
-		b->kstate = MKRT__KEEP_RELEASE;
-	pthread_cond_broadcast(&b->kcond);
-	pthread_mutex_unlock(&b->klock);
-	pthread_join(b->keeper, NULL);
-	b->keeper_joinable = false;
-}
-
 /* ---- ops ----------------------------------------------------------------------------------- */
 
 /* @cfg may be NULL, as for every probe */
@@ -277,8 +222,6 @@ static void mkrt__shm_free(struct mkrt__shm *b)
 		shm_unlink(b->name);
 	}
 	pthread_mutex_destroy(&b->lock);
-	pthread_mutex_destroy(&b->klock);
-	pthread_cond_destroy(&b->kcond);
 	free(b->fwd);
 	free(b->view);
 	free(b);
@@ -294,8 +237,6 @@ static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
 	if (!b)
 		return MKRT_ENOMEM;
 	pthread_mutex_init(&b->lock, NULL);
-	pthread_mutex_init(&b->klock, NULL);
-	pthread_cond_init(&b->kcond, NULL);
 	snprintf(b->name, sizeof(b->name), "%s", mkrt__shm_name_of(cfg, buf, sizeof(buf)));
 	b->slots = cfg->slots;
 	if ((uint64_t)cfg->slots * MKRT__SHM_RINGS > MKRT_MAX_ENTRIES) {
@@ -344,7 +285,9 @@ static int mkrt__shm_start(void *state)
 	err = mkrt__poller_start(&b->broker, mkrt__shm_broker_pass, b);
 	if (err)
 		return err;
-	err = mkrt__shm_keeper_start(b);
+	err = mkrt__shm_keeper_start(&b->keeper, b->map.hdr);
+	if (err)
+		mkrt__detail("shm %s: the server could not take its liveness mutex", b->name);
 	if (err)
 		return err;
 	/* release: a client that sees live sees a running broker */
@@ -360,7 +303,7 @@ static int mkrt__shm_stop(void *state, uint32_t timeout_ms)
 	/* what finished before the executors left is written back */
 	mkrt__shm_pass(b, true);
 	mkrt__store_release(&b->map.hdr->live, 0);
-	mkrt__shm_keeper_stop(b);
+	mkrt__shm_keeper_stop(&b->keeper);
 	mkrt__poller_stop(&b->broker);
 	return err;
 }
@@ -370,7 +313,7 @@ static void mkrt__shm_close(void *state)
 	struct mkrt__shm *b = state;
 
 	mkrt__poller_stop(&b->broker); /* stop() was not called, or failed */
-	mkrt__shm_keeper_stop(b);
+	mkrt__shm_keeper_stop(&b->keeper);
 	mkrt__shm_free(b);
 }
 

@@ -239,26 +239,6 @@ uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_bas
 	return 0;
 }
 
-bool mkrt__shm_server_alive(struct mkrt__shm_header *h)
-{
-	/* acquire: a server that stopped cleared live before it let go */
-	if (!mkrt__load_acquire(&h->live))
-		return false;
-	int rc = pthread_mutex_trylock(&h->alive);
-	if (rc == EBUSY)
-		return true; /* its keeper holds it (or another client looks this instant) */
-	if (rc == EOWNERDEAD) {
-		/* it died holding it: say so for every client, then leave the
-		 * mutex sound (glibc leaves an unrecoverable one locked) */
-		mkrt__store_release(&h->live, 0);
-		pthread_mutex_consistent(&h->alive);
-		rc = 0;
-	}
-	if (rc == 0) /* ours now: it stopped just after we looked, or died */
-		pthread_mutex_unlock(&h->alive);
-	return false;
-}
-
 /* ---- the client ------------------------------------------------------------------------------ */
 
 struct mkrt_shm_client {

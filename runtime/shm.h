@@ -57,8 +57,27 @@ int mkrt__shm_create(const char *name, uint32_t slots, struct mkrt__shm_map *out
 int mkrt__shm_attach(const char *name, struct mkrt__shm_map *out);
 void mkrt__shm_unmap(struct mkrt__shm_map *m);
 void mkrt__shm_stats(const struct mkrt__shm_header *h, struct mkrt_shm_stats *out);
+/*
+ * shm_live.c - the server's liveness. The keeper is a server thread that
+ * holds the segment's alive mutex while the broker serves, so that clients
+ * learn of the server's death from the kernel, however it died.
+ */
+struct mkrt__shm_keeper {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum { MKRT__KEEP_STARTING, MKRT__KEEP_HOLDING, MKRT__KEEP_RELEASE, MKRT__KEEP_FAILED } state;
+	bool joinable;
+	struct mkrt__shm_header *hdr;
+};
+/* Start the keeper and wait until it holds @hdr's alive mutex. Errors:
+ * ETHREAD, ESHM (the mutex could not be taken). */
+int mkrt__shm_keeper_start(struct mkrt__shm_keeper *k, struct mkrt__shm_header *hdr);
+/* Let go of the mutex and join the keeper; a no-op if it never started.
+ * Clients that look from now on see the server gone. */
+void mkrt__shm_keeper_stop(struct mkrt__shm_keeper *k);
 /* Whether the server of @h still serves: live, and its keeper still holds
- * the alive mutex. */
+ * the alive mutex. Any process. */
 bool mkrt__shm_server_alive(struct mkrt__shm_header *h);
 
 /*
