@@ -8,9 +8,10 @@
 #      tests/repro/memcpy_twice .device/new/
 #   (the same mkrt and libmkrt.so.0 from the commit to compare into .device/old)
 #   cp /lib/x86_64-linux-gnu/libsubunit.so.0* .device/lib/
-# and run `sh tests/repro/device.sh repro|bench|suites` there: the
-# reproducers (write, then fill); `mkrt bench --backend copy` for the old and
-# the new library, alternating; the copy suites with the new one (PoCL 5.0).
+# and run `sh tests/repro/device.sh repro|bench [BACKEND [DEVICE]]|suites`
+# there: the reproducers (write, then fill); `mkrt bench --backend BACKEND`
+# (default copy) for the old and the new library, alternating, on the
+# device MKRT_DEVICE=DEVICE picks; the copy suites with the new one (PoCL 5.0).
 set -u
 d=.device
 export LD_LIBRARY_PATH="$PWD/$d/lib"
@@ -24,10 +25,13 @@ repro)
 		"$d/new/copy_rerun" $mode 100000 500 8 | grep -v 'ran 2 times'
 	done ;;
 bench)
+	# bench [BACKEND [MKRT_DEVICE]]: old and new, alternating, twice
+	backend=${2:-copy}
 	for k in 1 2; do
 		for v in old new; do
-			echo "== mkrt bench --backend copy ($v, run $k)"
-			LD_LIBRARY_PATH="$PWD/$d/$v:$PWD/$d/lib" timeout 150 "$d/$v/mkrt" bench --backend copy
+			echo "== mkrt bench --backend $backend ($v, run $k${3:+, MKRT_DEVICE=$3})"
+			MKRT_DEVICE=${3:-} LD_LIBRARY_PATH="$PWD/$d/$v:$PWD/$d/lib" timeout 150 \
+				"$d/$v/mkrt" bench --backend "$backend"
 		done
 	done ;;
 suites)
@@ -35,6 +39,6 @@ suites)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench|suites" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|suites" >&2
 	exit 2 ;;
 esac
