@@ -175,7 +175,7 @@ static int raw_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double 
 		double t0 = cli_now_ns();
 		if ((err = mkrt_publish(ring, n, 0, req, MKRT_SLOT_ARGS)))
 			return err;
-		while (atomic_load_explicit((_Atomic uint32_t *)&ring[0], memory_order_acquire) != MKRT_STATUS_DONE)
+		while (mkrt_load_acquire(&ring[0]) != MKRT_STATUS_DONE)
 			;
 		lat[i] = cli_now_ns() - t0;
 	}
@@ -288,10 +288,10 @@ static int stream_raw(struct mkrt_runtime *rt, double *rate)
 	}
 	for (uint32_t i = 0; i < STREAM_SLOTS + slots && !err; i++) {
 		uint32_t s = i % slots;
-		_Atomic uint32_t *status = (_Atomic uint32_t *)&ring[s * MKRT_SLOT_WORDS];
+		const uint32_t *status = &ring[s * MKRT_SLOT_WORDS];
 		if (i >= slots) {
 			double spin0 = 0;
-			while (atomic_load_explicit(status, memory_order_acquire) != MKRT_STATUS_DONE) {
+			while (mkrt_load_acquire(status) != MKRT_STATUS_DONE) {
 				if (!spin0)
 					spin0 = cli_now_ns();
 				else if (cli_now_ns() - spin0 > 1e9)

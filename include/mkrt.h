@@ -4,6 +4,7 @@
 #define MKRT_H
 
 #include "mkrt/protocol.h"
+#include "mkrt/barrier.h"
 #include "mkrt/error.h"
 #include "mkrt/codec.h"
 #include "mkrt/ring.h"
