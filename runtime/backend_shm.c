@@ -254,25 +254,29 @@ static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
 	ic.slots = b->total;
 	b->fwd = calloc(b->total, sizeof(*b->fwd));
 	b->view = calloc((size_t)b->total * MKRT_SLOT_WORDS, sizeof(*b->view));
-	err = b->fwd && b->view ? 0 : MKRT_ENOMEM;
-	err = err ? err : b->inner.open(&ic, &b->istate);
+	if (!b->fwd || !b->view) {
+		err = MKRT_ENOMEM;
+		goto out;
+	}
+	err = b->inner.open(&ic, &b->istate);
+	if (err)
+		goto out;
 	size_t iwords;
-	if (!err && b->inner.ring_words(b->istate, &b->iring, &iwords))
+	if (b->inner.ring_words(b->istate, &b->iring, &iwords))
 		b->iring = NULL; /* behind transfers: read back once per pass */
-	err = err ? err : mkrt__shm_create(b->name, b->slots, &b->map);
-	if (!err) {
-		struct mkrt__shm_header *h = b->map.hdr;
-		h->control_words = b->inner.region_words(b->istate, MKRT__REGION_CONTROL);
-		snprintf(h->backend, sizeof(h->backend), "%s", b->inner.name);
-		snprintf(h->device, sizeof(h->device), "%s", b->inner.device_name(b->istate));
-	}
-out:
-	if (err) {
-		mkrt__shm_free(b);
-		return err;
-	}
+	err = mkrt__shm_create(b->name, b->slots, &b->map);
+	if (err)
+		goto out;
+	struct mkrt__shm_header *h = b->map.hdr;
+	h->control_words = b->inner.region_words(b->istate, MKRT__REGION_CONTROL);
+	snprintf(h->backend, sizeof(h->backend), "%s", b->inner.name);
+	snprintf(h->device, sizeof(h->device), "%s", b->inner.device_name(b->istate));
 	*state = b;
 	return 0;
+
+out:
+	mkrt__shm_free(b);
+	return err;
 }
 
 static int mkrt__shm_start(void *state)
