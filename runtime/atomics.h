@@ -72,7 +72,7 @@ static inline void mkrt__dekker_rmw(uint32_t *word)
 
 /* A compiler barrier only: the cheap half of an asymmetric handshake whose
  * other side runs membarrier(2), which puts a full barrier on every thread
- * of the process (see mkrt__svm_park). */
+ * of the process (see mkrt__park in resident.c). */
 static inline void mkrt__compiler_barrier(void)
 {
 	atomic_signal_fence(memory_order_seq_cst);
