@@ -172,12 +172,10 @@ static int mkrt__wait_launch(struct mkrt__resident *r, bool *yielded, bool *idle
 {
 	uint64_t start = mkrt__now_ns(), idle_since = start, done = 0;
 	uint64_t epoch_ns = (uint64_t)r->epoch_ms * 1000000u;
-	bool parking = r->park_us != MKRT_PARK_NEVER;
+	bool parking = r->park_us != MKRT_PARK_NEVER, counted = false;
 	uint32_t step_us = parking ? (r->park_us / 4 > 50 ? r->park_us / 4 : 50) : 0;
 	int err = 0;
 
-	if (parking)
-		done = r->hooks->progress(r->owner);
 	pthread_mutex_lock(&r->lock);
 	while (!r->done) {
 		struct timespec deadline;
@@ -191,8 +189,21 @@ static int mkrt__wait_launch(struct mkrt__resident *r, bool *yielded, bool *idle
 		if (pthread_cond_timedwait(&r->cond, &r->lock, &deadline) != ETIMEDOUT)
 			continue;
 		now = mkrt__now_ns();
-		if (parking && mkrt__busy(r, &done))
-			idle_since = now;
+		/* progress is first read at the first step, not at the launch: a
+		 * launch that returns sooner (epoch_slots) costs no read; idleness
+		 * is counted from that first read. The hooks run without the lock:
+		 * copy's are transfers, and the driver thread that completes them
+		 * may be the one whose completion callback takes the lock. */
+		if (parking) {
+			pthread_mutex_unlock(&r->lock);
+			if (!counted || mkrt__busy(r, &done)) {
+				if (!counted)
+					done = r->hooks->progress(r->owner);
+				counted = true;
+				idle_since = now;
+			}
+			pthread_mutex_lock(&r->lock);
+		}
 		*idle = parking && now - idle_since >= (uint64_t)r->park_us * 1000u;
 		if (*idle || now - start >= epoch_ns) {
 			pthread_mutex_unlock(&r->lock);
