@@ -37,7 +37,8 @@ struct mkrt__shm {
 	pthread_mutex_t lock;
 	uint32_t *fwd;                  /* per inner slot: 0, or the pass that forwarded it */
 	uint32_t pass, inflight;
-	uint32_t tenant_base, base_pass; /* C[TENANT_BASE], as read in pass base_pass */
+	uint32_t tenant_base;           /* C[TENANT_BASE] as last read ... */
+	bool base_stale;                /* ... unless something may have moved it since */
 	uint32_t *view;                 /* the inner ring, read once per pass ... */
 	uint32_t *iring;                /* ... unless the host addresses it directly */
 
@@ -88,13 +89,14 @@ static bool mkrt__shm_intake_slot(struct mkrt__shm *b, uint32_t k)
 	 * may rewrite the slot while we read it, which changes nothing */
 	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
 		w[i] = mkrt__load_relaxed(&s[i]);
-	/* the tenant base as it is now, once per pass: the server's own ring
-	 * may move it (no other producer may) */
-	if (b->base_pass != b->pass) {
+	/* the tenant base as it is now: read again only after the server's
+	 * own ring or a control write may have moved it (no other producer
+	 * may), so a broker pass costs no read (a transfer on copy) */
+	if (b->base_stale) {
 		if (b->inner.read_region(b->istate, MKRT__REGION_CONTROL, MKRT_CTL_TENANT_BASE, 1,
 					 &b->tenant_base))
 			return false; /* the device failed: its waiters hear of it */
-		b->base_pass = b->pass;
+		b->base_stale = false;
 	}
 	struct mkrt_slot req;
 	mkrt__slot_from_words(w, &req);
@@ -124,8 +126,16 @@ static void mkrt__shm_finish(struct mkrt__shm *b, uint32_t k, uint32_t status)
 	uint32_t *s = b->map.rings + (size_t)k * MKRT_SLOT_WORDS;
 	const uint32_t *v = (b->iring ? b->iring : b->view) + (size_t)k * MKRT_SLOT_WORDS;
 
+	uint32_t w[MKRT_SLOT_WORDS] = { status };
 	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
-		mkrt__store_relaxed(&s[i], mkrt__load_relaxed(&v[i]));
+		mkrt__store_relaxed(&s[i], w[i] = mkrt__load_relaxed(&v[i]));
+	if (k < b->slots) {
+		/* the server's own slot may have moved the tenant base (a FAULT
+		 * may have run part of a PACKED slot) */
+		struct mkrt_slot req;
+		mkrt__slot_from_words(w, &req);
+		b->base_stale |= status == MKRT_STATUS_FAULT || mkrt__shm_writes_system_words(&req);
+	}
 	if (status == MKRT_STATUS_FAULT)
 		b->inner.reset_slot(b->istate, k); /* FAULT is terminal until reset */
 	b->fwd[k] = 0;
@@ -173,7 +183,6 @@ static uint32_t mkrt__shm_pass_locked(struct mkrt__shm *b)
 		for (uint32_t k = 0; k < b->total; k++)
 			b->fwd[k] = b->fwd[k] ? 1 : 0;
 		b->pass = 1;
-		b->base_pass = 0;
 	}
 	return moved;
 }
@@ -252,6 +261,7 @@ static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
 	mkrt__backend_bind(mkrt__backend_at(index), &b->inner);
 	ic.backend = b->inner.name;
 	ic.slots = b->total;
+	b->base_stale = true; /* read at the first intake */
 	b->fwd = calloc(b->total, sizeof(*b->fwd));
 	b->view = calloc((size_t)b->total * MKRT_SLOT_WORDS, sizeof(*b->view));
 	if (!b->fwd || !b->view) {
@@ -442,8 +452,15 @@ static int mkrt__shm_write_region(void *state, enum mkrt__region r, uint32_t fir
 {
 	struct mkrt__shm *b = state;
 
-	if (r != MKRT__REGION_RING)
-		return b->inner.write_region(b->istate, r, first, n, in);
+	if (r != MKRT__REGION_RING) {
+		int err = b->inner.write_region(b->istate, r, first, n, in);
+		if (r == MKRT__REGION_CONTROL) {
+			pthread_mutex_lock(&b->lock); /* the tenant base may have moved */
+			b->base_stale = true;
+			pthread_mutex_unlock(&b->lock);
+		}
+		return err;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		mkrt__store_release(&b->map.rings[first + i], in[i]);
 	return 0;

@@ -209,9 +209,25 @@ static bool mkrt__writes_system_word(uint32_t op, const uint32_t a[MKRT_PACKED_O
 	return false;
 }
 
-uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base, bool untrusted)
+bool mkrt__shm_writes_system_words(const struct mkrt_slot *req)
 {
 	struct mkrt_packed_op ops[MKRT_PACKED_MAX_OPS];
+	int n = 1;
+
+	if (req->opcode == MKRT_OP_PACKED_SLOT) {
+		n = mkrt__packed_parse(req->args, ops);
+	} else {
+		ops[0].opcode = req->opcode;
+		memcpy(ops[0].args, req->args, sizeof(ops[0].args));
+	}
+	for (int k = 0; k < n; k++)
+		if (mkrt__writes_system_word(ops[k].opcode, ops[k].args))
+			return true;
+	return false;
+}
+
+uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base, bool untrusted)
+{
 	struct mkrt_slot req;
 
 	if (w[MKRT_SLOT_STATUS] != MKRT_STATUS_PUBLISHED)
@@ -223,19 +239,9 @@ uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_bas
 	/* a tenant outside the table would sit PUBLISHED forever */
 	if ((uint64_t)tenant_base + req.tenant > MKRT_CTL_TENANT_LAST)
 		return MKRT_FAULT_REJECTED;
-	if (!untrusted)
-		return 0;
 	/* the system's words are out of another process's reach, inner ops too */
-	int n = 1;
-	if (req.opcode == MKRT_OP_PACKED_SLOT) {
-		n = mkrt__packed_parse(req.args, ops); /* well-formed: request_check passed */
-	} else {
-		ops[0].opcode = req.opcode;
-		memcpy(ops[0].args, req.args, sizeof(ops[0].args));
-	}
-	for (int k = 0; k < n; k++)
-		if (mkrt__writes_system_word(ops[k].opcode, ops[k].args))
-			return MKRT_FAULT_REJECTED;
+	if (untrusted && mkrt__shm_writes_system_words(&req))
+		return MKRT_FAULT_REJECTED;
 	return 0;
 }
 

@@ -88,5 +88,9 @@ bool mkrt__shm_server_alive(struct mkrt__shm_header *h);
  * looks at nothing but its arguments.
  */
 uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_base, bool untrusted);
+/* Whether @req (a builtin or a PACKED_SLOT that passed mkrt_publish's
+ * checks) would write a control word below OBS: STORE_U32 and ATOMIC_ADD
+ * targets, COMPARE_SWAP's target, a non-empty MEMCPY destination. */
+bool mkrt__shm_writes_system_words(const struct mkrt_slot *req);
 
 #endif /* MKRT_SHM_PRIV_H */
