@@ -154,16 +154,6 @@ static bool mkrt__should_stop(struct mkrt__resident *r)
 	return mkrt__load_acquire(&r->stopping) || r->hooks->shutdown_set(r->owner);
 }
 
-/* Whether the lanes moved since *@done, or work waits for them. */
-static bool mkrt__busy(struct mkrt__resident *r, uint64_t *done)
-{
-	uint64_t d = r->hooks->progress(r->owner);
-	bool busy = d != *done || r->hooks->work_waiting(r->owner);
-
-	*done = d;
-	return busy;
-}
-
 /* Wait for the launch to return. Past the epoch's time budget, or after
  * park_us without a finished slot, ask it to yield. Sets *@idle when it was
  * asked to because it idled (it parks); returns non-zero when the yield
@@ -196,12 +186,11 @@ static int mkrt__wait_launch(struct mkrt__resident *r, bool *yielded, bool *idle
 		 * may be the one whose completion callback takes the lock. */
 		if (parking) {
 			pthread_mutex_unlock(&r->lock);
-			if (!counted || mkrt__busy(r, &done)) {
-				if (!counted)
-					done = r->hooks->progress(r->owner);
-				counted = true;
-				idle_since = now;
-			}
+			uint64_t d = r->hooks->progress(r->owner);
+			if (!counted || d != done || r->hooks->work_waiting(r->owner))
+				idle_since = now; /* the lanes moved, or work waits for them */
+			done = d;
+			counted = true;
 			pthread_mutex_lock(&r->lock);
 		}
 		*idle = parking && now - idle_since >= (uint64_t)r->park_us * 1000u;
