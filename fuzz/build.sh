@@ -13,7 +13,10 @@ if [ -z "$clang" ]; then
 	exit 1
 fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cflags="-std=c11 -g -O1 -Wall -Wextra $san -I$srcdir/include -I$srcdir/runtime -I. -DMKRT_BUILDING"
+cflags="-std=c11 -g -O1 -Wall -Wextra $san -I$srcdir/include -I. -DMKRT_BUILDING"
+for dir in "$srcdir"/runtime/*/; do
+	cflags="$cflags -I$dir" # runtime/ by concept: headers are included by name
+done
 
 mkdir -p "$out/obj"
 objs=""

@@ -15,7 +15,6 @@
  * does not fail it. A device that fails is refused with the step that
  * failed, and the automatic choice moves on (to host).
  */
-#include "backend.h"
 #include "cl.h"
 
 #include <stdio.h>

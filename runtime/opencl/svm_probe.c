@@ -11,7 +11,6 @@
  * but does not fail it. The first mode that answers is accepted; every
  * refusal keeps its reason. probe.c caches the verdict.
  */
-#include "backend.h"
 #include "cl.h"
 
 #include <stdio.h>

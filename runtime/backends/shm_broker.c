@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * backend_shm.c - the "shm" backend: producers in other processes.
+ * shm_broker.c - the "shm" backend, the broker: producers in other processes.
  *
  * It owns a shared-memory segment (shm.c) and an inner backend, the one
  * that runs slots (svm, copy or host; the best probe unless named). Ring r

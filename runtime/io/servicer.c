@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * io_servicer.c - the host IO servicer (DESIGN §6): its own thread
+ * servicer.c - the host IO servicer (DESIGN §6): its own thread
  * acquire-polls the IO queue, claims each READ, loads the resource into a
  * frame of the arena through the resolver and release-completes it.
  *
@@ -17,7 +17,7 @@
  * resolver, the clock hand and the eviction are never run by two threads at
  * once; a helper that finds the lock taken does not wait for it.
  */
-#include "backend.h"
+#include "io.h"
 
 #include <pthread.h>
 #include <stdlib.h>

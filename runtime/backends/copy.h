@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * copy.h - the copy backend's state, shared by its files (internal):
- * backend_copy.c (open, start, stop, the resident layer's hooks),
+ * copy.c (open, start, stop, the resident layer's hooks),
  * copy_transfer.c (transfers on the host queue, bounded), copy_ring.c (the
  * host's view of the ring: publish, cancel, read back, regions) and
- * copy_io.c (the IO servicer). backend_copy.c says how the backend works.
+ * copy_io.c (the IO servicer). copy.c says how the backend works.
  */
 #ifndef MKRT_COPY_H
 #define MKRT_COPY_H
 
+#include "io.h"
 #include "backend.h"
 #include "resident.h"
 

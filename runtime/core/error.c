@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* error.c - names and messages generated from MKRT_ERRNO_MAP. */
+/* error.c - names and messages generated from MKRT_ERRNO_MAP, and the
+ * calling thread's detail line. */
 #include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 const char *mkrt_err_name(int err)
 {
@@ -40,4 +44,20 @@ const char *mkrt__err_fix(int err)
 #undef MKRT__ERR_FIX
 	}
 	return "";
+}
+
+static _Thread_local char mkrt__detail_buf[MKRT__DETAIL_LEN];
+
+void mkrt__detail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mkrt__detail_buf, sizeof(mkrt__detail_buf), fmt, ap);
+	va_end(ap);
+}
+
+const char *mkrt_last_detail(void)
+{
+	return mkrt__detail_buf;
 }

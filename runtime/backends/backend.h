@@ -86,81 +86,7 @@ extern const struct mkrt__backend_ops mkrt__backend_svm;
 extern const struct mkrt__backend_ops mkrt__backend_copy;
 extern const struct mkrt__backend_ops mkrt__backend_shm;
 
-/*
- * words.c: hooks shared by backends whose buffers the host addresses directly
- * (host memory, fine-grained SVM). Such a backend's state starts with a
- * struct mkrt__words, so these hooks can take its state as is.
- */
-struct mkrt__words {
-	struct mkrt_exec_buffers b;     /* ring, control, log, DFA, IO queue, arena */
-	struct mkrt__servicer *servicer; /* NULL without cfg->io */
-};
-int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords);
-int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
-int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out);
-int mkrt__words_reset_slot(void *state, uint32_t slot);
-int mkrt__words_cancel_slot(void *state, uint32_t slot);
-uint32_t mkrt__words_region_words(void *state, enum mkrt__region r);
-int mkrt__words_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
-			    uint32_t *out);
-int mkrt__words_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
-			     const uint32_t *in);
-/* Sizes every buffer from @cfg (resolved) and encodes control and log.
- * @alloc returns zeroed, 64-byte aligned words or NULL. */
-int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
-		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx);
-void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
-uint32_t mkrt__words_serve_io(void *state);
-
-/* io_file.c: the servicer's resolver: the user's, or fixed-size records of
- * a file read through an engine (pread, io_uring). Either way, resolve()
- * returns the byte count or -MKRT_IOERR_* (a user's own failures are mapped
- * to MKRT_IOERR_RESOLVER on the way out). The struct must not move after
- * init: a user resolver's adapter points back at it. */
-struct mkrt__file;
-struct mkrt__resolver {
-	int64_t (*resolve)(void *self, uint32_t id, void *dst, size_t cap);
-	void *self;
-	mkrt_resolve_fn user_fn;     /* a user resolver and its argument, or NULL */
-	void *user;
-	struct mkrt__file *file;     /* the default resolver's state, or NULL */
-};
-int mkrt__resolver_init(const struct mkrt_io_config *io, struct mkrt__resolver *out);
-void mkrt__resolver_fini(struct mkrt__resolver *r);
-
-/* A read engine: @read returns bytes read (short only at end of file) or -errno. */
-struct mkrt__io_engine {
-	const char *name;
-	int (*open)(struct mkrt__file *f);            /* optional */
-	int64_t (*read)(struct mkrt__file *f, void *dst, size_t n, uint64_t off);
-	void (*close)(struct mkrt__file *f);          /* optional */
-};
-extern const struct mkrt__io_engine mkrt__engine_pread;
-extern const struct mkrt__io_engine mkrt__engine_uring;  /* only with liburing */
-struct mkrt__file {
-	int fd;                      /* -1 until the file opened */
-	char *path;
-	uint32_t record_bytes;
-	const struct mkrt__io_engine *engine;
-	void *engine_state;
-};
-
-/* io_servicer.c: the host IO servicer thread over a backend's words. */
-struct mkrt__servicer;
-int mkrt__servicer_new(const struct mkrt_io_config *io, struct mkrt_exec_buffers *b,
-		       struct mkrt__servicer **out);
-int mkrt__servicer_start(struct mkrt__servicer *s);
-void mkrt__servicer_stop(struct mkrt__servicer *s);
-void mkrt__servicer_free(struct mkrt__servicer *s);
-void mkrt__servicer_stats(const struct mkrt__servicer *s, struct mkrt_stats *out);
-/* One pass over the IO queue on the calling thread, unless another thread
- * is in one; returns how many requests it served. */
-uint32_t mkrt__servicer_help(struct mkrt__servicer *s);
-/* Starts / stops the words' servicer if there is one (backend hooks). */
-int mkrt__words_start_io(struct mkrt__words *w);
-void mkrt__words_stop_io(struct mkrt__words *w);
-
-/* registry.c */
+/* registry.c: the registry, in preference order */
 void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst);
 const struct mkrt__backend_ops *mkrt__backend_at(int index);
 /* mkrt_backend_select() with @requested (NULL or "": the best probe) and
@@ -169,12 +95,4 @@ int mkrt__backend_choose(const struct mkrt_config *cfg, const char *requested, c
 			 char *why, size_t why_len);
 /* Replace the registry (tests only; NULL restores the built-in one). */
 void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n);
-/* Format into the calling thread's detail buffer (mkrt_last_detail()). */
-void mkrt__detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* config.c: fill defaults and validate sizes; @io holds the resolved IO
- * config that out->io then points to. EINVAL, TOOBIG, HANDLER, UNAVAILABLE. */
-int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
-			 struct mkrt_io_config *io);
-
 #endif /* MKRT_BACKEND_H */

@@ -139,4 +139,14 @@ static inline bool mkrt__poller_stopping(const struct mkrt__poller *p)
 	return mkrt__load_acquire(&p->stop) != 0;
 }
 
+/* error.c: format into the calling thread's detail buffer (mkrt_last_detail()),
+ * MKRT__DETAIL_LEN bytes with its NUL. */
+#define MKRT__DETAIL_LEN 4096
+void mkrt__detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* config.c: fill defaults and validate sizes; @io holds the resolved IO
+ * config that out->io then points to. EINVAL, TOOBIG, HANDLER, UNAVAILABLE. */
+int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
+			 struct mkrt_io_config *io);
+
 #endif /* MKRT_INTERNAL_H */

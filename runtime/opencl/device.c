@@ -5,7 +5,6 @@
  * feature macros, compute units. Capability bits are not proof; the svm
  * backend's handshake probe (svm_probe.c) is.
  */
-#include "backend.h"
 #include "cl.h"
 
 #include <ctype.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* config.c - runtime configuration defaults and validation. */
-#include "backend.h"
+#include "internal.h"
 
 #include <ctype.h>
 #include <stdlib.h>

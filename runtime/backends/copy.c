@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * backend_copy.c - the "copy" backend: the megakernel resident on a device
+ * copy.c - the "copy" backend: the megakernel resident on a device
  * without usable fine-grained SVM (Intel GPUs on Linux, NVIDIA, AMD when its
  * SVM probe fails), ring and control in ordinary device buffers (DESIGN §5).
  *

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* cl_error.c - OpenCL error codes: the single place they become MKRT_ECL. */
-#include "backend.h"
 #include "cl.h"
 #include "atomics.h"
 

@@ -8,11 +8,9 @@
  */
 #include "backend.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MKRT__DETAIL_LEN 4096
 #define MKRT__REASON_LEN 256
 
 static const struct mkrt__backend_ops *const mkrt__builtin[] = {
@@ -24,22 +22,6 @@ static const struct mkrt__backend_ops *const mkrt__builtin[] = {
 
 static const struct mkrt__backend_ops *const *mkrt__table = mkrt__builtin;
 static int mkrt__table_len = (int)MKRT__ARRAY_SIZE(mkrt__builtin);
-
-static _Thread_local char mkrt__detail_buf[MKRT__DETAIL_LEN];
-
-void mkrt__detail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(mkrt__detail_buf, sizeof(mkrt__detail_buf), fmt, ap);
-	va_end(ap);
-}
-
-const char *mkrt_last_detail(void)
-{
-	return mkrt__detail_buf;
-}
 
 void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n)
 {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * io_file.c - the default resolver: resource i is the fixed-size record i of
+ * file.c - the default resolver: resource i is the fixed-size record i of
  * a file, read through an engine (io_uring where liburing was found at
  * configure time, else pread). The file opens lazily on the first request,
  * so a missing file is an error of each request (MKRT_IOERR_OPEN), not of
  * the runtime.
  */
-#include "backend.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* io_uring.c - the io_uring read engine (built when configure finds liburing). */
-#include "backend.h"
+/* uring.c - the io_uring read engine (built when configure finds liburing). */
+#include "io.h"
 
 #include <errno.h>
 #include <liburing.h>

@@ -11,7 +11,6 @@
  * once; a refusal for want of memory or a context is not, since it may pass
  * next time.
  */
-#include "backend.h"
 #include "cl.h"
 
 #include <pthread.h>

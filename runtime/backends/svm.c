@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * backend_svm.c - the "svm" backend: the megakernel resident on an OpenCL
+ * svm.c - the "svm" backend: the megakernel resident on an OpenCL
  * device, ring and control in fine-grained SVM.
  *
  * The device is the best one whose handshake probe passed (svm_probe.c), or
@@ -9,7 +9,7 @@
  * loads and stores, since the host touches the SVM words exactly like the
  * host backend's memory (words.c).
  */
-#include "backend.h"
+#include "words.h"
 #include "resident.h"
 
 #include <stdio.h>

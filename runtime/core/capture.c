@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* capture.c - the capture format (DESIGN §2): validate, decode, encode. */
-#include "backend.h"
+#include "internal.h"
 
 #include <stdlib.h>
 

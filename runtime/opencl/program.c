@@ -8,7 +8,6 @@
  * empty disables), keyed by a hash of platform, device, driver, options and
  * every source byte, so a second start does not recompile.
  */
-#include "backend.h"
 #include "cl.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  * the host addresses directly (host memory or fine-grained SVM), and the
  * backend hooks over them. Shared by the host and svm backends.
  */
-#include "backend.h"
+#include "words.h"
 
 static uint32_t *mkrt__region_base(struct mkrt__words *w, enum mkrt__region r)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * backend_host.c - the "host" backend: the reference executor on host threads.
+ * host.c - the "host" backend: the reference executor on host threads.
  *
  * No OpenCL at all. Each lane is a thread that scans every slot, starting at
  * its own offset, and runs what it can claim (exec.c); an idle lane backs off
@@ -8,7 +8,7 @@
  * by stop() or by a SHUTDOWN slot. It is always available, with the lowest
  * score, so any device backend that passes its probe wins the automatic pick.
  */
-#include "backend.h"
+#include "words.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * words.h - the hooks shared by backends whose buffers the host addresses
+ * directly (host memory, fine-grained SVM) (internal).
+ */
+#ifndef MKRT_WORDS_H
+#define MKRT_WORDS_H
+
+#include "backend.h"
+#include "io.h"
+
+/* Such a backend's state starts with a struct mkrt__words, so these hooks
+ * take its state as is. */
+struct mkrt__words {
+	struct mkrt_exec_buffers b;     /* ring, control, log, DFA, IO queue, arena */
+	struct mkrt__servicer *servicer; /* NULL without cfg->io */
+};
+int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords);
+int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
+int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out);
+int mkrt__words_reset_slot(void *state, uint32_t slot);
+int mkrt__words_cancel_slot(void *state, uint32_t slot);
+uint32_t mkrt__words_region_words(void *state, enum mkrt__region r);
+int mkrt__words_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			    uint32_t *out);
+int mkrt__words_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,
+			     const uint32_t *in);
+/* Sizes every buffer from @cfg (resolved) and encodes control and log.
+ * @alloc returns zeroed, 64-byte aligned words or NULL. */
+int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
+		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx);
+void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
+uint32_t mkrt__words_serve_io(void *state);
+/* Starts / stops the words' servicer if there is one (backend hooks). */
+int mkrt__words_start_io(struct mkrt__words *w);
+void mkrt__words_stop_io(struct mkrt__words *w);
+
+#endif /* MKRT_WORDS_H */
