@@ -293,8 +293,7 @@ static void mkrt__copy_geometry(struct mkrt__resident *r, uint32_t lanes)
 
 static void mkrt__copy_free(struct mkrt__copy *c)
 {
-	if (c->resolver_ready)
-		mkrt__resolver_fini(&c->resolver);
+	mkrt__servicer_free(c->servicer);
 	if (c->pinned_host) {
 		clEnqueueUnmapMemObject(c->hq, c->pinned, c->pinned_host, 0, NULL, NULL);
 		clFinish(c->hq);
@@ -318,7 +317,6 @@ static void mkrt__copy_free(struct mkrt__copy *c)
 	free(c->frame_stage);
 	pthread_mutex_destroy(&c->view_lock);
 	pthread_mutex_destroy(&c->xfer_lock);
-	pthread_mutex_destroy(&c->serve_lock);
 	free(c);
 }
 
@@ -334,7 +332,6 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 		return MKRT_ENOMEM;
 	pthread_mutex_init(&c->view_lock, NULL);
 	pthread_mutex_init(&c->xfer_lock, NULL);
-	pthread_mutex_init(&c->serve_lock, NULL);
 	if (!mkrt__copy_pick(cfg, &dev, why, sizeof(why))) {
 		mkrt__detail("copy backend unavailable: %s", why);
 		err = MKRT_EUNAVAILABLE;
@@ -357,9 +354,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 	if (err)
 		goto out_free;
 	if (cfg->io) {
-		c->has_io = true;
-		err = mkrt__resolver_init(cfg->io, &c->resolver);
-		c->resolver_ready = !err;
+		err = mkrt__servicer_new(cfg->io, &mkrt__copy_io_port, c, &c->servicer);
 		if (err)
 			goto out_free;
 	}
@@ -376,8 +371,8 @@ static int mkrt__copy_start(void *state)
 {
 	struct mkrt__copy *c = state;
 
-	if (c->has_io) {
-		int err = mkrt__poller_start(&c->servicer, mkrt__copy_servicer_pass, c);
+	if (c->servicer) {
+		int err = mkrt__servicer_start(c->servicer);
 		if (err)
 			return err;
 	}
@@ -390,7 +385,7 @@ static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 	int err = mkrt__resident_stop(&c->r, timeout_ms);
 
 	if (!err)
-		mkrt__poller_stop(&c->servicer); /* the kernel is gone: nothing waits on IO */
+		mkrt__servicer_stop(c->servicer); /* the kernel is gone: nothing waits on IO */
 	return err;
 }
 
@@ -401,7 +396,7 @@ static void mkrt__copy_close(void *state)
 	/* acquire: pairs with the release of a transfer that timed out */
 	if (c->r.stuck || c->r.watcher_joinable || mkrt__load_acquire(&c->wedged))
 		return; /* a kernel or a transfer may still use the memory: leak, do not corrupt */
-	mkrt__poller_stop(&c->servicer);
+	mkrt__servicer_stop(c->servicer);
 	mkrt__copy_free(c);
 }
 
@@ -422,9 +417,8 @@ static void mkrt__copy_stats(void *state, struct mkrt_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	mkrt__resident_stats(&c->r, out);
-	out->io_requests = mkrt__load64_relaxed(&c->requests);
-	out->io_errors = mkrt__load64_relaxed(&c->errors);
-	if (c->has_io && mkrt__copy_read_region(c, MKRT__REGION_CONTROL, MKRT_CTL_EVICTIONS, 1, &evictions) == 0)
+	mkrt__servicer_stats(c->servicer, out);
+	if (c->servicer && mkrt__copy_read_region(c, MKRT__REGION_CONTROL, MKRT_CTL_EVICTIONS, 1, &evictions) == 0)
 		out->evictions = evictions;
 }
 

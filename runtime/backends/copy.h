@@ -4,7 +4,7 @@
  * copy.c (open, start, stop, the resident layer's hooks),
  * copy_transfer.c (transfers on the host queue, bounded), copy_ring.c (the
  * host's view of the ring: publish, cancel, read back, regions) and
- * copy_io.c (the IO servicer). copy.c says how the backend works.
+ * copy_io.c (the IO servicer's port). copy.c says how the backend works.
  */
 #ifndef MKRT_COPY_H
 #define MKRT_COPY_H
@@ -63,16 +63,12 @@ struct mkrt__copy {
 	void *pinned_host;
 	uint32_t claimed;            /* atomic: slots the last read back showed CLAIMED */
 
-	/* the IO servicer (resources > 0) */
-	struct mkrt__resolver resolver;
-	bool has_io, resolver_ready;
+	/* the IO servicer (cfg->io) and what its port uses, one pass at a time */
+	struct mkrt__servicer *servicer;
 	uint32_t frame_bytes;
-	pthread_mutex_t serve_lock;  /* one pass at a time */
-	struct mkrt__poller servicer;
 	uint32_t *io_view;           /* MKRT_IO_SLOTS * MKRT_IO_WORDS */
 	uint8_t *frame_stage;        /* one frame's bytes on their way out */
 	uint32_t meta_stage[MKRT_FRAME_WORDS], pin_stage, res_stage, io_stage[MKRT_IO_WORDS];
-	uint64_t requests, errors;   /* atomic */
 };
 
 /* copy_transfer.c */
@@ -93,8 +89,8 @@ uint32_t mkrt__copy_region_words(void *state, enum mkrt__region r);
 int mkrt__copy_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n, uint32_t *out);
 int mkrt__copy_write_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n, const uint32_t *in);
 
-/* copy_io.c: a waiter's pass over the IO queue, and the servicer thread's */
+/* copy_io.c: the IO servicer's port, and a waiter's pass over the queue */
+extern const struct mkrt__io_port mkrt__copy_io_port;
 uint32_t mkrt__copy_serve_io(void *state);
-uint32_t mkrt__copy_servicer_pass(void *arg);
 
 #endif /* MKRT_COPY_H */

@@ -187,7 +187,7 @@ static void mkrt__host_stats(void *state, struct mkrt_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->lanes = ((struct mkrt__host *)state)->lanes;
-	mkrt__servicer_stats(((struct mkrt__host *)state)->w.servicer, out);
+	mkrt__words_io_stats(&((struct mkrt__host *)state)->w, out);
 }
 
 const struct mkrt__backend_ops mkrt__backend_host = {

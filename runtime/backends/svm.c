@@ -292,7 +292,7 @@ static void mkrt__svm_stats(void *state, struct mkrt_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	mkrt__resident_stats(&s->r, out);
-	mkrt__servicer_stats(s->w.servicer, out);
+	mkrt__words_io_stats(&s->w, out);
 }
 
 const struct mkrt__backend_ops mkrt__backend_svm = {

@@ -142,6 +142,12 @@ void mkrt__words_stop_io(struct mkrt__words *w)
 		mkrt__servicer_stop(w->servicer);
 }
 
+void mkrt__words_io_stats(const struct mkrt__words *w, struct mkrt_stats *out)
+{
+	mkrt__servicer_stats(w->servicer, out);
+	out->evictions = mkrt__load64_relaxed(&w->frames.evictions);
+}
+
 int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx)
 {
@@ -164,7 +170,8 @@ int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 	if (cfg->dfa_words)
 		memcpy(dfa, cfg->dfa, (size_t)cfg->dfa_words * sizeof(uint32_t));
 	if (cfg->io) {
-		int err = mkrt__servicer_new(cfg->io, &w->b, &w->servicer);
+		w->frames.b = &w->b;
+		int err = mkrt__servicer_new(cfg->io, &mkrt__host_frames_port, &w->frames, &w->servicer);
 		if (err)
 			return err;
 	}

@@ -14,6 +14,7 @@
 struct mkrt__words {
 	struct mkrt_exec_buffers b;     /* ring, control, log, DFA, IO queue, arena */
 	struct mkrt__servicer *servicer; /* NULL without cfg->io */
+	struct mkrt__host_frames frames; /* its port */
 };
 int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords);
 int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
@@ -34,5 +35,7 @@ uint32_t mkrt__words_serve_io(void *state);
 /* Starts / stops the words' servicer if there is one (backend hooks). */
 int mkrt__words_start_io(struct mkrt__words *w);
 void mkrt__words_stop_io(struct mkrt__words *w);
+/* io_requests, io_errors and evictions. */
+void mkrt__words_io_stats(const struct mkrt__words *w, struct mkrt_stats *out);
 
 #endif /* MKRT_WORDS_H */
