@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * load_miss.cl - LOAD_MISS on the device (DESIGN §6), the same protocol as
- * the reference executor's runtime/load_miss.c.
+ * the reference executor's runtime/exec/load_miss.c.
  *
  * A hit pins the resident frame (a CAS that fails while the servicer evicts
  * it), checks it still holds the resource, takes the frame's checksum (kept
@@ -17,6 +17,11 @@
  * pins by CAS 0 -> EVICTING, unmaps its old resource, and names the frame in
  * the request's DST; the host fills that frame and completes as above.
  */
+#ifndef MKRT_LOAD_MISS_CL
+#define MKRT_LOAD_MISS_CL
+
+#include "mkrt/protocol.h"
+#include "mkrt_atomics.h"
 
 struct mkrt_io_env {
 	mkrt_word_t *io;          /* MKRT_IO_SLOTS * MKRT_IO_WORDS */
@@ -315,3 +320,5 @@ uint mkrt_load_miss(const struct mkrt_io_env *io, uint slot, __private uint *arg
 	args[MKRT_LM_OUTCOME] = hit ? MKRT_LM_HIT : MKRT_LM_MISS;
 	return 0;
 }
+
+#endif /* MKRT_LOAD_MISS_CL */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * megakernel.cl - the resident megakernel: DESIGN §2's opcode semantics on
- * the device, slot for slot the same as runtime/exec.c (the reference
+ * the device, slot for slot the same as runtime/exec/exec.c (the reference
  * executor the tests compare it with).
  *
- * The host prepends mkrt/protocol.h, mkrt_atomics.h, load_miss.cl and the
- * user-opcode dispatcher (mkrt_user_dispatch) when it builds the program.
+ * It compiles alone (-Icl -Iinclude). The host builds it with the user's
+ * OpenCL C source and the user-opcode dispatcher (mkrt_user_dispatch, which
+ * the runtime writes from the registered handlers) appended.
  *
  * Forward progress (DESIGN §4): every lane scans every slot, starting at its
  * own offset, and claims by CAS, so one running lane drains the whole ring and
@@ -13,8 +14,14 @@
  * when the host asks it to yield (C[MKRT_CTL_YIELD], the host's time budget),
  * or after epoch_slots slots; the host then relaunches it.
  */
+#include "mkrt/protocol.h"
+#include "mkrt_atomics.h"
+#include "mkrt_kernel_abi.h"
+#include "load_miss.cl"
 
-#define MKRT_DFA_COLUMNS 256u
+/* Runs user opcode @op (defined after this file: see above). */
+uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ctx);
+
 #define MKRT_HOT_EVERY   4u    /* a power of two */
 
 uint mkrt_next(uint s, uint n)
@@ -37,9 +44,9 @@ struct mkrt_env {
 	uint dfa_words;
 	struct mkrt_io_env io;
 #ifdef MKRT_CL12
-	/* the copy backend's withdrawal requests: one word per slot, the host
-	 * sets 1 to withdraw a PUBLISHED slot (mkrt_withdrawn); looked at only
-	 * while the word after them, read once per pass, says any is set */
+	/* the copy backend's withdrawal words (mkrt_kernel_abi.h): the host
+	 * sets a slot's to 1 to withdraw it while PUBLISHED (mkrt_withdrawn);
+	 * looked at only while MKRT_WITHDRAW_ANY, read once per pass, is set */
 	mkrt_word_t *withdraw;
 	uint withdrawals;
 #endif
@@ -257,6 +264,7 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 }
 
 
+/* The arguments in the order of MKRT_KARG_* (mkrt_kernel_abi.h). */
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
 			      __global const uint *dfa, uint dfa_words, uint epoch_slots,
@@ -287,7 +295,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 #ifdef MKRT_CL12
 		/* acquire: pairs with the host's ordered writes (the slot's word
 		 * before this one) */
-		e.withdrawals = mkrt_load_acquire(&withdraw[slot_count]);
+		e.withdrawals = mkrt_load_acquire(&withdraw[MKRT_WITHDRAW_ANY(slot_count)]);
 #endif
 		/* one pass over every slot, without a division per slot; every
 		 * MKRT_HOT_EVERY slots the lane also looks where work is likely

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.cl - the svm backend's handshake probe (DESIGN §3). The host prepends
- * mkrt/protocol.h and mkrt_atomics.h.
+ * probe.cl - the handshake probe of the svm and copy backends (DESIGN §3).
  *
  * Proves that a running kernel sees a host store made in this memory while it
  * runs: w[0] device -> host "running", w[1] host -> device "go", w[2] device
  * -> host answer. Bounded by @spins: it always returns.
  */
+#include "mkrt/protocol.h"
+#include "mkrt_atomics.h"
+
 __kernel void mkrt_probe(mkrt_word_t *w, uint spins)
 {
 	mkrt_store_release(&w[0], MKRT_PROBE_RUNNING);

@@ -13,7 +13,7 @@ if [ -z "$clang" ]; then
 	exit 1
 fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cflags="-std=c11 -g -O1 -Wall -Wextra $san -I$srcdir/include -I. -DMKRT_BUILDING"
+cflags="-std=c11 -g -O1 -Wall -Wextra $san -I$srcdir/include -I$srcdir/cl -I. -DMKRT_BUILDING"
 for dir in "$srcdir"/runtime/*/; do
 	cflags="$cflags -I$dir" # runtime/ by concept: headers are included by name
 done

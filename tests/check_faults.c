@@ -203,14 +203,15 @@ END_TEST
  * runs but never sees the host's store, one never shows that it runs. Each
  * handshake step ends when the probe kernel has returned, not on a clock,
  * so however loaded the machine, the refusal names the step each breaks. */
+#define PROBE_INCLUDES "#include \"mkrt/protocol.h\"\n#include \"mkrt_atomics.h\"\n"
 static const struct {
 	const char *cl, *svm_why, *copy_why;
 } bad_probes[] = {
-	{ "__kernel void mkrt_probe(mkrt_word_t *w, uint spins)\n{\n"
+	{ PROBE_INCLUDES "__kernel void mkrt_probe(mkrt_word_t *w, uint spins)\n{\n"
 	  "\tmkrt_store_release(&w[0], MKRT_PROBE_RUNNING);\n"
 	  "\tmkrt_store_release(&w[2], spins ? MKRT_PROBE_GAVE_UP : 0u);\n}\n",
 	  "never saw the host's store", "never saw a write made through a second command queue" },
-	{ "__kernel void mkrt_probe(mkrt_word_t *w, uint spins)\n{\n}\n",
+	{ PROBE_INCLUDES "__kernel void mkrt_probe(mkrt_word_t *w, uint spins)\n{\n}\n",
 	  "never signalled it was running", "never signalled it was running" },
 };
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Portability on hardware we lack: the megakernel and the probe, exactly as
-# the runtime assembles them, compiled offline for AMD GPU ISA (OpenCL C 2.0,
+# Portability on hardware we lack: the megakernel and the probe, as the
+# runtime assembles them, compiled offline for AMD GPU ISA (OpenCL C 2.0,
 # where all-SVM-devices scope exists), to SPIR-V checked by spirv-val (the
 # Intel path), and syntax-checked as OpenCL C 3.0 with only the device-scope
 # atomics PoCL offers, and as OpenCL C 1.2 for the copy backend. Skips (77)
@@ -25,16 +25,24 @@ uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ct
 	return MKRT_FAULT_UNKNOWN_OPCODE;
 }
 CL
-cat "$top_srcdir/include/mkrt/protocol.h" "$top_srcdir/cl/mkrt_atomics.h" \
-	"$top_srcdir/cl/load_miss.cl" "$tmp/dispatch.cl" "$top_srcdir/cl/megakernel.cl" \
-	>"$tmp/megakernel.cl"
-cat "$top_srcdir/include/mkrt/protocol.h" "$top_srcdir/cl/mkrt_atomics.h" \
-	"$top_srcdir/cl/probe.cl" >"$tmp/probe.cl"
+# As the runtime builds them: megakernel.cl, the user's source (none), the
+# dispatcher; the .cl files include what they use.
+inc="-I$top_srcdir/cl -I$top_srcdir/include"
+{ echo '#include "megakernel.cl"'; cat "$tmp/dispatch.cl"; } >"$tmp/megakernel.prog.cl"
+echo '#include "probe.cl"' >"$tmp/probe.prog.cl"
+# Each file compiles alone, as every OpenCL C version the backends build.
+for f in "$top_srcdir"/cl/*.cl "$top_srcdir"/cl/*.h; do
+	for std in CL1.2 CL2.0 CL3.0; do
+		"$CLANG" -x cl -cl-std=$std -Xclang -finclude-default-header -Werror -Wall -fsyntax-only \
+			$inc "$f"
+	done
+done
+echo "each file in cl/ compiles alone (-Icl -Iinclude) as OpenCL C 1.2, 2.0 and 3.0"
 
 for cpu in gfx90a gfx1030 gfx1100; do
 	for k in megakernel probe; do
 		"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -nogpulib \
-			-target amdgcn-amd-amdhsa -mcpu=$cpu -Werror -c "$tmp/$k.cl" -o "$tmp/$k-$cpu.o"
+			-target amdgcn-amd-amdhsa -mcpu=$cpu -Werror $inc -c "$tmp/$k.prog.cl" -o "$tmp/$k-$cpu.o"
 	done
 	echo "cl/ compiles for amdgcn-amd-amdhsa -mcpu=$cpu (OpenCL C 2.0)"
 done
@@ -46,7 +54,7 @@ SPIRV_VAL="$(command -v spirv-val || true)"
 if [ -n "$LLVM_SPIRV" ] && [ -n "$SPIRV_VAL" ]; then
 	for k in megakernel probe; do
 		"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -target spir64 -O0 -emit-llvm \
-			-Werror -c "$tmp/$k.cl" -o "$tmp/$k.bc"
+			-Werror $inc -c "$tmp/$k.prog.cl" -o "$tmp/$k.bc"
 		"$LLVM_SPIRV" "$tmp/$k.bc" -o "$tmp/$k.spv"
 		"$SPIRV_VAL" "$tmp/$k.spv"
 	done
@@ -55,13 +63,13 @@ else
 	echo "llvm-spirv-15 or spirv-val missing: SPIR-V check not run (apt-get install llvm-spirv-15 spirv-tools)"
 fi
 "$CLANG" -cl-std=CL3.0 -Xclang -finclude-default-header -Werror -fsyntax-only \
-	-D__opencl_c_atomic_order_acq_rel=1 -D__opencl_c_atomic_scope_device=1 "$tmp/megakernel.cl"
+	-D__opencl_c_atomic_order_acq_rel=1 -D__opencl_c_atomic_scope_device=1 $inc "$tmp/megakernel.prog.cl"
 echo "cl/ compiles as OpenCL C 3.0 with device-scope atomics only"
 # The copy backend's variant (OpenCL C 1.2: volatile words, 1.2 atomics,
 # mem_fence), as NVIDIA and Intel GPUs without fine-grained SVM build it.
-"$CLANG" -cl-std=CL1.2 -Xclang -finclude-default-header -Werror -fsyntax-only "$tmp/megakernel.cl"
+"$CLANG" -cl-std=CL1.2 -Xclang -finclude-default-header -Werror -fsyntax-only $inc "$tmp/megakernel.prog.cl"
 for cpu in gfx90a gfx1100; do
 	"$CLANG" -cl-std=CL1.2 -Xclang -finclude-default-header -nogpulib -target amdgcn-amd-amdhsa \
-		-mcpu=$cpu -Werror -c "$tmp/megakernel.cl" -o "$tmp/megakernel12-$cpu.o"
+		-mcpu=$cpu -Werror $inc -c "$tmp/megakernel.prog.cl" -o "$tmp/megakernel12-$cpu.o"
 done
 echo "cl/ compiles as OpenCL C 1.2 (the copy backend), also for amdgcn gfx90a and gfx1100"

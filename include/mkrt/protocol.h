@@ -46,12 +46,15 @@
 #define MKRT_OP_LOAD_U32     3u  /* C[OBS+a1] = C[a0] */
 #define MKRT_OP_COMPARE_SWAP 4u  /* C[OBS+a0] = CAS(C[a0], a1 -> a2) */
 #define MKRT_OP_MEMCPY       5u  /* C[a1+i] = C[a0+i], i < a2, ascending */
-#define MKRT_OP_DFA_STEP     6u  /* C[OBS+a2] = T[a0*256 + a1] */
+#define MKRT_OP_DFA_STEP     6u  /* C[OBS+a2] = T[a0*MKRT_DFA_COLUMNS + a1] */
 #define MKRT_OP_BATCH_FENCE  7u  /* C[EPOCH] += 1; C[OBS] = a1 */
 #define MKRT_OP_LOAD_MISS    0xFFFDu      /* a0 resource id, a1 prefetch 0/1 */
 #define MKRT_OP_PRINTF       0xFFFEu      /* debug log += {a0, a1, a2, slot*16} */
 #define MKRT_OP_PACKED_SLOT  0x80000001u  /* inner ops, layout below */
 #define MKRT_OP_SHUTDOWN     0xFFFFFFFFu  /* C[SHUTDOWN] = 1 */
+
+/* DFA_STEP's table has one column per byte value: T[state * 256 + byte]. */
+#define MKRT_DFA_COLUMNS     256u
 
 /* Reserved for the system: opcodes <= 7, 0xFFF0..0xFFFF and the high bit. */
 #define MKRT_OP_BUILTIN_LAST   7u

@@ -191,7 +191,7 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 	c->words[MKRT__CB_RESIDENCY] = io ? io->resources : 0;
 	c->words[MKRT__CB_FRAMES] = frames * MKRT_FRAME_WORDS;
 	c->words[MKRT__CB_ARENA] = frames * (c->frame_bytes / 4u);
-	c->words[MKRT__CB_WITHDRAW] = cfg->slots + 1u;
+	c->words[MKRT__CB_WITHDRAW] = MKRT_WITHDRAW_WORDS(cfg->slots);
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++) {
 		/* never a zero-sized buffer: an unused one is one word */
@@ -250,25 +250,25 @@ static int mkrt__copy_buffers(struct mkrt__copy *c, const struct mkrt_config *cf
 
 static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 {
-	static const enum mkrt__karg buffer_arg[MKRT__CB_COUNT] = {
-		[MKRT__CB_RING] = MKRT__KARG_RING,         [MKRT__CB_CONTROL] = MKRT__KARG_CONTROL,
-		[MKRT__CB_DEBUG] = MKRT__KARG_DEBUG,       [MKRT__CB_IO] = MKRT__KARG_IO,
-		[MKRT__CB_DFA] = MKRT__KARG_DFA,           [MKRT__CB_RESIDENCY] = MKRT__KARG_RESIDENCY,
-		[MKRT__CB_FRAMES] = MKRT__KARG_FRAMES,     [MKRT__CB_ARENA] = MKRT__KARG_ARENA,
-		[MKRT__CB_WITHDRAW] = MKRT__KARG_WITHDRAW,
+	static const uint32_t buffer_arg[MKRT__CB_COUNT] = {
+		[MKRT__CB_RING] = MKRT_KARG_RING,         [MKRT__CB_CONTROL] = MKRT_KARG_CONTROL,
+		[MKRT__CB_DEBUG] = MKRT_KARG_DEBUG,       [MKRT__CB_IO] = MKRT_KARG_IO,
+		[MKRT__CB_DFA] = MKRT_KARG_DFA,           [MKRT__CB_RESIDENCY] = MKRT_KARG_RESIDENCY,
+		[MKRT__CB_FRAMES] = MKRT_KARG_FRAMES,     [MKRT__CB_ARENA] = MKRT_KARG_ARENA,
+		[MKRT__CB_WITHDRAW] = MKRT_KARG_WITHDRAW,
 	};
-	struct mkrt__kargs a = { .svm = false, .nargs = MKRT__KARG_COUNT };
+	struct mkrt__kargs a = { .svm = false, .nargs = MKRT_KARG_COUNT };
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++)
 		a.mem[buffer_arg[b]] = c->buf[b];
-	a.count[MKRT__KARG_SLOTS] = cfg->slots;
-	a.count[MKRT__KARG_CONTROL_WORDS] = c->words[MKRT__CB_CONTROL];
-	a.count[MKRT__KARG_DEBUG_WORDS] = c->words[MKRT__CB_DEBUG];
-	a.count[MKRT__KARG_DFA_WORDS] = c->words[MKRT__CB_DFA];
-	a.count[MKRT__KARG_EPOCH_SLOTS] = cfg->epoch_slots;
-	a.count[MKRT__KARG_RESOURCES] = c->words[MKRT__CB_RESIDENCY];
-	a.count[MKRT__KARG_FRAME_COUNT] = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS;
-	a.count[MKRT__KARG_FRAME_WORDS] = c->frame_bytes / 4u;
+	a.count[MKRT_KARG_SLOTS] = cfg->slots;
+	a.count[MKRT_KARG_CONTROL_WORDS] = c->words[MKRT__CB_CONTROL];
+	a.count[MKRT_KARG_DEBUG_WORDS] = c->words[MKRT__CB_DEBUG];
+	a.count[MKRT_KARG_DFA_WORDS] = c->words[MKRT__CB_DFA];
+	a.count[MKRT_KARG_EPOCH_SLOTS] = cfg->epoch_slots;
+	a.count[MKRT_KARG_RESOURCES] = c->words[MKRT__CB_RESIDENCY];
+	a.count[MKRT_KARG_FRAME_COUNT] = c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS;
+	a.count[MKRT_KARG_FRAME_WORDS] = c->frame_bytes / 4u;
 	return mkrt__resident_set_args(&c->r, &a);
 }
 

@@ -28,8 +28,7 @@ enum {
 	MKRT__CB_RESIDENCY,
 	MKRT__CB_FRAMES,
 	MKRT__CB_ARENA,
-	MKRT__CB_WITHDRAW, /* a word per slot: 1 asks a lane to withdraw it; then
-			    * one word, non-zero while any of them is set */
+	MKRT__CB_WITHDRAW, /* MKRT_WITHDRAW_WORDS (mkrt_kernel_abi.h) */
 	MKRT__CB_COUNT
 };
 

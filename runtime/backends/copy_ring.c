@@ -97,7 +97,7 @@ static int mkrt__copy_set_withdrawal(struct mkrt__copy *c, uint32_t slot, bool s
 	c->withdraw_set[slot] = set;
 	c->withdrawals += set ? 1u : (uint32_t)-1;
 	if (c->withdrawals == (set ? 1u : 0u))
-		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, c->slots, 1, set ? &one : &zero, false);
+		err = mkrt__copy_write(c, MKRT__CB_WITHDRAW, MKRT_WITHDRAW_ANY(c->slots), 1, set ? &one : &zero, false);
 	return err;
 }
 

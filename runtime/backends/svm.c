@@ -104,24 +104,24 @@ static void mkrt__svm_geometry(struct mkrt__resident *r, uint32_t lanes)
 static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 {
 	const struct mkrt_exec_buffers *b = &s->w.b;
-	struct mkrt__kargs a = { .svm = true, .nargs = MKRT__KARG_WITHDRAW };
+	struct mkrt__kargs a = { .svm = true, .nargs = MKRT_KARG_COUNT_CL20 };
 
-	a.svm_ptr[MKRT__KARG_RING] = b->ring;
-	a.svm_ptr[MKRT__KARG_CONTROL] = b->control;
-	a.svm_ptr[MKRT__KARG_DEBUG] = b->debug_log;
-	a.svm_ptr[MKRT__KARG_DFA] = b->dfa;
-	a.svm_ptr[MKRT__KARG_IO] = b->io;
-	a.svm_ptr[MKRT__KARG_RESIDENCY] = b->residency;
-	a.svm_ptr[MKRT__KARG_FRAMES] = b->frames;
-	a.svm_ptr[MKRT__KARG_ARENA] = b->arena;
-	a.count[MKRT__KARG_SLOTS] = b->slot_count;
-	a.count[MKRT__KARG_CONTROL_WORDS] = b->control_words;
-	a.count[MKRT__KARG_DEBUG_WORDS] = b->debug_words;
-	a.count[MKRT__KARG_DFA_WORDS] = b->dfa_words;
-	a.count[MKRT__KARG_EPOCH_SLOTS] = cfg->epoch_slots;
-	a.count[MKRT__KARG_RESOURCES] = b->resources;
-	a.count[MKRT__KARG_FRAME_COUNT] = b->frame_count;
-	a.count[MKRT__KARG_FRAME_WORDS] = b->frame_words;
+	a.svm_ptr[MKRT_KARG_RING] = b->ring;
+	a.svm_ptr[MKRT_KARG_CONTROL] = b->control;
+	a.svm_ptr[MKRT_KARG_DEBUG] = b->debug_log;
+	a.svm_ptr[MKRT_KARG_DFA] = b->dfa;
+	a.svm_ptr[MKRT_KARG_IO] = b->io;
+	a.svm_ptr[MKRT_KARG_RESIDENCY] = b->residency;
+	a.svm_ptr[MKRT_KARG_FRAMES] = b->frames;
+	a.svm_ptr[MKRT_KARG_ARENA] = b->arena;
+	a.count[MKRT_KARG_SLOTS] = b->slot_count;
+	a.count[MKRT_KARG_CONTROL_WORDS] = b->control_words;
+	a.count[MKRT_KARG_DEBUG_WORDS] = b->debug_words;
+	a.count[MKRT_KARG_DFA_WORDS] = b->dfa_words;
+	a.count[MKRT_KARG_EPOCH_SLOTS] = cfg->epoch_slots;
+	a.count[MKRT_KARG_RESOURCES] = b->resources;
+	a.count[MKRT_KARG_FRAME_COUNT] = b->frame_count;
+	a.count[MKRT_KARG_FRAME_WORDS] = b->frame_words;
 	return mkrt__resident_set_args(&s->r, &a);
 }
 

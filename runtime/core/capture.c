@@ -20,7 +20,7 @@ static const char *mkrt__capture_sizes_bad(uint32_t slots, uint32_t control, uin
 		return "debug_words must be 0 or 1 + 4 * records (1..1048576 records)";
 	if (io && io != MKRT_IO_SLOTS * MKRT_IO_WORDS)
 		return "io_words must be 0 or 512";
-	if (dfa > MKRT_MAX_ENTRIES * 256u)
+	if (dfa > MKRT_MAX_ENTRIES * MKRT_DFA_COLUMNS)
 		return "dfa_words must be at most 268435456";
 	return NULL;
 }

@@ -97,7 +97,7 @@ int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
 		c.io = io;
 	}
 	if (c.slots > MKRT_MAX_ENTRIES || c.observable > MKRT_MAX_ENTRIES ||
-	    c.debug_records > MKRT_MAX_ENTRIES || c.dfa_words > MKRT_MAX_ENTRIES * 256u)
+	    c.debug_records > MKRT_MAX_ENTRIES || c.dfa_words > MKRT_MAX_ENTRIES * MKRT_DFA_COLUMNS)
 		return MKRT_ETOOBIG;
 	if (c.lanes > MKRT__MAX_LANES || (c.dfa_words && !c.dfa))
 		return MKRT_EINVAL;

@@ -12,7 +12,6 @@
 
 #include <limits.h>
 
-#define MKRT__DFA_COLUMNS 256u
 
 static uint32_t *mkrt__ctl(const struct mkrt_exec_buffers *b, uint64_t word)
 {
@@ -65,8 +64,8 @@ static uint32_t mkrt__run_builtin(const struct mkrt_exec_buffers *b, uint32_t op
 					    mkrt__load_relaxed(mkrt__ctl(b, a[0] + i)));
 		return 0;
 	case MKRT_OP_DFA_STEP: {
-		uint64_t t = (uint64_t)a[0] * MKRT__DFA_COLUMNS + a[1];
-		if (a[1] >= MKRT__DFA_COLUMNS || !b->dfa || t >= b->dfa_words || OBS + a[2] >= W)
+		uint64_t t = (uint64_t)a[0] * MKRT_DFA_COLUMNS + a[1];
+		if (a[1] >= MKRT_DFA_COLUMNS || !b->dfa || t >= b->dfa_words || OBS + a[2] >= W)
 			return MKRT_FAULT_OUT_OF_RANGE;
 		mkrt__store_relaxed(mkrt__ctl(b, OBS + a[2]), b->dfa[t]);
 		return 0;

@@ -50,9 +50,10 @@ struct mkrt__cl_source {
 extern const struct mkrt__cl_source mkrt__cl_sources[];
 extern const size_t mkrt__cl_source_count;
 
-/* program.c: the text of source @name ("megakernel.cl", ...): from
- * $MKRT_CL_DIR when set (malloc'ed copy), else embedded. free() *@owned. */
-int mkrt__cl_source(const char *name, const char **text, char **owned);
+/* program.c: the program text of source @name ("megakernel.cl",
+ * "probe.cl"), each #include of another of ours replaced by that file:
+ * from $MKRT_CL_DIR when set (but protocol.h), else embedded. free() it. */
+int mkrt__cl_text(const char *name, char **out);
 /* Build @parts for @dev with @options, through the binary cache.
  * Errors: ECL, EBUILD (the build log in mkrt_last_detail()), ENOMEM. */
 int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const char *const *parts,

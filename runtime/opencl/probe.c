@@ -72,21 +72,17 @@ uint32_t mkrt__probe_spins(const struct mkrt_device_info *info, int attempt)
 cl_kernel mkrt__probe_kernel(cl_context ctx, const struct mkrt__device *dev, const char *cl_std,
 			     cl_program *prog, struct mkrt__verdict *v)
 {
-	const char *parts[3], *names[3] = { "protocol.h", "mkrt_atomics.h", "probe.cl" };
-	char *owned[3] = { NULL, NULL, NULL };
+	char *text = NULL;
 	cl_kernel kernel = NULL;
 	cl_int rc;
-	int err = 0;
+	int err = mkrt__cl_text("probe.cl", &text);
 
 	*prog = NULL;
-	for (int i = 0; i < 3 && !err; i++)
-		err = mkrt__cl_source(names[i], &parts[i], &owned[i]);
 	if (!err)
-		err = mkrt__program_build(ctx, dev, parts, 3, cl_std, prog);
+		err = mkrt__program_build(ctx, dev, (const char *const *)&text, 1, cl_std, prog);
 	if (!err && !(kernel = clCreateKernel(*prog, "mkrt_probe", &rc)))
 		mkrt__cl_fail("clCreateKernel(mkrt_probe)", rc);
-	for (int i = 0; i < 3; i++)
-		free(owned[i]);
+	free(text);
 	if (!kernel) {
 		snprintf(v->reason, sizeof(v->reason), "probe kernel unavailable: %.250s", mkrt_last_detail());
 		v->transient = true; /* out of memory, or MKRT_CL_DIR being edited */

@@ -21,7 +21,7 @@
 
 uint32_t mkrt__program_source_builds; /* atomic: builds that compiled source */
 
-int mkrt__cl_source(const char *name, const char **text, char **owned)
+static int mkrt__cl_source(const char *name, const char **text, char **owned)
 {
 	const char *dir = getenv("MKRT_CL_DIR");
 
@@ -52,6 +52,111 @@ int mkrt__cl_source(const char *name, const char **text, char **owned)
 	}
 	mkrt__detail("no embedded OpenCL source named %s", name);
 	return MKRT_EINVAL;
+}
+
+/* A growing string. */
+struct mkrt__text {
+	char *buf;
+	size_t len, cap;
+};
+
+static int mkrt__text_add(struct mkrt__text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 64u << 10;
+		while (t->len + n + 1 > cap)
+			cap *= 2;
+		char *buf = cap <= MKRT__MAX_SOURCE ? realloc(t->buf, cap) : NULL;
+		if (!buf)
+			return MKRT_ENOMEM;
+		t->buf = buf;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+	return 0;
+}
+
+/* The file a line includes with #include "...", without its folder, or NULL. */
+static const char *mkrt__included(const char *line, const char *end, size_t *len)
+{
+	const char *p = line;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if ((size_t)(end - p) < 10 || strncmp(p, "#include \"", 10) != 0)
+		return NULL;
+	const char *name = p + 10, *close = memchr(name, '"', (size_t)(end - name));
+	if (!close)
+		return NULL;
+	for (const char *q = name; q < close; q++)
+		if (*q == '/')
+			name = q + 1;
+	*len = (size_t)(close - name);
+	return name;
+}
+
+/* The index of embedded source @name (@len bytes), or -1: not one of ours. */
+static int mkrt__cl_embedded(const char *name, size_t len)
+{
+	for (size_t i = 0; i < mkrt__cl_source_count; i++)
+		if (strlen(mkrt__cl_sources[i].name) == len && memcmp(mkrt__cl_sources[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Append source @k with each #include "..." of one of our sources replaced
+ * by that source the first time (later ones are dropped, as their include
+ * guards would drop them); #line keeps build logs pointing at the files.
+ * @seen has a bit per embedded source. */
+static int mkrt__flatten(int k, struct mkrt__text *t, uint64_t *seen)
+{
+	const char *name = mkrt__cl_sources[k].name, *text, *end;
+	char *owned, mark[MKRT__PATH_LEN];
+	int err, line = 1;
+
+	if (*seen & (1ull << k))
+		return 0;
+	*seen |= 1ull << k;
+	err = mkrt__cl_source(name, &text, &owned);
+	snprintf(mark, sizeof(mark), "#line 1 \"%s\"\n", name);
+	err = err ? err : mkrt__text_add(t, mark, strlen(mark));
+	for (const char *at = text; !err && *at; at = end, line++) {
+		size_t n = 0;
+		end = strchr(at, '\n');
+		end = end ? end + 1 : at + strlen(at);
+		const char *inc = mkrt__included(at, end, &n);
+		int ours = inc ? mkrt__cl_embedded(inc, n) : -1;
+		if (ours < 0) {
+			err = mkrt__text_add(t, at, (size_t)(end - at));
+			continue;
+		}
+		err = mkrt__flatten(ours, t, seen);
+		snprintf(mark, sizeof(mark), "#line %d \"%s\"\n", line + 1, name);
+		err = err ? err : mkrt__text_add(t, mark, strlen(mark));
+	}
+	free(owned);
+	return err;
+}
+
+int mkrt__cl_text(const char *name, char **out)
+{
+	struct mkrt__text t = { NULL, 0, 0 };
+	uint64_t seen = 0;
+	int k = mkrt__cl_embedded(name, strlen(name));
+
+	if (k < 0) {
+		mkrt__detail("no embedded OpenCL source named %s", name);
+		return MKRT_EINVAL;
+	}
+	int err = mkrt__flatten(k, &t, &seen);
+	if (err) {
+		free(t.buf);
+		return err;
+	}
+	*out = t.buf;
+	return 0;
 }
 
 static uint64_t mkrt__fnv1a(uint64_t h, const char *s)
@@ -213,25 +318,18 @@ static char *mkrt__dispatcher(const struct mkrt_config *cfg)
 int mkrt__megakernel_build(cl_context ctx, const struct mkrt__device *dev, const struct mkrt_config *cfg,
 			   const char *options, cl_program *prog, cl_kernel *kernel)
 {
-	const char *names[] = { "protocol.h", "mkrt_atomics.h", "load_miss.cl", NULL, NULL,
-				"megakernel.cl" };
-	const char *parts[6];
-	char *owned[6] = { NULL };
-	char *dispatch = mkrt__dispatcher(cfg);
+	/* the megakernel, then the user's source, then the dispatcher over it */
+	char *megakernel = NULL, *dispatch = mkrt__dispatcher(cfg);
 	cl_int rc;
-	int err = dispatch ? 0 : MKRT_ENOMEM;
+	int err = dispatch ? mkrt__cl_text("megakernel.cl", &megakernel) : MKRT_ENOMEM;
 
-	parts[3] = cfg->cl_source ? cfg->cl_source : "";
-	parts[4] = dispatch;
-	for (int i = 0; i < 6 && !err; i++)
-		if (names[i])
-			err = mkrt__cl_source(names[i], &parts[i], &owned[i]);
-	if (!err)
-		err = mkrt__program_build(ctx, dev, parts, 6, options, prog);
+	if (!err) {
+		const char *parts[] = { megakernel, cfg->cl_source ? cfg->cl_source : "", dispatch };
+		err = mkrt__program_build(ctx, dev, parts, MKRT__ARRAY_SIZE(parts), options, prog);
+	}
 	if (!err && !(*kernel = clCreateKernel(*prog, "mkrt_megakernel", &rc)))
 		err = mkrt__cl_fail("clCreateKernel(mkrt_megakernel)", rc);
-	for (int i = 0; i < 6; i++)
-		free(owned[i]);
+	free(megakernel);
 	free(dispatch);
 	return err;
 }

@@ -97,18 +97,18 @@ void mkrt__resident_fini(struct mkrt__resident *r)
 	pthread_mutex_destroy(&r->lock);
 }
 
-static bool mkrt__karg_is_buffer(enum mkrt__karg k)
+static bool mkrt__karg_is_buffer(uint32_t k)
 {
 	switch (k) {
-	case MKRT__KARG_RING:
-	case MKRT__KARG_CONTROL:
-	case MKRT__KARG_DEBUG:
-	case MKRT__KARG_DFA:
-	case MKRT__KARG_IO:
-	case MKRT__KARG_RESIDENCY:
-	case MKRT__KARG_FRAMES:
-	case MKRT__KARG_ARENA:
-	case MKRT__KARG_WITHDRAW:
+	case MKRT_KARG_RING:
+	case MKRT_KARG_CONTROL:
+	case MKRT_KARG_DEBUG:
+	case MKRT_KARG_DFA:
+	case MKRT_KARG_IO:
+	case MKRT_KARG_RESIDENCY:
+	case MKRT_KARG_FRAMES:
+	case MKRT_KARG_ARENA:
+	case MKRT_KARG_WITHDRAW:
 		return true;
 	default:
 		return false;
@@ -117,6 +117,16 @@ static bool mkrt__karg_is_buffer(enum mkrt__karg k)
 
 int mkrt__resident_set_args(struct mkrt__resident *r, const struct mkrt__kargs *a)
 {
+	cl_uint declared = 0;
+
+	/* a megakernel.cl out of step with mkrt_kernel_abi.h (MKRT_CL_DIR) */
+	if (clGetKernelInfo(r->kernel, CL_KERNEL_NUM_ARGS, sizeof(declared), &declared, NULL) ==
+		    CL_SUCCESS &&
+	    declared != a->nargs) {
+		mkrt__detail("mkrt_megakernel declares %u arguments; mkrt_kernel_abi.h says %u", declared,
+			     a->nargs);
+		return MKRT_EBUILD;
+	}
 	for (uint32_t k = 0; k < a->nargs; k++) {
 		cl_int rc;
 		if (!mkrt__karg_is_buffer(k))

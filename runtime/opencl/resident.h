@@ -15,39 +15,18 @@
 
 #include "backend.h" /* first: config.h before any system header */
 #include "cl.h"
+#include "mkrt_kernel_abi.h" /* the argument indices, shared with cl/ */
 
 #include <pthread.h>
-
-/* The megakernel's arguments, in the order cl/megakernel.cl declares them. */
-enum mkrt__karg {
-	MKRT__KARG_RING,
-	MKRT__KARG_SLOTS,
-	MKRT__KARG_CONTROL,
-	MKRT__KARG_CONTROL_WORDS,
-	MKRT__KARG_DEBUG,
-	MKRT__KARG_DEBUG_WORDS,
-	MKRT__KARG_DFA,
-	MKRT__KARG_DFA_WORDS,
-	MKRT__KARG_EPOCH_SLOTS,
-	MKRT__KARG_IO,
-	MKRT__KARG_RESIDENCY,
-	MKRT__KARG_RESOURCES,
-	MKRT__KARG_FRAMES,
-	MKRT__KARG_FRAME_COUNT,
-	MKRT__KARG_ARENA,
-	MKRT__KARG_FRAME_WORDS,
-	MKRT__KARG_WITHDRAW,         /* the OpenCL C 1.2 (copy) build only */
-	MKRT__KARG_COUNT
-};
 
 /* Values for every argument: buffers as SVM pointers (svm) or cl_mem
  * handles (copy), counts as words. */
 struct mkrt__kargs {
 	bool svm;                    /* buffers are SVM pointers, else cl_mem */
-	const void *svm_ptr[MKRT__KARG_COUNT];
-	cl_mem mem[MKRT__KARG_COUNT];
-	cl_uint count[MKRT__KARG_COUNT];
-	uint32_t nargs;              /* MKRT__KARG_WITHDRAW (svm) or _COUNT (copy) */
+	const void *svm_ptr[MKRT_KARG_COUNT];
+	cl_mem mem[MKRT_KARG_COUNT];
+	cl_uint count[MKRT_KARG_COUNT];
+	uint32_t nargs;              /* MKRT_KARG_COUNT_CL20 (svm) or MKRT_KARG_COUNT (copy) */
 };
 
 /* How the watcher reaches the device's control words. */

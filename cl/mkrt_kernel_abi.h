@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mkrt_kernel_abi.h - the megakernel's ABI beyond the wire format
+ * (mkrt/protocol.h): its arguments in the order cl/megakernel.cl declares
+ * them, and the copy backend's withdrawal words. Valid OpenCL C and C11:
+ * cl/megakernel.cl and the host (runtime/opencl/resident.h) include it.
+ */
+#ifndef MKRT_KERNEL_ABI_H
+#define MKRT_KERNEL_ABI_H
+
+/* mkrt_megakernel's arguments: buffers, and word counts (uint) */
+#define MKRT_KARG_RING           0u  /* buffer: the ring */
+#define MKRT_KARG_SLOTS          1u
+#define MKRT_KARG_CONTROL        2u  /* buffer: the control words */
+#define MKRT_KARG_CONTROL_WORDS  3u
+#define MKRT_KARG_DEBUG          4u  /* buffer: the debug log */
+#define MKRT_KARG_DEBUG_WORDS    5u
+#define MKRT_KARG_DFA            6u  /* buffer: the DFA table */
+#define MKRT_KARG_DFA_WORDS      7u
+#define MKRT_KARG_EPOCH_SLOTS    8u  /* slots a lane runs before it returns */
+#define MKRT_KARG_IO             9u  /* buffer: the IO queue */
+#define MKRT_KARG_RESIDENCY     10u  /* buffer: resource -> frame + 1 */
+#define MKRT_KARG_RESOURCES     11u
+#define MKRT_KARG_FRAMES        12u  /* buffer: frame metadata */
+#define MKRT_KARG_FRAME_COUNT   13u
+#define MKRT_KARG_ARENA         14u  /* buffer: the frames' bytes */
+#define MKRT_KARG_FRAME_WORDS   15u
+#define MKRT_KARG_WITHDRAW      16u  /* buffer: withdrawal words (OpenCL C 1.2 builds only) */
+#define MKRT_KARG_COUNT_CL20    16u  /* arguments of an OpenCL C 2.0+ (svm) build */
+#define MKRT_KARG_COUNT         17u  /* ... and of an OpenCL C 1.2 (copy) build */
+
+/* The withdrawal words: one per slot (the host sets 1 to withdraw a
+ * PUBLISHED slot), then one that is non-zero while any of them is set. */
+#define MKRT_WITHDRAW_ANY(slots)   (slots)
+#define MKRT_WITHDRAW_WORDS(slots) ((slots) + 1u)
+
+#endif /* MKRT_KERNEL_ABI_H */
