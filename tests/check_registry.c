@@ -160,6 +160,54 @@ START_TEST(automatic_choice_takes_best_score)
 }
 END_TEST
 
+START_TEST(selection_report_has_every_row)
+{
+	const struct mkrt__backend_ops *table[] = { &mkrt__backend_host, &never, &better };
+	struct mkrt_selection sel;
+	struct mkrt_config cfg;
+
+	clear_env();
+	make_test_backends();
+	mkrt__registry_override(table, 3);
+	ck_assert_int_eq(mkrt_selection_report(NULL, &sel), 2);
+	ck_assert_uint_eq(sel.count, 3);
+	ck_assert_int_eq(sel.chosen, 2);
+	ck_assert_int_eq(sel.backend_index, 2);
+	ck_assert_str_eq(sel.rows[0].backend, "host");
+	ck_assert_int_eq(sel.rows[0].device, -1);
+	ck_assert_int_gt(sel.rows[0].score, 0);
+	ck_assert_int_eq(sel.rows[1].score, 0);
+	ck_assert_str_eq(sel.rows[1].reason, "needs a unicorn");
+	ck_assert_int_eq(sel.rows[2].score, 10);
+	ck_assert_str_eq(sel.requested, "");
+	ck_assert_str_eq(sel.why, "better: the highest score");
+	mkrt_selection_free(&sel);
+	ck_assert_ptr_null(sel.rows);
+
+	/* the config wins; the environment fills in what it leaves out */
+	setenv("MKRT_BACKEND", "never", 1);
+	mkrt_config_init(&cfg);
+	cfg.backend = "host";
+	ck_assert_int_eq(mkrt_selection_report(&cfg, &sel), 0);
+	ck_assert_str_eq(sel.requested, "host");
+	ck_assert_str_eq(sel.why, "host: asked for by name");
+	mkrt_selection_free(&sel);
+	/* refused: every row still says why */
+	ck_assert_err(mkrt_selection_report(NULL, &sel), MKRT_EUNAVAILABLE);
+	ck_assert_int_eq(sel.chosen, -1);
+	ck_assert_int_eq(sel.backend_index, -1);
+	ck_assert_uint_eq(sel.count, 3);
+	ck_assert_str_eq(sel.requested, "never");
+	ck_assert_ptr_nonnull(strstr(sel.why, "'never' is unavailable: needs a unicorn"));
+	mkrt_selection_free(&sel);
+
+	ck_assert_err(mkrt_selection_report(NULL, NULL), MKRT_EINVAL);
+	mkrt_selection_free(NULL);
+	clear_env();
+	mkrt__registry_override(NULL, 0);
+}
+END_TEST
+
 START_TEST(nothing_available_is_an_error)
 {
 	const struct mkrt__backend_ops *table[] = { &never, &failing };
@@ -213,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, builtin_registry_has_host);
 	tcase_add_test(tc, env_override_selects_and_refuses);
 	tcase_add_test(tc, automatic_choice_takes_best_score);
+	tcase_add_test(tc, selection_report_has_every_row);
 	tcase_add_test(tc, nothing_available_is_an_error);
 	tcase_add_test(tc, missing_optional_hooks_get_defaults);
 	return mkrt_run_suite(s);

@@ -6,6 +6,7 @@
  */
 #include "suite.h"
 #include "device.h"
+#include "cl.h" /* mkrt__devices */
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -125,6 +126,68 @@ START_TEST(automatic_choice_is_svm)
 	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
 	ck_assert_uint_eq(v, 5);
 	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* The report mkrt devices prints is the choice the runtime makes: every
+ * device backend once per device, the others once, and the runtime opens
+ * the backend and device of the chosen row. */
+START_TEST(selection_report_is_the_choice)
+{
+	struct mkrt_selection sel;
+	struct mkrt_runtime *rt = NULL;
+	struct mkrt_device_info info;
+	char reason[512], mode[64];
+	int n = mkrt_device_count();
+
+	unsetenv("MKRT_BACKEND");
+	unsetenv("MKRT_DEVICE");
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_ge(mkrt_selection_report(NULL, &sel), 0);
+	ck_assert_uint_eq(sel.count, 2u * (uint32_t)n + 2u); /* svm, copy per device; host, shm */
+	for (uint32_t r = 0; r < sel.count; r++) {
+		const struct mkrt_choice *row = &sel.rows[r];
+		if (row->device < 0) {
+			ck_assert_msg(!strcmp(row->backend, "host") || !strcmp(row->backend, "shm"), "%s",
+				      row->backend);
+			continue;
+		}
+		int score = !strcmp(row->backend, "svm")
+				    ? mkrt_device_probe_svm((uint32_t)row->device, reason, sizeof(reason), mode,
+							    sizeof(mode))
+				    : mkrt_device_probe_copy((uint32_t)row->device, reason, sizeof(reason), mode,
+							     sizeof(mode));
+		ck_assert_int_eq(row->score, score);
+		ck_assert_str_eq(row->reason, reason);
+	}
+	const struct mkrt_choice chosen = sel.rows[sel.chosen];
+	mkrt_selection_free(&sel);
+	ck_assert_int_ge(chosen.device, 0); /* PoCL passes the svm handshake */
+	ck_assert_err(mkrt_runtime_open(NULL, &rt), 0);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), chosen.backend);
+	ck_assert_err(mkrt_device_get((uint32_t)chosen.device, &info), 0);
+	ck_assert_str_eq(mkrt_runtime_device(rt), info.name);
+	mkrt_runtime_close(rt);
+
+	/* MKRT_DEVICE leaves one device in play */
+	setenv("MKRT_DEVICE", "0", 1);
+	ck_assert_int_ge(mkrt_selection_report(NULL, &sel), 0);
+	ck_assert_uint_eq(sel.count, 4);
+	ck_assert_str_eq(sel.device_spec, "0");
+	for (uint32_t r = 0; r < sel.count; r++)
+		ck_assert_int_le(sel.rows[r].device, 0);
+	mkrt_selection_free(&sel);
+	setenv("MKRT_DEVICE", "no such device", 1);
+	ck_assert_err(mkrt_selection_report(NULL, &sel), MKRT_ENODEVICE);
+	ck_assert_ptr_nonnull(strstr(sel.why, "matches no OpenCL device"));
+	mkrt_selection_free(&sel);
+	unsetenv("MKRT_DEVICE");
+
+	/* enumerated once per process: the same table every time */
+	const struct mkrt__device *a, *b;
+	ck_assert_int_eq(mkrt__devices(&a), n);
+	ck_assert_int_eq(mkrt__devices(&b), n);
+	ck_assert_ptr_eq(a, b);
 }
 END_TEST
 
@@ -383,6 +446,7 @@ int main(void)
 	tcase_add_test(disc, device_match);
 	tcase_add_test(disc, pocl_basic_driver_is_refused);
 	tcase_add_test(disc, automatic_choice_is_svm);
+	tcase_add_test(disc, selection_report_is_the_choice);
 	tcase_add_test(build, program_cache_skips_recompile);
 	tcase_add_test(build, cl_dir_override);
 	tcase_add_test(build, user_opcode_in_opencl_c);

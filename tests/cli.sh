@@ -33,8 +33,9 @@ fi
 grep -q '^\* ' "$tmp/devices.txt" || fail "no device marked selected"
 
 "$MKRT" devices --json >"$tmp/devices.json"
-for want in '"fine_grain_buffer": true' '"atomics": true' '"probe": {"passed": true' '"selected": true' \
-	'"copy_probe": {"passed": true' '"backend": "svm"'; do
+for want in '"fine_grain_buffer": true' '"atomics": true' '{"backend": "svm", "passed": true' \
+	'"selected": true' '{"backend": "copy", "passed": true' '{"backend": "host", "passed": true' \
+	'"backend": "svm", "why": "svm on device 0'; do
 	grep -q "$want" "$tmp/devices.json" || fail "devices --json lacks $want"
 done
 echo "mkrt devices --json: a device with fine-grained SVM and atomics, probed and selected"

@@ -111,6 +111,39 @@ MKRT_API int mkrt_backend_probe(const char *name, const struct mkrt_config *cfg,
  */
 MKRT_API int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len);
 
+/* One backend on one device (or on none), as the selection saw it. */
+struct mkrt_choice {
+	char backend[16];
+	int32_t device;             /* device index; -1: the backend uses no OpenCL device */
+	int32_t score;              /* > 0 usable (higher is preferred); 0 refused */
+	char mode[64];              /* what its handshake probe accepted (device backends) */
+	char reason[320];           /* why it was refused; "" when usable */
+};
+
+/* What the choice saw and took. */
+struct mkrt_selection {
+	char requested[32];         /* cfg->backend, else $MKRT_BACKEND; "" for automatic */
+	char device_spec[64];       /* cfg->device, else $MKRT_DEVICE; "" for any device */
+	int32_t chosen;             /* the row taken, or -1 (then @why says why) */
+	int32_t backend_index;      /* its registry index, or -1 */
+	uint32_t count;             /* rows */
+	struct mkrt_choice *rows;   /* registry order; a device backend once per device */
+	char why[1024];             /* how the choice was made, or why there is none */
+};
+
+/*
+ * mkrt_selection_report - the choice mkrt_runtime_open makes for @cfg (may
+ * be NULL), with everything it weighed: every backend of the registry, a
+ * device backend (svm, copy) once per device that $MKRT_DEVICE / cfg->device
+ * leaves in play, each with its score, mode and reason. The environment is
+ * read once and devices are enumerated once per process; probe verdicts are
+ * cached. Returns the chosen backend's registry index, or NOBACKEND,
+ * UNAVAILABLE, NODEVICE, ENOMEM, EINVAL; @out is filled in either case
+ * (but on EINVAL and ENOMEM) and must be released with mkrt_selection_free().
+ */
+MKRT_API int mkrt_selection_report(const struct mkrt_config *cfg, struct mkrt_selection *out);
+MKRT_API void mkrt_selection_free(struct mkrt_selection *sel);
+
 /* ---- runtime ------------------------------------------------------------------ */
 
 struct mkrt_runtime;

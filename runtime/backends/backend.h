@@ -25,9 +25,15 @@ struct mkrt__backend_ops {
 	const char *name;        /* stable, lower case: "host", "svm", ... */
 	const char *summary;     /* one line for listings */
 
-	/* Required. May this backend run with @cfg? Returns a score > 0 (higher
-	 * is preferred) or 0 with a reason. No side effects; any thread. */
+	/* Required, unless probe_device is given. May this backend run with
+	 * @cfg (the environment applied: mkrt__config_env)? Returns a score > 0
+	 * (higher is preferred) or 0 with a reason. No side effects; any thread. */
 	int (*probe)(const struct mkrt_config *cfg, char *reason, size_t reason_len);
+	/* A backend that runs on an OpenCL device: probe(), for device @device.
+	 * The selection weighs every device in play and open() gets the one it
+	 * chose in cfg->device (its index). @mode: what the probe accepted. */
+	int (*probe_device)(const struct mkrt_config *cfg, uint32_t device, char *mode, size_t mode_len,
+			    char *reason, size_t reason_len);
 	/* Required. Allocate ring, control and log (cfg already resolved). */
 	int (*open)(const struct mkrt_config *cfg, void **state);
 	/* Optional (default: nothing to start). Begin executing slots. */
@@ -89,10 +95,10 @@ extern const struct mkrt__backend_ops mkrt__backend_shm;
 /* registry.c: the registry, in preference order */
 void mkrt__backend_bind(const struct mkrt__backend_ops *src, struct mkrt__backend_ops *dst);
 const struct mkrt__backend_ops *mkrt__backend_at(int index);
-/* mkrt_backend_select() with @requested (NULL or "": the best probe) and
- * never @except (may be NULL); the index or an error, explained in @why. */
-int mkrt__backend_choose(const struct mkrt_config *cfg, const char *requested, const char *except,
-			 char *why, size_t why_len);
+/* The selection (mkrt_selection_report()) for @cfg (mkrt__config_env
+ * applied) among backend @only (NULL: all), never @except (may be NULL). */
+int mkrt__select(const struct mkrt_config *cfg, const char *only, const char *except,
+		 struct mkrt_selection *sel);
 /* Replace the registry (tests only; NULL restores the built-in one). */
 void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n);
 #endif /* MKRT_BACKEND_H */

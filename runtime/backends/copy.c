@@ -122,34 +122,11 @@ static const struct mkrt__resident_hooks mkrt__copy_hooks = {
 
 /* ---- open, start, stop ------------------------------------------------------------------------- */
 
-/* The copy verdict of one device (copy_probe.c), as a device-pick score. */
-static int mkrt__copy_score(const struct mkrt__device *dev, void *verdict, char *why, size_t len)
+static int mkrt__copy_probe_device(const struct mkrt_config *cfg, uint32_t device, char *mode,
+				   size_t mode_len, char *reason, size_t reason_len)
 {
-	struct mkrt__verdict v;
-
-	(void)verdict;
-	mkrt__copy_verdict(dev, &v);
-	if (!v.score)
-		snprintf(why, len, "%s", v.reason);
-	return v.score;
-}
-
-static int mkrt__copy_pick(const struct mkrt_config *cfg, struct mkrt__device *dev, char *why, size_t len)
-{
-	char none;
-
-	return mkrt__device_pick(cfg, mkrt__copy_score, &none, 0, dev, why, len);
-}
-
-static int mkrt__copy_probe(const struct mkrt_config *cfg, char *reason, size_t len)
-{
-	struct mkrt__device dev;
-	char why[1024];
-	int score = mkrt__copy_pick(cfg, &dev, why, sizeof(why));
-
-	if (!score && len)
-		snprintf(reason, len, "%s", why);
-	return score;
+	(void)cfg;
+	return mkrt_device_probe_copy(device, reason, reason_len, mode, mode_len);
 }
 
 /*
@@ -324,6 +301,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 {
 	struct mkrt__copy *c = calloc(1, sizeof(*c));
 	struct mkrt__device dev;
+	struct mkrt__verdict v;
 	char why[1024];
 	cl_int rc;
 	int err;
@@ -332,7 +310,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 		return MKRT_ENOMEM;
 	pthread_mutex_init(&c->view_lock, NULL);
 	pthread_mutex_init(&c->xfer_lock, NULL);
-	if (!mkrt__copy_pick(cfg, &dev, why, sizeof(why))) {
+	if (!mkrt__device_chosen(cfg, mkrt__copy_verdict, &dev, &v, why, sizeof(why))) {
 		mkrt__detail("copy backend unavailable: %s", why);
 		err = MKRT_EUNAVAILABLE;
 		goto out_free;
@@ -426,7 +404,7 @@ const struct mkrt__backend_ops mkrt__backend_copy = {
 	.name = "copy",
 	.summary = "megakernel resident on an OpenCL device, ring in device memory, host transfers "
 		   "on a second queue",
-	.probe = mkrt__copy_probe,
+	.probe_device = mkrt__copy_probe_device,
 	.open = mkrt__copy_open,
 	.start = mkrt__copy_start,
 	.stop = mkrt__copy_stop,

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MKRT__REASON_LEN 256
 
 static const struct mkrt__backend_ops *const mkrt__builtin[] = {
 	&mkrt__backend_svm,
@@ -138,106 +137,202 @@ static int mkrt__find(const char *name)
 	return -1;
 }
 
-/* Probe backend @i; returns its score (0 = unavailable, reason filled). */
-static int mkrt__probe_at(int i, const struct mkrt_config *cfg, char *reason, size_t len)
+/* Probe backend @i on device @device (-1: a backend that uses none); its
+ * score, or 0 with @reason filled. */
+static int mkrt__probe_at(int i, int device, const struct mkrt_config *cfg, char *mode,
+			  size_t mode_len, char *reason, size_t len)
 {
+	const struct mkrt__backend_ops *b = mkrt__table[i];
+
 	if (len)
 		reason[0] = '\0';
-	int score = mkrt__table[i]->probe(cfg, reason, len);
+	if (mode_len)
+		mode[0] = '\0';
+	int score = device < 0 ? b->probe(cfg, reason, len)
+			       : b->probe_device(cfg, (uint32_t)device, mode, mode_len, reason, len);
 	if (score <= 0 && len && !reason[0])
 		snprintf(reason, len, "probe failed (%s)", mkrt_err_name(score));
 	return score > 0 ? score : 0;
 }
 
-int mkrt_backend_probe(const char *name, const struct mkrt_config *cfg, char *reason,
-		       size_t reason_len)
+/* Add backend @i's rows: one, or one per device in play (@only: a single
+ * one, or -1 for all @ndev; @ndev < 1: a row that says why there is none). */
+static void mkrt__weigh(struct mkrt_selection *sel, int i, const struct mkrt_config *cfg, int ndev,
+			int only)
 {
-	char scratch[MKRT__REASON_LEN];
+	const struct mkrt__backend_ops *b = mkrt__table[i];
+	bool devices = b->probe_device != NULL;
 
-	if (!name || (!reason && reason_len))
-		return MKRT_EINVAL;
-	int i = mkrt__find(name);
-	if (i < 0)
-		return MKRT_ENOBACKEND;
-	if (!reason)
-		return mkrt__probe_at(i, cfg, scratch, sizeof(scratch));
-	return mkrt__probe_at(i, cfg, reason, reason_len);
+	for (int d = devices ? 0 : -1; d < (devices ? (ndev > 0 ? ndev : 1) : 0); d++) {
+		if (devices && only >= 0 && d != only)
+			continue;
+		struct mkrt_choice *row = &sel->rows[sel->count++];
+		snprintf(row->backend, sizeof(row->backend), "%s", b->name);
+		row->device = devices && ndev > 0 ? d : -1;
+		if (devices && ndev <= 0)
+			snprintf(row->reason, sizeof(row->reason), "%s",
+				 ndev == 0 ? "no OpenCL platform is installed (apt-get install "
+					     "pocl-opencl-icd for the CPU)"
+					   : "OpenCL enumeration failed");
+		else
+			row->score = mkrt__probe_at(i, row->device, cfg, row->mode, sizeof(row->mode),
+						    row->reason, sizeof(row->reason));
+	}
 }
 
-/* "host (score 1), svm (unavailable: ...)" into @out. */
-static void mkrt__list(const struct mkrt_config *cfg, char *out, size_t len)
+/* "host (score 1), svm on device 0 (unavailable: ...)" into @out. */
+static void mkrt__list(const struct mkrt_selection *sel, char *out, size_t len)
 {
-	char reason[MKRT__REASON_LEN];
 	size_t used = 0;
 
 	out[0] = '\0';
-	for (int i = 0; i < mkrt__table_len && used < len; i++) {
-		int score = mkrt__probe_at(i, cfg, reason, sizeof(reason));
-		int n = score ? snprintf(out + used, len - used, "%s%s (score %d)", i ? ", " : "",
-					 mkrt__table[i]->name, score)
-			      : snprintf(out + used, len - used, "%s%s (unavailable: %s)",
-					 i ? ", " : "", mkrt__table[i]->name, reason);
+	for (uint32_t r = 0; r < sel->count && used < len; r++) {
+		const struct mkrt_choice *row = &sel->rows[r];
+		char on[32] = "";
+		if (row->device >= 0)
+			snprintf(on, sizeof(on), " on device %d", row->device);
+		int n = row->score ? snprintf(out + used, len - used, "%s%s%s (score %d)", r ? ", " : "",
+					      row->backend, on, row->score)
+				   : snprintf(out + used, len - used, "%s%s%s (unavailable: %s)",
+					      r ? ", " : "", row->backend, on, row->reason);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
 }
 
-/* Explain a failed selection in @why and the thread's detail buffer. */
-static int mkrt__refuse(int err, const struct mkrt_config *cfg, char *why, size_t why_len,
-			const char *what)
+/* Explain a failed selection in sel->why and the thread's detail buffer. */
+static int mkrt__refuse(int err, struct mkrt_selection *sel, const char *what)
 {
 	char list[MKRT__DETAIL_LEN / 2];
 
-	mkrt__list(cfg, list, sizeof(list));
+	mkrt__list(sel, list, sizeof(list));
 	mkrt__detail("%s; backends: %s. %s", what, list[0] ? list : "none", mkrt__err_fix(err));
-	if (why && why_len)
-		snprintf(why, why_len, "%s", mkrt_last_detail());
+	snprintf(sel->why, sizeof(sel->why), "%s", mkrt_last_detail());
 	return err;
 }
 
-int mkrt__backend_choose(const struct mkrt_config *cfg, const char *requested, const char *except,
-			 char *why, size_t why_len)
+/* The best row of backend @name, or of any (NULL); ties go to the first. */
+static int mkrt__best_row(const struct mkrt_selection *sel, const char *name)
 {
-	char reason[MKRT__REASON_LEN], what[MKRT__REASON_LEN + 64];
+	int best = -1;
 
-	if (!why && why_len)
-		return MKRT_EINVAL;
-	if (why_len)
-		why[0] = '\0';
-	if (requested && requested[0]) {
-		int i = mkrt__find(requested);
-		if (i < 0 || (except && strcmp(requested, except) == 0)) {
-			snprintf(what, sizeof(what), "%s backend '%.64s'", i < 0 ? "unknown" : "no use for the",
-				 requested);
-			return mkrt__refuse(MKRT_ENOBACKEND, cfg, why, why_len, what);
-		}
-		if (!mkrt__probe_at(i, cfg, reason, sizeof(reason))) {
-			snprintf(what, sizeof(what), "backend '%s' is unavailable: %s",
-				 mkrt__table[i]->name, reason);
-			return mkrt__refuse(MKRT_EUNAVAILABLE, cfg, why, why_len, what);
-		}
-		return i;
-	}
-
-	int best = -1, best_score = 0;
-	for (int i = 0; i < mkrt__table_len; i++) {
-		if (except && strcmp(mkrt__table[i]->name, except) == 0)
-			continue;
-		int score = mkrt__probe_at(i, cfg, reason, sizeof(reason));
-		if (score > best_score) {
-			best = i;
-			best_score = score;
-		}
-	}
-	if (best < 0)
-		return mkrt__refuse(MKRT_EUNAVAILABLE, cfg, why, why_len, "no backend is available");
+	for (uint32_t r = 0; r < sel->count; r++)
+		if ((!name || strcmp(sel->rows[r].backend, name) == 0) && sel->rows[r].score > 0 &&
+		    (best < 0 || sel->rows[r].score > sel->rows[best].score))
+			best = (int)r;
 	return best;
+}
+
+/* Take the best row: of the backend @cfg names, else of all. */
+static int mkrt__decide(struct mkrt_selection *sel, const char *except)
+{
+	char what[sizeof(sel->rows[0].reason) + 128];
+	const char *name = sel->requested[0] ? sel->requested : NULL;
+
+	if (name) {
+		int i = mkrt__find(name);
+		if (i < 0 || (except && strcmp(name, except) == 0)) {
+			snprintf(what, sizeof(what), "%s backend '%.64s'", i < 0 ? "unknown" : "no use for the",
+				 name);
+			return mkrt__refuse(MKRT_ENOBACKEND, sel, what);
+		}
+	}
+	sel->chosen = mkrt__best_row(sel, name);
+	if (sel->chosen < 0 && !name)
+		return mkrt__refuse(MKRT_EUNAVAILABLE, sel, "no backend is available");
+	if (sel->chosen < 0) {
+		uint32_t r = 0; /* its first row says why (every backend weighed has one) */
+		while (r + 1 < sel->count && strcmp(sel->rows[r].backend, name) != 0)
+			r++;
+		snprintf(what, sizeof(what), "backend '%s' is unavailable: %s", name, sel->rows[r].reason);
+		return mkrt__refuse(MKRT_EUNAVAILABLE, sel, what);
+	}
+	const struct mkrt_choice *row = &sel->rows[sel->chosen];
+	const char *how = name ? "asked for by name" : "the highest score";
+	if (row->device >= 0)
+		snprintf(sel->why, sizeof(sel->why), "%s on device %d: %s%s", row->backend, row->device, how,
+			 sel->device_spec[0] ? ", on the device MKRT_DEVICE names" : "");
+	else
+		snprintf(sel->why, sizeof(sel->why), "%s: %s", row->backend, how);
+	sel->backend_index = mkrt__find(row->backend);
+	return sel->backend_index;
+}
+
+int mkrt__select(const struct mkrt_config *cfg, const char *only, const char *except,
+		 struct mkrt_selection *sel)
+{
+	int in_play = -1, ndev = 0;
+
+	memset(sel, 0, sizeof(*sel));
+	sel->chosen = sel->backend_index = -1;
+	snprintf(sel->requested, sizeof(sel->requested), "%s", only ? only : cfg->backend ? cfg->backend : "");
+	snprintf(sel->device_spec, sizeof(sel->device_spec), "%s", cfg->device ? cfg->device : "");
+	for (int i = 0; i < mkrt__table_len && !ndev; i++)
+		if (mkrt__table[i]->probe_device)
+			ndev = mkrt_device_count(); /* enumerated once per process */
+	if (sel->device_spec[0] && (in_play = mkrt_device_match(sel->device_spec)) < 0) {
+		snprintf(sel->why, sizeof(sel->why), "%s", mkrt_last_detail());
+		return in_play;
+	}
+	sel->rows = calloc((size_t)mkrt__table_len * (size_t)(ndev > 1 ? ndev : 1), sizeof(*sel->rows));
+	if (!sel->rows)
+		return MKRT_ENOMEM;
+	for (int i = 0; i < mkrt__table_len; i++) {
+		const char *name = mkrt__table[i]->name;
+		if ((!only || strcmp(name, only) == 0) && (!except || strcmp(name, except) != 0))
+			mkrt__weigh(sel, i, cfg, ndev, in_play);
+	}
+	return mkrt__decide(sel, except);
+}
+
+int mkrt_selection_report(const struct mkrt_config *cfg, struct mkrt_selection *out)
+{
+	struct mkrt_config c;
+
+	if (!out)
+		return MKRT_EINVAL;
+	mkrt__config_env(cfg, &c);
+	return mkrt__select(&c, NULL, NULL, out);
+}
+
+void mkrt_selection_free(struct mkrt_selection *sel)
+{
+	if (!sel)
+		return;
+	free(sel->rows);
+	sel->rows = NULL;
+	sel->count = 0;
 }
 
 int mkrt_backend_select(const struct mkrt_config *cfg, char *why, size_t why_len)
 {
-	const char *requested = cfg && cfg->backend ? cfg->backend : getenv("MKRT_BACKEND");
+	struct mkrt_selection sel;
 
-	return mkrt__backend_choose(cfg, requested, NULL, why, why_len);
+	if (!why && why_len)
+		return MKRT_EINVAL;
+	int index = mkrt_selection_report(cfg, &sel);
+	if (why_len)
+		snprintf(why, why_len, "%s", sel.why);
+	mkrt_selection_free(&sel);
+	return index;
+}
+
+int mkrt_backend_probe(const char *name, const struct mkrt_config *cfg, char *reason,
+		       size_t reason_len)
+{
+	struct mkrt_selection sel;
+	struct mkrt_config c;
+
+	if (!name || (!reason && reason_len))
+		return MKRT_EINVAL;
+	if (mkrt__find(name) < 0)
+		return MKRT_ENOBACKEND;
+	mkrt__config_env(cfg, &c);
+	int err = mkrt__select(&c, name, NULL, &sel);
+	int score = err >= 0 ? sel.rows[sel.chosen].score : 0;
+	if (reason_len) /* its first row's reason: a device backend's on the first device */
+		snprintf(reason, reason_len, "%s", err >= 0 ? "" : sel.count ? sel.rows[0].reason : sel.why);
+	mkrt_selection_free(&sel);
+	return err == MKRT_ENOMEM ? err : score;
 }

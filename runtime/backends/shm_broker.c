@@ -26,9 +26,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define MKRT__SHM_DEVICE_LEN 16
+
 struct mkrt__shm {
 	struct mkrt__backend_ops inner;
 	void *istate;
+	char inner_device[MKRT__SHM_DEVICE_LEN]; /* the device it opened on, by index */
 	struct mkrt__shm_map map;
 	char name[MKRT_SHM_NAME_MAX + 1];
 	uint32_t slots, total;          /* per ring; in all rings */
@@ -49,17 +52,12 @@ struct mkrt__shm {
 
 static const char *mkrt__shm_name_of(const struct mkrt_config *cfg, char *buf, size_t len)
 {
-	const char *name = cfg && cfg->shm_name ? cfg->shm_name : getenv("MKRT_SHM_NAME");
+	const char *name = cfg->shm_name;
 
 	if (name && name[0])
 		return name;
 	snprintf(buf, len, "/mkrt-%ld", (long)getpid());
 	return buf;
-}
-
-static const char *mkrt__shm_inner_of(const struct mkrt_config *cfg)
-{
-	return cfg && cfg->shm_backend ? cfg->shm_backend : getenv("MKRT_SHM_BACKEND");
 }
 
 /* ---- the broker ------------------------------------------------------------------------------ */
@@ -204,18 +202,43 @@ static uint32_t mkrt__shm_broker_pass(void *arg)
 
 /* ---- ops ----------------------------------------------------------------------------------- */
 
-/* @cfg may be NULL, as for every probe */
+/* The backend the broker forwards to (cfg->shm_backend, else the best
+ * but shm), and @inner: @cfg for it, on the device chosen (its index goes
+ * in @device). Its registry index, or an error in mkrt_last_detail(). */
+static int mkrt__shm_inner(const struct mkrt_config *cfg, struct mkrt_config *inner,
+			   char device[MKRT__SHM_DEVICE_LEN])
+{
+	struct mkrt_selection sel;
+
+	*inner = *cfg;
+	inner->backend = cfg->shm_backend;
+	int index = mkrt__select(inner, NULL, "shm", &sel);
+	if (index >= 0) {
+		const struct mkrt_choice *row = &sel.rows[sel.chosen];
+		inner->backend = mkrt__backend_at(index)->name;
+		if (row->device >= 0) {
+			snprintf(device, MKRT__SHM_DEVICE_LEN, "%d", row->device);
+			inner->device = device;
+		}
+	} else {
+		mkrt__detail("%s", sel.why);
+	}
+	mkrt_selection_free(&sel);
+	return index;
+}
+
 static int mkrt__shm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
 {
-	char buf[64], why[512];
+	struct mkrt_config inner;
+	char buf[64], device[MKRT__SHM_DEVICE_LEN];
 	const char *name = mkrt__shm_name_of(cfg, buf, sizeof(buf));
 
 	if (mkrt_shm_name_valid(name)) {
 		snprintf(reason, len, "%s", mkrt_last_detail());
 		return 0;
 	}
-	if (mkrt__backend_choose(cfg, mkrt__shm_inner_of(cfg), "shm", why, sizeof(why)) < 0) {
-		snprintf(reason, len, "nothing to forward to: %s", why);
+	if (mkrt__shm_inner(cfg, &inner, device) < 0) {
+		snprintf(reason, len, "nothing to forward to: %s", mkrt_last_detail());
 		return 0;
 	}
 	return 1; /* never the automatic choice: host scores as much and comes first */
@@ -253,13 +276,12 @@ static int mkrt__shm_open(const struct mkrt_config *cfg, void **state)
 		goto out;
 	}
 	b->total = cfg->slots * MKRT__SHM_RINGS;
-	index = mkrt__backend_choose(cfg, mkrt__shm_inner_of(cfg), "shm", NULL, 0);
+	index = mkrt__shm_inner(cfg, &ic, b->inner_device);
 	if (index < 0) {
 		err = index;
 		goto out;
 	}
 	mkrt__backend_bind(mkrt__backend_at(index), &b->inner);
-	ic.backend = b->inner.name;
 	ic.slots = b->total;
 	b->base_stale = true; /* read at the first intake */
 	b->fwd = calloc(b->total, sizeof(*b->fwd));

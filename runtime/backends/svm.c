@@ -25,33 +25,11 @@ struct mkrt__svm {
 
 /* ---- device choice ---------------------------------------------------------- */
 
-/* The svm verdict of one device, as a device-pick score. */
-static int mkrt__svm_score(const struct mkrt__device *dev, void *verdict, char *why, size_t len)
+static int mkrt__svm_probe_device(const struct mkrt_config *cfg, uint32_t device, char *mode,
+				  size_t mode_len, char *reason, size_t reason_len)
 {
-	struct mkrt__verdict *v = verdict;
-
-	mkrt__svm_verdict(dev, v);
-	if (!v->score)
-		snprintf(why, len, "%s", v->reason);
-	return v->score;
-}
-
-static int mkrt__svm_pick(const struct mkrt_config *cfg, struct mkrt__device *dev,
-			  struct mkrt__verdict *verdict, char *why, size_t why_len)
-{
-	return mkrt__device_pick(cfg, mkrt__svm_score, verdict, sizeof(*verdict), dev, why, why_len);
-}
-
-static int mkrt__svm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
-{
-	struct mkrt__device dev;
-	struct mkrt__verdict v;
-	char why[1024];
-	int score = mkrt__svm_pick(cfg, &dev, &v, why, sizeof(why));
-
-	if (!score && len)
-		snprintf(reason, len, "%s", why);
-	return score;
+	(void)cfg;
+	return mkrt_device_probe_svm(device, reason, reason_len, mode, mode_len);
 }
 
 /* ---- buffers ------------------------------------------------------------------- */
@@ -200,7 +178,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 
 	if (!s)
 		return MKRT_ENOMEM;
-	if (!mkrt__svm_pick(cfg, &dev, &v, why, sizeof(why))) {
+	if (!mkrt__device_chosen(cfg, mkrt__svm_verdict, &dev, &v, why, sizeof(why))) {
 		mkrt__detail("svm backend unavailable: %s", why);
 		free(s);
 		return MKRT_EUNAVAILABLE;
@@ -298,7 +276,7 @@ static void mkrt__svm_stats(void *state, struct mkrt_stats *out)
 const struct mkrt__backend_ops mkrt__backend_svm = {
 	.name = "svm",
 	.summary = "megakernel resident on an OpenCL device, ring in fine-grained SVM",
-	.probe = mkrt__svm_probe,
+	.probe_device = mkrt__svm_probe_device,
 	.open = mkrt__svm_open,
 	.start = mkrt__svm_start,
 	.stop = mkrt__svm_stop,

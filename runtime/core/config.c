@@ -66,15 +66,28 @@ static int mkrt__io_resolve(const struct mkrt_io_config *in, struct mkrt_io_conf
 	return 0;
 }
 
+void mkrt__config_env(const struct mkrt_config *in, struct mkrt_config *out)
+{
+	if (in)
+		*out = *in;
+	else
+		mkrt_config_init(out);
+	if (!out->backend)
+		out->backend = getenv("MKRT_BACKEND");
+	if (!out->device)
+		out->device = getenv("MKRT_DEVICE");
+	if (!out->shm_name)
+		out->shm_name = getenv("MKRT_SHM_NAME");
+	if (!out->shm_backend)
+		out->shm_backend = getenv("MKRT_SHM_BACKEND");
+}
+
 int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
 			 struct mkrt_io_config *io)
 {
 	struct mkrt_config c;
 
-	if (in)
-		c = *in;
-	else
-		mkrt_config_init(&c);
+	mkrt__config_env(in, &c);
 	if (c.slots == 0)
 		c.slots = MKRT_DEFAULT_SLOTS;
 	if (c.observable == 0)

@@ -144,7 +144,11 @@ static inline bool mkrt__poller_stopping(const struct mkrt__poller *p)
 #define MKRT__DETAIL_LEN 4096
 void mkrt__detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* config.c: fill defaults and validate sizes; @io holds the resolved IO
+/* config.c: @in (NULL: defaults) with what it leaves NULL taken from the
+ * environment, the one place that reads it: MKRT_BACKEND, MKRT_DEVICE,
+ * MKRT_SHM_NAME, MKRT_SHM_BACKEND. */
+void mkrt__config_env(const struct mkrt_config *in, struct mkrt_config *out);
+/* config.c: mkrt__config_env, then fill defaults and validate sizes; @io holds the resolved IO
  * config that out->io then points to. EINVAL, TOOBIG, HANDLER, UNAVAILABLE. */
 int mkrt__config_resolve(const struct mkrt_config *in, struct mkrt_config *out,
 			 struct mkrt_io_config *io);

@@ -5,6 +5,7 @@
  */
 #include "runtime_priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static int mkrt__rt_publish(void *self, uint32_t slot, const uint8_t bytes[MKRT_SLOT_BYTES])
@@ -53,7 +54,9 @@ int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtim
 {
 	struct mkrt_config c;
 	struct mkrt_io_config io;
+	struct mkrt_selection sel;
 	struct mkrt_runtime *rt;
+	char device[16];
 	int err, index;
 
 	mkrt__detail("%s", "");
@@ -63,10 +66,12 @@ int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtim
 	if (err)
 		return err;
 	/* a device that was asked for must exist, whichever backend runs */
-	const char *device = c.device ? c.device : getenv("MKRT_DEVICE");
-	if (device && device[0] && (err = mkrt_device_match(device)) < 0)
-		return err;
-	index = mkrt_backend_select(&c, NULL, 0);
+	index = mkrt__select(&c, NULL, NULL, &sel);
+	if (index >= 0 && sel.rows[sel.chosen].device >= 0) {
+		snprintf(device, sizeof(device), "%d", sel.rows[sel.chosen].device);
+		c.device = device; /* the backend opens on the device chosen */
+	}
+	mkrt_selection_free(&sel);
 	if (index < 0)
 		return index;
 

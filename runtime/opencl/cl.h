@@ -23,9 +23,10 @@ struct mkrt__device {
 int mkrt__cl_fail(const char *call, cl_int code);
 const char *mkrt__cl_name(cl_int code);
 
-/* device.c: every device of every platform, malloc'ed into *@out (free()).
- * Returns the count (0: no platform). Errors: ECL, ENOMEM. */
-int mkrt__devices(struct mkrt__device **out);
+/* device.c: every device of every platform, enumerated once per process
+ * (a failure is tried again by the next call); *@out stays valid. Returns
+ * the count (0: no platform). Errors: ECL, ENOMEM. */
+int mkrt__devices(const struct mkrt__device **out);
 /* Device @index of that enumeration. Errors: ENODEVICE, ECL, ENOMEM. */
 int mkrt__device_at(uint32_t index, struct mkrt__device *out);
 /* "-cl-std=CL3.0" or "-cl-std=CL2.0" for the svm megakernel, or NULL. */
@@ -65,16 +66,6 @@ int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const ch
 int mkrt__megakernel_build(cl_context ctx, const struct mkrt__device *dev, const struct mkrt_config *cfg,
 			   const char *options, cl_program *prog, cl_kernel *kernel);
 
-/* device.c: the device a backend runs on: the one MKRT_DEVICE (or
- * cfg->device) names, else the best @score. @score fills its @verdict (of
- * @verdict_size bytes) and returns > 0, or 0 with why not. Returns the
- * winner's score with *@dev and @verdict filled, or 0 with every refusal in
- * @why. */
-typedef int (*mkrt__device_score_fn)(const struct mkrt__device *dev, void *verdict, char *why,
-				     size_t why_len);
-int mkrt__device_pick(const struct mkrt_config *cfg, mkrt__device_score_fn score, void *verdict,
-		      size_t verdict_size, struct mkrt__device *dev, char *why, size_t why_len);
-
 /*
  * A backend's verdict on a device, from its handshake probe (DESIGN §3, §5):
  * evidence, not capability bits. probe.c caches verdicts per process,
@@ -91,6 +82,11 @@ struct mkrt__verdict {
 };
 typedef void (*mkrt__probe_fn)(const struct mkrt__device *dev, struct mkrt__verdict *v);
 
+/* device.c: the device a backend opens on, the one cfg->device names (the
+ * selection's choice, registry.c), and @verdict's verdict on it: true, or
+ * false with why not. */
+bool mkrt__device_chosen(const struct mkrt_config *cfg, mkrt__probe_fn verdict, struct mkrt__device *dev,
+			 struct mkrt__verdict *v, char *why, size_t why_len);
 /* probe.c: @probe's verdict on @dev for @backend, from the cache when it
  * has one. Thread-safe; probes run one at a time. */
 void mkrt__verdict_of(const char *backend, const struct mkrt__device *dev, mkrt__probe_fn probe,

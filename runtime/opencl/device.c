@@ -108,7 +108,8 @@ static void mkrt__fill_info(struct mkrt__device *dev, uint32_t index)
 				     strncmp(info->name, "cpu-minimal", 11) == 0);
 }
 
-int mkrt__devices(struct mkrt__device **out)
+/* Every device of every platform, or an error; *@out is malloc'ed. */
+static int mkrt__enumerate(struct mkrt__device **out)
 {
 	cl_platform_id plats[MKRT__MAX_PLATFORMS];
 	cl_uint nplat = 0;
@@ -139,6 +140,30 @@ int mkrt__devices(struct mkrt__device **out)
 	return (int)n;
 }
 
+/* The process's devices, enumerated once (a failure is tried again next time). */
+static pthread_mutex_t mkrt__devices_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mkrt__device *mkrt__devices_seen;
+static int mkrt__devices_count = -1;
+
+int mkrt__devices(const struct mkrt__device **out)
+{
+	pthread_mutex_lock(&mkrt__devices_lock);
+	if (mkrt__devices_count < 0) {
+		struct mkrt__device *devs;
+		int n = mkrt__enumerate(&devs);
+		if (n < 0) {
+			pthread_mutex_unlock(&mkrt__devices_lock);
+			return n;
+		}
+		mkrt__devices_seen = devs;
+		mkrt__devices_count = n;
+	}
+	*out = mkrt__devices_seen;
+	int n = mkrt__devices_count;
+	pthread_mutex_unlock(&mkrt__devices_lock);
+	return n;
+}
+
 const char *mkrt__device_cl_std(const struct mkrt_device_info *info)
 {
 	if (info->cl_c_major >= 3)
@@ -150,23 +175,20 @@ const char *mkrt__device_cl_std(const struct mkrt_device_info *info)
 
 int mkrt_device_count(void)
 {
-	struct mkrt__device *devs;
-	int n = mkrt__devices(&devs);
+	const struct mkrt__device *devs;
 
-	free(devs);
-	return n;
+	return mkrt__devices(&devs);
 }
 
 int mkrt__device_at(uint32_t index, struct mkrt__device *out)
 {
-	struct mkrt__device *devs;
+	const struct mkrt__device *devs;
 	int n = mkrt__devices(&devs);
 
 	if (n >= 0 && index >= (uint32_t)n)
 		n = MKRT_ENODEVICE;
 	if (n >= 0)
 		*out = devs[index];
-	free(devs);
 	return n < 0 ? n : 0;
 }
 
@@ -209,7 +231,7 @@ static bool mkrt__all_digits(const char *s)
 
 int mkrt_device_match(const char *spec)
 {
-	struct mkrt__device *devs;
+	const struct mkrt__device *devs;
 	char list[512] = "";
 	int n, found = MKRT_ENODEVICE;
 
@@ -227,54 +249,25 @@ int mkrt_device_match(const char *spec)
 		size_t used = strlen(list);
 		snprintf(list + used, sizeof(list) - used, "%s%d: %s", i ? "; " : "", i, full);
 	}
-	free(devs);
 	if (found < 0)
 		mkrt__detail("MKRT_DEVICE='%.64s' matches no OpenCL device (devices: %s). %s", spec,
 			     n ? list : "none, no OpenCL platform installed", mkrt__err_fix(MKRT_ENODEVICE));
 	return found;
 }
 
-int mkrt__device_pick(const struct mkrt_config *cfg, mkrt__device_score_fn score, void *verdict,
-		      size_t verdict_size, struct mkrt__device *dev, char *why, size_t why_len)
+bool mkrt__device_chosen(const struct mkrt_config *cfg, mkrt__probe_fn verdict, struct mkrt__device *dev,
+			 struct mkrt__verdict *v, char *why, size_t why_len)
 {
-	const char *spec = cfg && cfg->device ? cfg->device : getenv("MKRT_DEVICE");
-	struct mkrt__device *devs;
-	int n = mkrt__devices(&devs), best = 0, only = -1;
-	unsigned char scratch[1024];
+	int index = cfg->device ? mkrt_device_match(cfg->device) : MKRT_ENODEVICE;
 
-	why[0] = '\0';
-	if (n <= 0) {
-		snprintf(why, why_len, n == 0 ? "no OpenCL platform is installed (apt-get install "
-						 "pocl-opencl-icd for the CPU)"
-					       : "OpenCL enumeration failed: %s",
-			 mkrt_last_detail());
-		free(devs);
-		return 0;
+	if (index < 0 || mkrt__device_at((uint32_t)index, dev)) {
+		snprintf(why, why_len, "%s", cfg->device ? mkrt_last_detail()
+							 : "no device was chosen for it (open it through "
+							   "mkrt_runtime_open)");
+		return false;
 	}
-	if (verdict_size > sizeof(scratch)) {
-		free(devs);
-		return 0;
-	}
-	if (spec && spec[0] && (only = mkrt_device_match(spec)) < 0) {
-		snprintf(why, why_len, "%s", mkrt_last_detail());
-		free(devs);
-		return 0;
-	}
-	for (int i = 0; i < n; i++) {
-		char reason[512] = "";
-		if (only >= 0 && i != only)
-			continue;
-		int s = score(&devs[i], scratch, reason, sizeof(reason));
-		if (s > best) {
-			best = s;
-			*dev = devs[i];
-			memcpy(verdict, scratch, verdict_size);
-		} else if (!s) {
-			size_t used = strlen(why);
-			snprintf(why + used, why_len - used, "%s%s: %s", used ? "; " : "",
-				 devs[i].info.name, reason);
-		}
-	}
-	free(devs);
-	return best;
+	verdict(dev, v);
+	if (!v->score)
+		snprintf(why, why_len, "%s: %s", dev->info.name, v->reason);
+	return v->score > 0;
 }
