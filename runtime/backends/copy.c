@@ -335,6 +335,7 @@ static int mkrt__copy_open(const struct mkrt_config *cfg, void **state)
 		err = mkrt__servicer_new(cfg->io, &mkrt__copy_io_port, c, &c->servicer);
 		if (err)
 			goto out_free;
+		c->r.io = c->servicer;
 	}
 	mkrt__copy_geometry(&c->r, cfg->lanes);
 	*state = c;
@@ -347,24 +348,12 @@ out_free:
 
 static int mkrt__copy_start(void *state)
 {
-	struct mkrt__copy *c = state;
-
-	if (c->servicer) {
-		int err = mkrt__servicer_start(c->servicer);
-		if (err)
-			return err;
-	}
-	return mkrt__resident_start(&c->r);
+	return mkrt__resident_start(&((struct mkrt__copy *)state)->r);
 }
 
 static int mkrt__copy_stop(void *state, uint32_t timeout_ms)
 {
-	struct mkrt__copy *c = state;
-	int err = mkrt__resident_stop(&c->r, timeout_ms);
-
-	if (!err)
-		mkrt__servicer_stop(c->servicer); /* the kernel is gone: nothing waits on IO */
-	return err;
+	return mkrt__resident_stop(&((struct mkrt__copy *)state)->r, timeout_ms);
 }
 
 static void mkrt__copy_close(void *state)

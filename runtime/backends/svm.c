@@ -190,6 +190,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	err = mkrt__words_init(&s->w, cfg, mkrt__svm_alloc, s);
 	if (err)
 		goto out_free;
+	s->r.io = s->w.servicer;
 	err = mkrt__svm_args(s, cfg);
 	if (err)
 		goto out_free;
@@ -216,21 +217,12 @@ static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot 
 
 static int mkrt__svm_start(void *state)
 {
-	struct mkrt__svm *s = state;
-
-	if (mkrt__words_start_io(&s->w))
-		return MKRT_ETHREAD;
-	return mkrt__resident_start(&s->r);
+	return mkrt__resident_start(&((struct mkrt__svm *)state)->r);
 }
 
 static int mkrt__svm_stop(void *state, uint32_t timeout_ms)
 {
-	struct mkrt__svm *s = state;
-	int err = mkrt__resident_stop(&s->r, timeout_ms);
-
-	if (!err)
-		mkrt__words_stop_io(&s->w); /* the kernel is gone: nothing waits on IO */
-	return err;
+	return mkrt__resident_stop(&((struct mkrt__svm *)state)->r, timeout_ms);
 }
 
 static void mkrt__svm_close(void *state)
@@ -281,16 +273,10 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.start = mkrt__svm_start,
 	.stop = mkrt__svm_stop,
 	.close = mkrt__svm_close,
+	MKRT__WORDS_HOOKS,
 	.executors_live = mkrt__svm_executors_live,
-	.serve_io = mkrt__words_serve_io,
 	.stats = mkrt__svm_stats,
 	.device_name = mkrt__svm_device_name,
 	.publish = mkrt__svm_publish,
-	.read_slot = mkrt__words_read_slot,
-	.ring_words = mkrt__words_ring,
-	.reset_slot = mkrt__words_reset_slot,
-	.cancel_slot = mkrt__words_cancel_slot,
-	.region_words = mkrt__words_region_words,
-	.read_region = mkrt__words_read_region,
 	.write_region = mkrt__svm_write_region,
 };

@@ -32,7 +32,16 @@ int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 		     uint32_t *(*alloc)(void *ctx, size_t words), void *ctx);
 void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t *p), void *ctx);
 uint32_t mkrt__words_serve_io(void *state);
-/* Starts / stops the words' servicer if there is one (backend hooks). */
+/* The hooks a words backend takes as they are, for its ops table. */
+#define MKRT__WORDS_HOOKS                         \
+	.serve_io = mkrt__words_serve_io,         \
+	.read_slot = mkrt__words_read_slot,       \
+	.ring_words = mkrt__words_ring,           \
+	.reset_slot = mkrt__words_reset_slot,     \
+	.cancel_slot = mkrt__words_cancel_slot,   \
+	.region_words = mkrt__words_region_words, \
+	.read_region = mkrt__words_read_region
+/* Starts / stops the words' servicer if there is one (the host backend). */
 int mkrt__words_start_io(struct mkrt__words *w);
 void mkrt__words_stop_io(struct mkrt__words *w);
 /* io_requests, io_errors and evictions. */

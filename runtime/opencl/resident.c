@@ -296,9 +296,12 @@ static void *mkrt__watch(void *arg)
 
 int mkrt__resident_start(struct mkrt__resident *r)
 {
+	if (r->io && mkrt__servicer_start(r->io))
+		return MKRT_ETHREAD;
 	mkrt__store_release(&r->live, 1);
 	if (pthread_create(&r->watcher, NULL, mkrt__watch, r)) {
 		mkrt__store_release(&r->live, 0);
+		mkrt__servicer_stop(r->io);
 		return MKRT_ETHREAD;
 	}
 	r->watcher_joinable = true;
@@ -315,17 +318,18 @@ int mkrt__resident_stop(struct mkrt__resident *r, uint32_t timeout_ms)
 	pthread_mutex_lock(&r->lock); /* wake a parked watcher */
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	if (!r->watcher_joinable)
-		return 0;
-	mkrt__realtime_deadline(&deadline, timeout_ms);
-	if (pthread_timedjoin_np(r->watcher, NULL, &deadline) == ETIMEDOUT) {
-		r->stuck = true; /* the watchdog: report, never hang */
-		mkrt__detail("%s: the megakernel on %s did not return within %u ms of SHUTDOWN", r->backend,
-			     r->dev.info.name, timeout_ms);
-		return MKRT_ETIMEDOUT;
+	if (r->watcher_joinable) {
+		mkrt__realtime_deadline(&deadline, timeout_ms);
+		if (pthread_timedjoin_np(r->watcher, NULL, &deadline) == ETIMEDOUT) {
+			r->stuck = true; /* the watchdog: report, never hang */
+			mkrt__detail("%s: the megakernel on %s did not return within %u ms of SHUTDOWN",
+				     r->backend, r->dev.info.name, timeout_ms);
+			return MKRT_ETIMEDOUT;
+		}
+		r->watcher_joinable = false;
+		r->stuck = false;
 	}
-	r->watcher_joinable = false;
-	r->stuck = false;
+	mkrt__servicer_stop(r->io); /* the kernel is gone: nothing waits on IO */
 	return 0;
 }
 

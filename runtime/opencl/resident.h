@@ -15,6 +15,7 @@
 
 #include "backend.h" /* first: config.h before any system header */
 #include "cl.h"
+#include "io.h"
 #include "mkrt_kernel_abi.h" /* the argument indices, shared with cl/ */
 
 #include <pthread.h>
@@ -55,6 +56,8 @@ struct mkrt__resident {
 
 	const struct mkrt__resident_hooks *hooks;
 	void *owner;
+	struct mkrt__servicer *io;   /* the backend's IO servicer or NULL: it starts
+	                                before the kernel and stops after it */
 
 	/* the watcher */
 	pthread_t watcher;
