@@ -10,7 +10,7 @@
  * identical word for word; then again with an epoch budget of one slot, so
  * the megakernel is relaunched for nearly every slot.
  */
-#include "suite.h"
+#include "helpers.h"
 #include "device.h"
 #include "stream.h"
 
@@ -98,8 +98,7 @@ static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots,
 	cfg.dfa = dfa;
 	cfg.dfa_words = STREAM_DFA_WORDS;
 	cfg.epoch_slots = epoch_slots;
-	int err = mkrt_runtime_open(&cfg, &rt);
-	ck_assert_msg(err == 0, "open %s: %s %s", backend, mkrt_strerror(err), mkrt_last_detail());
+	rt = mkrt_test_open(&cfg);
 
 	for (uint32_t i = 0; i < COUNT; i++) {
 		struct mkrt_slot r;
@@ -108,7 +107,7 @@ static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots,
 			n = 0;
 		}
 		denied[n] = r.tenant == STREAM_DENIED;
-		err = mkrt_submit(rt, &r, WAIT_MS, &t[n]);
+		int err = mkrt_submit(rt, &r, WAIT_MS, &t[n]);
 		ck_assert_msg(err == 0, "seed %llu slot %u: submit: %s", (unsigned long long)seed, i,
 			      mkrt_err_name(err));
 		n++;

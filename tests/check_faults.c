@@ -9,7 +9,7 @@
  * host's full ring and tickets in check_runtime, the fuzzed decoders in
  * fuzz/. docs/RELIABILITY.md maps each fault to its test.
  */
-#include "suite.h"
+#include "helpers.h"
 #include "device.h"
 
 #include <dirent.h>
@@ -19,16 +19,6 @@
 
 extern uint32_t mkrt__inject_svm_alloc;
 
-static struct mkrt_runtime *open_ok(struct mkrt_config *cfg)
-{
-	struct mkrt_runtime *rt = NULL;
-	int err = mkrt_runtime_open(cfg, &rt);
-
-	ck_assert_msg(err == 0, "open %s: %s\n%s", cfg && cfg->backend ? cfg->backend : "(auto)",
-		      mkrt_strerror(err), mkrt_last_detail());
-	return rt;
-}
-
 static struct mkrt_config svm_config(void)
 {
 	struct mkrt_config cfg;
@@ -37,13 +27,6 @@ static struct mkrt_config svm_config(void)
 	cfg.backend = "svm";
 	cfg.slots = 64;
 	return cfg;
-}
-
-static uint32_t ctl(struct mkrt_runtime *rt, uint32_t word)
-{
-	uint32_t v = 0;
-	ck_assert_err(mkrt_runtime_read_control(rt, word, 1, &v), 0);
-	return v;
 }
 
 /* Each request adds 1 to C[OBS + @counter] and carries a serial in ARG3
@@ -60,7 +43,7 @@ static void traffic_is_exact(struct mkrt_runtime *rt, uint32_t n)
 	enum { WINDOW = 16 };
 	struct mkrt_ticket t[WINDOW];
 	struct mkrt_slot res;
-	uint32_t before = ctl(rt, OBS + 7);
+	uint32_t before = mkrt_test_ctl(rt, OBS + 7);
 
 	for (uint32_t i = 0; i < n + WINDOW; i++) {
 		uint32_t w = i % WINDOW;
@@ -73,7 +56,7 @@ static void traffic_is_exact(struct mkrt_runtime *rt, uint32_t n)
 			ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t[w]), 0);
 		}
 	}
-	ck_assert_uint_eq(ctl(rt, OBS + 7) - before, n);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 7) - before, n);
 }
 
 /* ---- SVM allocation failure -------------------------------------------------------------- */
@@ -95,7 +78,7 @@ START_TEST(svm_allocation_failure)
 
 	/* the automatic choice moves on to a backend that works */
 	cfg.backend = NULL;
-	rt = open_ok(&cfg);
+	rt = mkrt_test_open(&cfg);
 	ck_assert_str_ne(mkrt_runtime_backend(rt), "svm");
 	traffic_is_exact(rt, 200);
 	mkrt_runtime_close(rt);
@@ -114,7 +97,7 @@ START_TEST(svm_allocation_failure)
 
 	/* the driver has memory again: svm opens and runs everything */
 	mkrt__inject_svm_alloc = 0;
-	rt = open_ok(&cfg);
+	rt = mkrt_test_open(&cfg);
 	ck_assert_str_eq(mkrt_runtime_backend(rt), "svm");
 	traffic_is_exact(rt, 500);
 	mkrt_runtime_close(rt);
@@ -191,7 +174,7 @@ START_TEST(program_build_failure)
 
 	/* the embedded sources still build and run everything */
 	cl_dir_remove(dir);
-	rt = open_ok(&cfg);
+	rt = mkrt_test_open(&cfg);
 	traffic_is_exact(rt, 500);
 	mkrt_runtime_close(rt);
 }
@@ -242,7 +225,7 @@ START_TEST(handshake_failures_leave_the_host)
 	}
 	/* the automatic choice is the host, and it runs everything */
 	cfg.backend = NULL;
-	rt = open_ok(&cfg);
+	rt = mkrt_test_open(&cfg);
 	ck_assert_str_eq(mkrt_runtime_backend(rt), "host");
 	traffic_is_exact(rt, 500);
 	mkrt_runtime_close(rt);
@@ -262,7 +245,7 @@ START_TEST(kernel_that_does_not_stop)
 	cfg.cl_source = mkrt_test_slow_cl;
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
-	struct mkrt_runtime *rt = open_ok(&cfg);
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x301, .args = { UINT32_MAX } }, 0,
 				  &spin_t), 0);
 	for (int i = 0; i < 8; i++)
@@ -277,7 +260,7 @@ START_TEST(kernel_that_does_not_stop)
 	struct mkrt_config host;
 	mkrt_config_init(&host);
 	host.backend = "host";
-	struct mkrt_runtime *other = open_ok(&host);
+	struct mkrt_runtime *other = mkrt_test_open(&host);
 	traffic_is_exact(other, 1000);
 	mkrt_runtime_close(other);
 
@@ -317,7 +300,7 @@ START_TEST(cancel_no_lane_can_answer)
 	cfg.cl_source = mkrt_test_slow_cl;
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
-	struct mkrt_runtime *rt = open_ok(&cfg);
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x301, .args = { UINT32_MAX } }, 0, &busy),
 		      0);
 	mkrt_test_wait_claimed(rt, busy);
@@ -331,11 +314,11 @@ START_TEST(cancel_no_lane_can_answer)
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, &res), MKRT_ECANCELED);
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, &res), MKRT_ESTALE); /* it ended once */
 	ck_assert_err(mkrt_cancel(rt, t), MKRT_ESTALE);
-	ck_assert_uint_eq(ctl(rt, OBS + 3), 0);                  /* it never ran */
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 1);      /* only the slow slot finished */
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 3), 0);                  /* it never ran */
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), 1);      /* only the slow slot finished */
 	/* every slot, the withdrawn one too, serves requests again */
 	traffic_is_exact(rt, 100);
-	ck_assert_uint_eq(ctl(rt, OBS + 3), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 3), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -349,7 +332,7 @@ START_TEST(full_ring_is_backpressure)
 	struct mkrt_slot denied = counted(3, 0);
 
 	cfg.slots = 16;
-	struct mkrt_runtime *rt = open_ok(&cfg);
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 	denied.tenant = 2; /* not authorized: each holds its slot PUBLISHED */
 	for (int i = 0; i < 16; i++)
 		ck_assert_err(mkrt_submit(rt, &denied, 0, &t[i]), 0);
@@ -359,7 +342,7 @@ START_TEST(full_ring_is_backpressure)
 	/* cancelling frees slots; every cancelled request is accounted for */
 	for (int i = 0; i < 16; i++)
 		ck_assert_err(mkrt_cancel(rt, t[i]), 0);
-	ck_assert_uint_eq(ctl(rt, OBS + 3), 0); /* none of them ran */
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 3), 0); /* none of them ran */
 	traffic_is_exact(rt, 500);
 	mkrt_runtime_close(rt);
 }
@@ -375,7 +358,7 @@ START_TEST(shutdown_with_slots_in_flight)
 	uint32_t done = 0, reported = 0;
 
 	cfg.slots = 256;
-	struct mkrt_runtime *rt = open_ok(&cfg);
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 	for (uint32_t i = 0; i < 200; i++) {
 		struct mkrt_slot r = counted(1, i);
 		ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t[i]), 0);
@@ -393,7 +376,7 @@ START_TEST(shutdown_with_slots_in_flight)
 	}
 	/* each slot ran once or was reported: the counter is exactly the DONE ones */
 	ck_assert_uint_eq(done + reported, 200);
-	ck_assert_uint_eq(ctl(rt, OBS + 1), done);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 1), done);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -428,7 +411,7 @@ START_TEST(bad_environment_and_no_device)
 
 	/* with the environment fixed, the same process runs everything */
 	unsetenv("MKRT_BACKEND");
-	rt = open_ok(&cfg);
+	rt = mkrt_test_open(&cfg);
 	traffic_is_exact(rt, 500);
 	mkrt_runtime_close(rt);
 }
@@ -467,14 +450,14 @@ START_TEST(thousand_start_stop_cycles)
 	/* the first cycles warm what is kept on purpose (PoCL's program cache,
 	 * the ICD's platform list); from there on, nothing may grow */
 	for (int i = 0; i < 20; i++) {
-		struct mkrt_runtime *rt = open_ok(&cfg);
+		struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 		traffic_is_exact(rt, 1);
 		mkrt_runtime_close(rt);
 	}
 	int fds = open_fds();
 	long rss = rss_kib();
 	for (int i = 0; i < 1000; i++) {
-		struct mkrt_runtime *rt = open_ok(&cfg);
+		struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 		traffic_is_exact(rt, 1);
 		ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 		mkrt_runtime_close(rt);

@@ -5,7 +5,7 @@
  * the IO-slot reservation under every lane at once; injected errors, each a
  * FAULT with its code while later slots are still served; both read engines.
  */
-#include "suite.h"
+#include "helpers.h"
 #include "device.h"
 #include "iodata.h"
 
@@ -21,15 +21,12 @@ static const char *backends[] = { "host", "shm", "svm", "copy" };
 static struct mkrt_runtime *open_io(const char *backend, struct mkrt_io_config *io, uint32_t lanes)
 {
 	struct mkrt_config cfg;
-	struct mkrt_runtime *rt = NULL;
 
 	mkrt_config_init(&cfg);
 	cfg.backend = backend;
 	cfg.lanes = lanes;
 	cfg.io = io;
-	int err = mkrt_runtime_open(&cfg, &rt);
-	ck_assert_msg(err == 0, "open %s: %s %s", backend, mkrt_strerror(err), mkrt_last_detail());
-	return rt;
+	return mkrt_test_open(&cfg);
 }
 
 struct tally {

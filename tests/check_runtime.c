@@ -4,7 +4,7 @@
  * submission, completion, faults, tenants, cancel, backpressure, shutdown,
  * the raw ring interfaces, and a million slots from several producers.
  */
-#include "suite.h"
+#include "helpers.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -14,35 +14,18 @@
 static struct mkrt_runtime *open_host(uint32_t slots, uint32_t lanes)
 {
 	struct mkrt_config cfg;
-	struct mkrt_runtime *rt = NULL;
 
 	mkrt_config_init(&cfg);
 	cfg.backend = "host";
 	cfg.slots = slots;
 	cfg.lanes = lanes;
-	ck_assert_err(mkrt_runtime_open(&cfg, &rt), 0);
-	return rt;
+	return mkrt_test_open(&cfg);
 }
 
 static struct mkrt_slot op(uint32_t opcode, uint32_t a0, uint32_t a1, uint32_t a2)
 {
 	struct mkrt_slot r = { .opcode = opcode, .args = { a0, a1, a2 } };
 	return r;
-}
-
-static uint32_t ctl(struct mkrt_runtime *rt, uint32_t word)
-{
-	uint32_t v = 0;
-	ck_assert_err(mkrt_runtime_read_control(rt, word, 1, &v), 0);
-	return v;
-}
-
-/* Submit and wait for one request; returns mkrt_wait's code. */
-static int roundtrip(struct mkrt_runtime *rt, struct mkrt_slot r, struct mkrt_slot *out)
-{
-	struct mkrt_ticket t;
-	ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t), 0);
-	return mkrt_wait(rt, t, WAIT_MS, out);
 }
 
 START_TEST(submit_and_wait)
@@ -52,18 +35,18 @@ START_TEST(submit_and_wait)
 
 	ck_assert_str_eq(mkrt_runtime_backend(rt), "host");
 	ck_assert_uint_eq(mkrt_runtime_slot_count(rt), 16);
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), &res), 0);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), &res), 0);
 	ck_assert_uint_eq(res.status, MKRT_STATUS_DONE);
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_STORE_U32, 0xAB, OBS + 1, 0), NULL), 0);
-	ck_assert_uint_eq(ctl(rt, OBS + 1), 0xAB);
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_LOAD_U32, OBS + 1, 2, 0), NULL), 0);
-	ck_assert_uint_eq(ctl(rt, OBS + 2), 0xAB);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 3);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_STORE_U32, 0xAB, OBS + 1, 0), NULL), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 1), 0xAB);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_LOAD_U32, OBS + 1, 2, 0), NULL), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 2), 0xAB);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), 3);
 	uint32_t done = 0;
 	ck_assert_err(mkrt_runtime_done_count(rt, &done), 0);
 	ck_assert_uint_eq(done, 3);
 	ck_assert_err(mkrt_runtime_done_count(rt, NULL), MKRT_EINVAL);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_VERSION), MKRT_PROTOCOL_VERSION);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_VERSION), MKRT_PROTOCOL_VERSION);
 
 	uint32_t words[2] = { 7, 7 };
 	uint32_t last = MKRT_CTL_OBS + MKRT_DEFAULT_OBSERVABLE;
@@ -83,16 +66,16 @@ START_TEST(faults_are_reported_and_slots_reused)
 
 	/* more faults than slots: each FAULT slot must be reset for reuse */
 	for (int i = 0; i < 10; i++) {
-		ck_assert_err(roundtrip(rt, op(MKRT_OP_STORE_U32, 1, 0xFFFFFF, 0), &res),
+		ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_STORE_U32, 1, 0xFFFFFF, 0), &res),
 			      MKRT_ESLOTFAULT);
 		ck_assert_uint_eq(res.status, MKRT_STATUS_FAULT);
 		ck_assert_uint_eq(res.args[11], MKRT_FAULT_OUT_OF_RANGE);
 	}
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_LOAD_MISS, 5, 0, 0), &res), MKRT_ESLOTFAULT);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_LOAD_MISS, 5, 0, 0), &res), MKRT_ESLOTFAULT);
 	ck_assert_uint_eq(res.args[11], MKRT_FAULT_NO_IO);
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), &res), 0);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_FAULT_COUNT), 11);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 12);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), &res), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_FAULT_COUNT), 11);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), 12);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -110,7 +93,7 @@ START_TEST(denied_tenant_times_out_and_cancels)
 	ck_assert_err(mkrt_cancel(rt, t), 0);
 	ck_assert_err(mkrt_wait(rt, t, 50, &res), MKRT_ESTALE);
 	ck_assert_err(mkrt_cancel(rt, t), MKRT_ESTALE);
-	ck_assert_uint_eq(ctl(rt, OBS), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -169,7 +152,7 @@ START_TEST(stale_and_forged_tickets)
 	ck_assert_err(mkrt_submit(rt, &bad, 0, &t), MKRT_EPACKED);
 	/* refused submissions do not leak slots */
 	for (int i = 0; i < 20; i++)
-		ck_assert_err(roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), NULL), 0);
+		ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), NULL), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -188,7 +171,7 @@ START_TEST(submit_many_takes_what_is_free)
 	ck_assert_err(mkrt_submit_many(rt, reqs, 12, WAIT_MS, t), MKRT_EOPCODE);
 	ck_assert_err(mkrt_submit_many(rt, reqs, 0, WAIT_MS, t), MKRT_EINVAL);
 	ck_assert_err(mkrt_submit_many(NULL, reqs, 1, WAIT_MS, t), MKRT_EINVAL);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), 0);
 	reqs[5].opcode = MKRT_OP_ATOMIC_ADD;
 	int got = mkrt_submit_many(rt, reqs, 12, WAIT_MS, t);
 	ck_assert_int_eq(got, 8); /* an 8-slot ring */
@@ -197,8 +180,8 @@ START_TEST(submit_many_takes_what_is_free)
 	ck_assert_int_eq(mkrt_submit_many(rt, reqs + 8, 4, WAIT_MS, t + 8), 4);
 	for (int i = 8; i < 12; i++)
 		ck_assert_err(mkrt_wait(rt, t[i], WAIT_MS, &res), 0);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_OBS), 78); /* 1 + 2 + ... + 12 */
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), 12);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), 78); /* 1 + 2 + ... + 12 */
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), 12);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -229,8 +212,8 @@ START_TEST(shutdown_opcode_and_stop)
 	struct mkrt_slot r = op(MKRT_OP_NOP, 0, 0, 0);
 	struct mkrt_ticket t;
 
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_SHUTDOWN, 0, 0, 0), NULL), 0);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_SHUTDOWN), 1);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_SHUTDOWN, 0, 0, 0), NULL), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_SHUTDOWN), 1);
 	/* a slot submitted now is refused, or, if it slips in before the other
 	 * lane has seen SHUTDOWN, run by it or reported by its wait: never left
 	 * hanging (TSan's timing made the lane run it in CI) */
@@ -258,7 +241,7 @@ START_TEST(printf_reaches_debug_log)
 	struct mkrt_debug_record rec[4];
 	uint32_t count, overflow;
 
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_PRINTF, 11, 22, 33), NULL), 0);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_PRINTF, 11, 22, 33), NULL), 0);
 	ck_assert_err(mkrt_runtime_read_debug_log(rt, rec, 4, &count, &overflow), 1);
 	ck_assert_uint_eq(count, 1);
 	ck_assert_uint_eq(overflow, 0);
@@ -296,10 +279,10 @@ START_TEST(user_handlers_and_dfa_from_config)
 	cfg.dfa_words = 256;
 	ck_assert_err(mkrt_runtime_open(&cfg, &rt), 0);
 	memset(dfa, 0, sizeof(dfa)); /* the runtime keeps its own copy */
-	ck_assert_err(roundtrip(rt, op(0x1000, 40, 2, 0), &res), 0);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(0x1000, 40, 2, 0), &res), 0);
 	ck_assert_uint_eq(res.args[2], 42);
-	ck_assert_err(roundtrip(rt, op(MKRT_OP_DFA_STEP, 0, 100, 1), NULL), 0);
-	ck_assert_uint_eq(ctl(rt, OBS + 1), 300);
+	ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_DFA_STEP, 0, 100, 1), NULL), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 1), 300);
 	mkrt_runtime_close(rt);
 
 	h.opcode = MKRT_OP_SHUTDOWN;
@@ -346,7 +329,7 @@ START_TEST(open_close_cycles)
 {
 	for (int i = 0; i < 100; i++) {
 		struct mkrt_runtime *rt = open_host(8, 2);
-		ck_assert_err(roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), NULL), 0);
+		ck_assert_err(mkrt_test_roundtrip(rt, op(MKRT_OP_NOP, 0, 0, 0), NULL), 0);
 		mkrt_runtime_close(rt);
 	}
 	mkrt_runtime_close(NULL);
@@ -420,11 +403,11 @@ START_TEST(million_slots_many_producers)
 		ck_assert_uint_eq(p[i].sent, TOTAL / PRODUCERS);
 		ck_assert_uint_eq(p[i].bad, 0);
 		/* exactly once: a lost slot leaves it short, a duplicate over */
-		ck_assert_uint_eq(ctl(rt, OBS + i), TOTAL / PRODUCERS);
+		ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + i), TOTAL / PRODUCERS);
 	}
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_DONE_COUNT), TOTAL);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_METRICS + MKRT_OP_ATOMIC_ADD), TOTAL);
-	ck_assert_uint_eq(ctl(rt, MKRT_CTL_FAULT_COUNT), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), TOTAL);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_METRICS + MKRT_OP_ATOMIC_ADD), TOTAL);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_FAULT_COUNT), 0);
 	mkrt_runtime_close(rt);
 }
 END_TEST

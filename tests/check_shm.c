@@ -8,7 +8,7 @@
  * broker's intake of hostile slots, and a producer killed with SIGKILL in
  * the middle of a stream.
  */
-#include "suite.h"
+#include "helpers.h"
 #include "device.h"
 #include "shm.h"
 
@@ -27,24 +27,15 @@ static char seg[64];
 static struct mkrt_runtime *serve(void)
 {
 	struct mkrt_config cfg;
-	struct mkrt_runtime *rt = NULL;
 
 	snprintf(seg, sizeof(seg), "/mkrt-check-%ld", (long)getpid());
 	mkrt_config_init(&cfg);
 	cfg.backend = "shm";
 	cfg.shm_name = seg;
 	cfg.slots = 64;
-	int err = mkrt_runtime_open(&cfg, &rt);
-	ck_assert_msg(err == 0, "open shm: %s %s", mkrt_err_name(err), mkrt_last_detail());
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
 	ck_assert_str_eq(mkrt_runtime_shm_name(rt), seg);
 	return rt;
-}
-
-static uint32_t counter(struct mkrt_runtime *rt)
-{
-	uint32_t v = 0;
-	ck_assert_err(mkrt_runtime_read_control(rt, COUNTER, 1, &v), 0);
-	return v;
 }
 
 static struct mkrt_slot add_one(void)
@@ -149,13 +140,13 @@ START_TEST(producer_in_another_process)
 	struct mkrt_runtime *rt = serve();
 
 	run_producer(500);
-	ck_assert_uint_eq(counter(rt), 500);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), 500);
 	/* and the runtime's own ring works beside it */
 	struct mkrt_ticket t;
 	struct mkrt_slot one = add_one();
 	ck_assert_err(mkrt_submit(rt, &one, WAIT_MS, &t), 0);
 	ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), 0);
-	ck_assert_uint_eq(counter(rt), 501);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), 501);
 	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }
@@ -197,12 +188,12 @@ START_TEST(hostile_slots_are_rejected)
 	uint32_t done = 0;
 	ck_assert_err(mkrt_runtime_done_count(rt, &done), 0);
 	ck_assert_uint_eq(done, 0);
-	ck_assert_uint_eq(counter(rt), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), 0);
 	struct mkrt_slot one = add_one();
 	uint32_t slot;
 	ck_assert_err(mkrt_shm_client_submit(c, &one, 2, WAIT_MS, &slot), 0);
 	ck_assert_err(mkrt_shm_client_wait(c, slot, WAIT_MS, NULL), 0);
-	ck_assert_uint_eq(counter(rt), 1);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), 1);
 	/* the client API refuses what it can see is wrong */
 	ck_assert_err(mkrt_shm_client_publish_raw(c, mkrt_shm_client_slots(c), (uint32_t[16]){ 0 }),
 		      MKRT_ERANGE);
@@ -272,7 +263,7 @@ START_TEST(producer_killed_mid_stream)
 	ck_assert_err(mkrt__shm_attach(seg, &map), 0);
 	while (published_in_producer_rings(&map)) /* the suite's timeout is the watchdog */
 		usleep(1000);
-	uint32_t ran = counter(rt);
+	uint32_t ran = mkrt_test_ctl(rt, COUNTER);
 	printf("killed after %u reported publishes: %u ran, %llu forwarded, %llu completed\n", reported,
 	       ran, (unsigned long long)map.hdr->forwarded, (unsigned long long)map.hdr->completed);
 	ck_assert_msg(ran == reported || ran == reported + 1, "%u reported, %u ran", reported, ran);
@@ -289,7 +280,7 @@ START_TEST(producer_killed_mid_stream)
 	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
 		ck_assert_err(mkrt_shm_client_open(seg, &others[i]), 0);
 	run_producer(200);
-	ck_assert_uint_eq(counter(rt), ran + 200);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), ran + 200);
 	for (uint32_t i = 0; i < MKRT_SHM_CLIENTS - 1; i++)
 		mkrt_shm_client_close(others[i]);
 	mkrt__shm_unmap(&map);
@@ -408,7 +399,7 @@ START_TEST(system_words_are_out_of_reach)
 	ck_assert_int_eq(join(bad), 0);
 	ck_assert_int_eq(join(good), 0);
 	/* the honest producer noticed nothing: every one of its slots ran once */
-	ck_assert_uint_eq(counter(rt), honest);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), honest);
 	pid_t fencer = fork();
 	if (fencer == 0)
 		hostile_producer(fence, 1);
@@ -429,7 +420,7 @@ START_TEST(system_words_are_out_of_reach)
 	ck_assert_uint_eq(now[MKRT_CTL_EPOCH], sys[MKRT_CTL_EPOCH] + 1); /* the one BATCH_FENCE */
 	/* and the server serves on */
 	run_producer(10);
-	ck_assert_uint_eq(counter(rt), 7 + 10); /* the fence's C[OBS] = 7, then ten more */
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), 7 + 10); /* the fence's C[OBS] = 7, then ten more */
 	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }
@@ -460,7 +451,7 @@ START_TEST(tenant_check_follows_the_table)
 	if (pid == 0)
 		hostile_producer(cases, 2);
 	ck_assert_int_eq(join(pid), 0);
-	ck_assert_uint_eq(counter(rt), 1);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, COUNTER), 1);
 	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 	mkrt_runtime_close(rt);
 }

@@ -4,7 +4,7 @@
  * discovery and the handshake probe, refusals with reasons, program build and
  * cache, user opcodes in OpenCL C, start/stop cycles, SHUTDOWN, the watchdog.
  */
-#include "suite.h"
+#include "helpers.h"
 #include "device.h"
 #include "cl.h" /* mkrt__devices */
 
@@ -13,25 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-
 extern uint32_t mkrt__program_source_builds;
 
 static struct mkrt_runtime *open_svm(struct mkrt_config *cfg)
 {
-	struct mkrt_runtime *rt = NULL;
-	int err;
-
 	cfg->backend = "svm";
-	err = mkrt_runtime_open(cfg, &rt);
-	ck_assert_msg(err == 0, "open svm: %s\n%s", mkrt_strerror(err), mkrt_last_detail());
-	return rt;
-}
-
-static int roundtrip(struct mkrt_runtime *rt, struct mkrt_slot r, struct mkrt_slot *out)
-{
-	struct mkrt_ticket t;
-	ck_assert_err(mkrt_submit(rt, &r, WAIT_MS, &t), 0);
-	return mkrt_wait(rt, t, WAIT_MS, out);
+	return mkrt_test_open(cfg);
 }
 
 START_TEST(device_caps_and_probe)
@@ -120,11 +107,9 @@ START_TEST(automatic_choice_is_svm)
 	unsetenv("MKRT_BACKEND");
 	ck_assert_err(mkrt_runtime_open(NULL, &rt), 0);
 	ck_assert_str_eq(mkrt_runtime_backend(rt), "svm");
-	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_STORE_U32,
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_STORE_U32,
 							.args = { 5, MKRT_CTL_OBS } }, &res), 0);
-	uint32_t v = 0;
-	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
-	ck_assert_uint_eq(v, 5);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), 5);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -226,7 +211,7 @@ START_TEST(cl_dir_override)
 	setenv("MKRT_CACHE_DIR", "", 1);
 	mkrt_config_init(&cfg);
 	rt = open_svm(&cfg);
-	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
 	mkrt_runtime_close(rt);
 
 	setenv("MKRT_CL_DIR", "/nonexistent", 1);
@@ -256,12 +241,12 @@ START_TEST(user_opcode_in_opencl_c)
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
 	struct mkrt_runtime *rt = open_svm(&cfg);
-	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1000, .args = { 40, 2 } }, &res), 0);
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1000, .args = { 40, 2 } }, &res), 0);
 	ck_assert_uint_eq(res.args[2], 42);
-	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1000, .args = { 0xBAD } }, &res),
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1000, .args = { 0xBAD } }, &res),
 		      MKRT_ESLOTFAULT);
 	ck_assert_uint_eq(res.args[11], 42);
-	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1001 }, &res), MKRT_ESLOTFAULT);
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = 0x1001 }, &res), MKRT_ESLOTFAULT);
 	ck_assert_uint_eq(res.args[11], MKRT_FAULT_UNKNOWN_OPCODE);
 	mkrt_runtime_close(rt);
 }
@@ -301,7 +286,7 @@ START_TEST(start_stop_cycles)
 	mkrt_config_init(&cfg);
 	for (int i = 0; i < 200; i++) {
 		struct mkrt_runtime *rt = open_svm(&cfg);
-		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
+		ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
 		ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
 		mkrt_runtime_close(rt);
 	}
@@ -315,7 +300,7 @@ START_TEST(shutdown_opcode_ends_the_kernel)
 
 	mkrt_config_init(&cfg);
 	struct mkrt_runtime *rt = open_svm(&cfg);
-	ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_SHUTDOWN }, NULL), 0);
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_SHUTDOWN }, NULL), 0);
 	/* a slot submitted now is refused or reported, not left hanging */
 	int err = mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP }, 0, &t);
 	if (err == 0) /* slipped in before the kernel exited: its wait reports it */
@@ -346,15 +331,13 @@ START_TEST(time_budget_relaunches)
 	/* traffic until the time budget has relaunched the kernel ten times
 	 * (the suite's timeout is the watchdog): none of it lost or doubled */
 	do {
-		ck_assert_err(roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
+		ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
 								.args = { 1, MKRT_CTL_OBS } }, NULL), 0);
 		n++;
 		usleep(1000);
 		ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
 	} while (st.launches < 10);
-	uint32_t v = 0;
-	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
-	ck_assert_uint_eq(v, n);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), n);
 	mkrt_runtime_close(rt);
 }
 END_TEST
@@ -415,15 +398,13 @@ START_TEST(parking_never_loses_a_wakeup)
 		/* around the park decision: 50 us idle, seen on a 50 us tick */
 		struct timespec pause = { 0, (long)((x >> 33) % 250) * 1000 };
 		nanosleep(&pause, NULL);
-		int err = roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
+		int err = mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD,
 							    .args = { 1, MKRT_CTL_OBS } }, NULL);
 		ck_assert_msg(err == 0, "iteration %u: %s", i, mkrt_err_name(err));
 		ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	uint32_t v = 0;
-	ck_assert_err(mkrt_runtime_read_control(rt, MKRT_CTL_OBS, 1, &v), 0);
-	ck_assert_uint_eq(v, i);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), i);
 	printf("parking: %u publishes around a 50 us park budget in %.1f s: %llu parks, %llu launches, none lost\n",
 	       i, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       (unsigned long long)st.parks, (unsigned long long)st.launches);
