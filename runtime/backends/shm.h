@@ -10,7 +10,7 @@
 #ifndef MKRT_SHM_PRIV_H
 #define MKRT_SHM_PRIV_H
 
-#include "internal.h"
+#include "backend.h"
 #include <pthread.h>
 #include "mkrt/shm.h"
 
@@ -92,5 +92,40 @@ uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_bas
  * checks) would write a control word below OBS: STORE_U32 and ATOMIC_ADD
  * targets, COMPARE_SWAP's target, a non-empty MEMCPY destination. */
 bool mkrt__shm_writes_system_words(const struct mkrt_slot *req);
+
+#define MKRT__SHM_DEVICE_LEN 16
+
+/*
+ * shm_broker.c (the backend's ops) and shm_pass.c (the broker's pass): the
+ * backend's state.
+ */
+struct mkrt__shm {
+	struct mkrt__backend_ops inner;
+	void *istate;
+	char inner_device[MKRT__SHM_DEVICE_LEN]; /* the device it opened on, by index */
+	struct mkrt__shm_map map;
+	char name[MKRT_SHM_NAME_MAX + 1];
+	uint32_t slots, total;          /* per ring; in all rings */
+
+	/* the broker's; under lock */
+	pthread_mutex_t lock;
+	uint32_t *fwd;                  /* per inner slot: 0, or the pass that forwarded it */
+	uint32_t pass, inflight;
+	uint32_t tenant_base;           /* C[TENANT_BASE] as last read ... */
+	bool base_stale;                /* ... unless something may have moved it since */
+	uint32_t *view;                 /* the inner ring, read once per pass ... */
+	uint32_t *iring;                /* ... unless the host addresses it directly */
+
+	struct mkrt__poller broker;
+
+	struct mkrt__shm_keeper keeper; /* holds the segment's alive mutex while we serve */
+};
+
+/* shm_pass.c: one pass of the broker under its lock (with @wait false,
+ * none if the lock is taken): intake, forward, finish. Returns how many
+ * slots it moved. */
+uint32_t mkrt__shm_pass(struct mkrt__shm *b, bool wait);
+/* The broker thread's pass (mkrt__poller). */
+uint32_t mkrt__shm_broker_pass(void *arg);
 
 #endif /* MKRT_SHM_PRIV_H */
