@@ -8,13 +8,24 @@
 #      tests/repro/memcpy_twice .device/new/
 #   (the same mkrt and libmkrt.so.0 from the commit to compare into .device/old)
 #   cp /lib/x86_64-linux-gnu/libsubunit.so.0* .device/lib/
-# and run `sh tests/repro/device.sh repro|bench [BACKEND [DEVICE]]|suites`
+# and run `sh tests/repro/device.sh repro|bench [BACKEND [DEVICE]]|suites|devices`
 # there: the reproducers (write, then fill); `mkrt bench --backend BACKEND`
 # (default copy) for the old and the new library, alternating, on the
-# device MKRT_DEVICE=DEVICE picks; the copy suites with the new one (PoCL 5.0).
+# device MKRT_DEVICE=DEVICE picks; the copy suites with the new one (PoCL 5.0);
+# the selection on two platforms (mkrt devices, check_svm, check_registry:
+# copy check_svm and check_registry into .device/new too).
+# NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
+# PoCL and NVIDIA through OCL_ICD_VENDORS.
 set -u
 d=.device
 export LD_LIBRARY_PATH="$PWD/$d/lib"
+icd=/tmp/mkrt-icd
+mkdir -p "$icd"
+cp /etc/OpenCL/vendors/*.icd "$icd/" 2>/dev/null
+if [ -e /usr/lib/libnvidia-opencl.so.1 ]; then
+	echo /usr/lib/libnvidia-opencl.so.1 >"$icd/nvidia.icd"
+fi
+export OCL_ICD_VENDORS="$icd"
 case "${1:-}" in
 repro)
 	nproc
@@ -38,7 +49,13 @@ suites)
 	for t in check_faults check_loadmiss check_differential; do
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
+devices)
+	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" "$d/new/mkrt" devices
+	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" "$d/new/mkrt" devices --json
+	for t in check_svm check_registry; do
+		timeout 500 "$d/new/$t" 2>&1 | tail -4
+	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|suites" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|suites|devices" >&2
 	exit 2 ;;
 esac
