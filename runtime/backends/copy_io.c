@@ -30,6 +30,13 @@ static int64_t mkrt__copy_io_frame(void *ctx, const uint32_t *req, uint32_t rid,
 	return req[MKRT_IO_DST];
 }
 
+/* One of a completion's writes, in order. */
+struct mkrt__copy_put {
+	int buf;
+	uint32_t first, n;
+	const void *src;
+};
+
 /* Complete IO slot @q: the lane's frame filled (res >= 0, the byte count)
  * or an error code (-res). Every write is ordered after the ones before it;
  * the last one blocks, so the stage buffers are free again when this
@@ -39,8 +46,10 @@ static int mkrt__copy_io_complete(void *ctx, uint32_t q, const uint32_t *io, int
 {
 	struct mkrt__copy *c = ctx;
 	uint32_t rid = io[MKRT_IO_SRC], frame = io[MKRT_IO_DST], fw = frame * MKRT_FRAME_WORDS;
+	uint32_t base = q * MKRT_IO_WORDS;
 	bool prefetch = io[MKRT_IO_TAG] & MKRT_IO_TAG_PREFETCH;
-	int err = 0;
+	struct mkrt__copy_put put[6];
+	int k = 0;
 
 	(void)f;
 	(void)loaded; /* every frame is the lane's, loaded or given back */
@@ -51,29 +60,29 @@ static int mkrt__copy_io_complete(void *ctx, uint32_t q, const uint32_t *io, int
 		memcpy(c->meta_stage, meta, sizeof(meta));
 		c->pin_stage = prefetch ? 0 : 1; /* a waiting lane gets it pinned */
 		c->res_stage = frame + 1;
-		err = err ? err : mkrt__copy_write(c, MKRT__CB_ARENA, frame * (c->frame_bytes / 4u),
-						   (n + 3u) / 4u, c->frame_stage, false);
-		err = err ? err : mkrt__copy_write(c, MKRT__CB_FRAMES, fw, MKRT_FRAME_SUMMED + 1,
-						   c->meta_stage, false);
-		err = err ? err : mkrt__copy_write(c, MKRT__CB_FRAMES, fw + MKRT_FRAME_PIN, 1, &c->pin_stage,
-						   false);
-		err = err ? err : mkrt__copy_write(c, MKRT__CB_RESIDENCY, rid, 1, &c->res_stage, false);
-	} else {
+		put[k++] = (struct mkrt__copy_put){ MKRT__CB_ARENA, frame * (c->frame_bytes / 4u), (n + 3u) / 4u,
+						    c->frame_stage };
+		put[k++] = (struct mkrt__copy_put){ MKRT__CB_FRAMES, fw, MKRT_FRAME_SUMMED + 1, c->meta_stage };
+		put[k++] = (struct mkrt__copy_put){ MKRT__CB_FRAMES, fw + MKRT_FRAME_PIN, 1, &c->pin_stage };
+		put[k++] = (struct mkrt__copy_put){ MKRT__CB_RESIDENCY, rid, 1, &c->res_stage };
+	} else if (frame < c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS) {
 		c->pin_stage = 0; /* the frame the lane picked is empty and free again */
-		if (frame < c->words[MKRT__CB_FRAMES] / MKRT_FRAME_WORDS)
-			err = mkrt__copy_write(c, MKRT__CB_FRAMES, fw + MKRT_FRAME_PIN, 1, &c->pin_stage, false);
+		put[k++] = (struct mkrt__copy_put){ MKRT__CB_FRAMES, fw + MKRT_FRAME_PIN, 1, &c->pin_stage };
 	}
 	memcpy(c->io_stage, io, sizeof(c->io_stage));
 	c->io_stage[MKRT_IO_DST] = res >= 0 ? frame : (uint32_t)-res;
 	c->io_stage[MKRT_IO_BYTES] = res >= 0 ? (uint32_t)res : 0;
 	c->io_stage[MKRT_IO_STATUS] = prefetch ? MKRT_IO_EMPTY : res >= 0 ? MKRT_IO_OK : MKRT_IO_ERROR;
-	uint32_t base = q * MKRT_IO_WORDS;
-	err = err ? err : mkrt__copy_write(c, MKRT__CB_IO, base + MKRT_IO_DST,
-					   MKRT_IO_BYTES - MKRT_IO_DST + 1, c->io_stage + MKRT_IO_DST, false);
+	put[k++] = (struct mkrt__copy_put){ MKRT__CB_IO, base + MKRT_IO_DST, MKRT_IO_BYTES - MKRT_IO_DST + 1,
+					    c->io_stage + MKRT_IO_DST };
 	/* last: the lane acquires STATUS, then reads DST and BYTES */
-	err = err ? err : mkrt__copy_write(c, MKRT__CB_IO, base + MKRT_IO_STATUS, 1,
-					   c->io_stage + MKRT_IO_STATUS, true);
-	return err;
+	put[k++] = (struct mkrt__copy_put){ MKRT__CB_IO, base + MKRT_IO_STATUS, 1, c->io_stage + MKRT_IO_STATUS };
+	for (int i = 0; i < k; i++) {
+		int err = mkrt__copy_write(c, put[i].buf, put[i].first, put[i].n, put[i].src, i == k - 1);
+		if (err)
+			return err; /* the device failed: the watcher reports it */
+	}
+	return 0;
 }
 
 const struct mkrt__io_port mkrt__copy_io_port = {
