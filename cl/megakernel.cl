@@ -11,8 +11,9 @@
  * Forward progress (DESIGN §4): every lane scans every slot, starting at its
  * own offset, and claims by CAS, so one running lane drains the whole ring and
  * no lane ever waits for another. A lane returns when it acquires SHUTDOWN,
- * when the host asks it to yield (C[MKRT_CTL_YIELD], the host's time budget),
- * or after epoch_slots slots; the host then relaunches it.
+ * or when the host asks it to yield (C[MKRT_CTL_YIELD]: the host's time
+ * budget, or idle parking) or it has run epoch_slots slots, once no sibling
+ * is inside a slot (mkrt_may_return); the host then relaunches it.
  */
 #include "mkrt/protocol.h"
 #include "mkrt_atomics.h"
@@ -264,6 +265,20 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 }
 
 
+/* Whether a lane between slots may return at a yield or a spent epoch: not
+ * while a sibling is inside a slot (CLAIMED; this lane holds none). The
+ * launch cannot end before that sibling does, a load miss waiting on a slow
+ * resource say, so until then this lane keeps the ring drained: returning
+ * would leave every later slot to wait for that one. Looked at only when a
+ * lane would return, never on the way to a slot. */
+bool mkrt_may_return(mkrt_word_t *ring, uint slot_count)
+{
+	for (uint s = 0; s < slot_count; s++)
+		if (mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) == MKRT_STATUS_CLAIMED)
+			return false;
+	return true;
+}
+
 /* The arguments in the order of MKRT_KARG_* (mkrt_kernel_abi.h). */
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
@@ -291,7 +306,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
 	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
-	       !mkrt_load_acquire(&ctl[MKRT_CTL_YIELD])) {
+	       !(mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]) && mkrt_may_return(ring, slot_count))) {
 #ifdef MKRT_CL12
 		/* acquire: pairs with the host's ordered writes (the slot's word
 		 * before this one) */
@@ -315,7 +330,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 			if (!got)
 				continue;
 			last = start = at;
-			if (epoch_slots && ++ran >= epoch_slots)
+			if (epoch_slots && ++ran >= epoch_slots && mkrt_may_return(ring, slot_count))
 				return; /* epoch spent: the host relaunches at once */
 		}
 	}

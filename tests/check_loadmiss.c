@@ -301,6 +301,77 @@ START_TEST(waiters_serve_misses)
 }
 END_TEST
 
+/* A resolver that holds resource 0's load until the test opens the gate. */
+struct gate {
+	const struct iodata *d;
+	_Atomic uint32_t entered, open;
+};
+
+static int64_t gated_resolver(void *user, uint32_t id, void *dst, size_t cap)
+{
+	struct gate *g = user;
+
+	if (id == 0) {
+		atomic_store(&g->entered, 1);
+		while (!atomic_load(&g->open))
+			usleep(1000); /* the test's watchdog catches a gate never opened */
+	}
+	return picky_resolver((void *)(uintptr_t)g->d, id, dst, cap);
+}
+
+/* DESIGN §4: one running lane drains the whole ring. Two lanes; one takes
+ * a LOAD_MISS whose load the resolver holds, so it waits for as long as the
+ * test likes; 1000 slots submitted meanwhile all complete on the other
+ * lane, whichever of the ring's slots they land in. Then the held load
+ * finishes with the right bytes. Epochs are long: a lane asked to yield
+ * would leave the ring to a launch that cannot end while the held lane
+ * waits. (copy on a 2-CU CPU runs one lane: nothing to show, said so.) */
+START_TEST(one_running_lane_drains_the_ring)
+{
+	struct iodata d;
+	struct gate g = { .d = &d };
+	struct mkrt_io_config io = { .resources = 16, .frames = 4, .frame_bytes = 512,
+				     .resolve = gated_resolver, .user = &g };
+	struct mkrt_config cfg;
+	struct mkrt_stats st;
+	struct mkrt_ticket held, t;
+	struct mkrt_slot res;
+
+	iodata_make(&d, 16, 512, 0);
+	mkrt_config_init(&cfg);
+	cfg.backend = backends[_i];
+	cfg.lanes = 2;
+	cfg.io = &io;
+	cfg.epoch_ms = 3600000u;
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	if (st.lanes < 2) {
+		printf("%s: %llu lane on this device: no second lane to drain the ring\n", backends[_i],
+		       (unsigned long long)st.lanes);
+		goto out;
+	}
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_LOAD_MISS, .args = { 0 } },
+				  WAIT_MS, &held), 0);
+	for (uint32_t ms = 0; !atomic_load(&g.entered) && ms < WAIT_MS; ms++)
+		usleep(1000);
+	ck_assert_uint_eq(atomic_load(&g.entered), 1); /* a lane waits on the held load */
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct mkrt_slot add = { .opcode = MKRT_OP_ATOMIC_ADD, .args = { 1, MKRT_CTL_OBS } };
+		ck_assert_err(mkrt_submit(rt, &add, WAIT_MS, &t), 0);
+		ck_assert_err(mkrt_wait(rt, t, WAIT_MS, NULL), 0);
+	}
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), 1000);
+	ck_assert_err(mkrt_poll(rt, held, &res), MKRT_EAGAIN); /* still held */
+	atomic_store(&g.open, 1);
+	ck_assert_err(mkrt_wait(rt, held, WAIT_MS, &res), 0);
+	ck_assert_uint_eq(res.args[MKRT_LM_CHECKSUM], d.checksum[0]);
+	printf("%s: 1000 slots drained by one lane while the other waited on a held load\n", backends[_i]);
+out:
+	mkrt_runtime_close(rt);
+	iodata_free(&d);
+}
+END_TEST
+
 /* One 1 MiB frame, four misses at once, more lanes than frames: a miss that
  * finds every frame pinned faults NO_FRAME, every served miss is verified,
  * and service goes on. Whether two lanes' misses ever overlap is up to the
@@ -404,6 +475,7 @@ int main(void)
 	tcase_add_loop_test(tc, resolver_error, 0, nb);
 	tcase_add_loop_test(tc, waiters_serve_misses, 0, nb);
 	tcase_add_loop_test(tc, arena_smaller_than_waiting_lanes, 0, nb);
+	tcase_add_loop_test(tc, one_running_lane_drains_the_ring, 0, nb);
 	tcase_add_test(tc, both_read_engines);
 	return mkrt_run_suite(s);
 }
