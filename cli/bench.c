@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.c - `mkrt bench [--backend NAME] [--json]`: every figure measured side
- * by side in one run, so ratios hold on a noisy machine.
+ * bench.c - `mkrt bench [--backend NAME] [--lanes N|N,N,...] [--json]`: every
+ * figure measured side by side in one run, so ratios hold on a noisy
+ * machine; a list of lane counts measures each in turn and prints one table
+ * with each figure beside the first row's.
  *
  *  floor   two host threads ping-pong one 64-byte slot (acquire/release)
  *  rtt     one slot through the ring: raw (mkrt_publish + poll STATUS) and
@@ -31,6 +33,8 @@
 #define RECORD 4096u
 
 struct figures {
+	uint32_t lanes;              /* asked for (0: the backend's default) */
+	uint64_t lanes_run;          /* what the runtime runs (mkrt_stats.lanes) */
 	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
 	double stream, stream_raw, stream_batched, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
 	char device[MKRT_NAME_LEN], backend[16];
@@ -139,10 +143,11 @@ static double stream_floor(void)
 static uint32_t bench_lanes; /* --lanes: 0 is the backend's default */
 static uint32_t bench_slots; /* --slots: 0 is the default ring */
 
-static struct mkrt_runtime *open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_config *io)
+/* A runtime for one measurement, in *@rt; mkrt_runtime_open's error. */
+static int open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_config *io,
+		   struct mkrt_runtime **rt)
 {
 	struct mkrt_config cfg;
-	struct mkrt_runtime *rt = NULL;
 
 	mkrt_config_init(&cfg);
 	cfg.lanes = bench_lanes;
@@ -150,10 +155,7 @@ static struct mkrt_runtime *open_rt(const char *backend, uint32_t park_us, const
 	cfg.backend = backend;
 	cfg.park_us = park_us;
 	cfg.io = io;
-	int err = mkrt_runtime_open(&cfg, &rt);
-	if (err)
-		cli_fail("bench", err);
-	return rt;
+	return mkrt_runtime_open(&cfg, rt);
 }
 
 static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double *lat, double *p50,
@@ -390,8 +392,8 @@ static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
 
 	/* 8 frames, ids walking all 2048: every request is a miss */
 	struct mkrt_io_config io = { .resources = records, .frames = 8, .frame_bytes = RECORD, .path = path };
-	struct mkrt_runtime *rt = open_rt(backend, MKRT_PARK_NEVER, &io);
-	int err = rt ? 0 : MKRT_EUNAVAILABLE;
+	struct mkrt_runtime *rt;
+	int err = open_rt(backend, MKRT_PARK_NEVER, &io, &rt);
 	for (uint32_t i = 0; i < n && !err; i++) {
 		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { (i * 17u) % records } }, res;
 		struct mkrt_ticket t;
@@ -425,13 +427,14 @@ static double cpu_seconds(void)
 
 static int idle(const char *backend, uint32_t park_us, double *core_pct, double *wake_us)
 {
-	struct mkrt_runtime *rt = open_rt(backend, park_us, NULL);
+	struct mkrt_runtime *rt;
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
 	struct mkrt_ticket t;
-	if (!rt)
-		return MKRT_EUNAVAILABLE;
+	int err = open_rt(backend, park_us, NULL, &rt);
+	if (err)
+		return err;
 	struct mkrt_stats st = { 0 };
-	int err = mkrt_submit(rt, &nop, 1000, &t);
+	err = mkrt_submit(rt, &nop, 1000, &t);
 	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
 	/* let it park (a GPU behind transfers takes tens of ms), at most 2 s,
 	 * then settle: on the H200 the first second after a copy park cost 14%
@@ -462,7 +465,8 @@ static void print(const struct figures *f, bool json)
 	double stream_over_floor = f->stream / f->stream_floor;
 
 	if (json) {
-		printf("{\"backend\": \"%s\", \"lanes\": %u, \"device\": ", f->backend, bench_lanes);
+		printf("{\"backend\": \"%s\", \"lanes\": %u, \"lanes_run\": %llu, \"device\": ", f->backend,
+		       f->lanes, (unsigned long long)f->lanes_run);
 		cli_json_str(stdout, f->device);
 		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
 		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
@@ -502,13 +506,69 @@ static void print(const struct figures *f, bool json)
 	       f->idle_parked, f->idle_spinning, f->wake_us);
 }
 
+/* Every figure for @backend with bench_lanes lanes, into @f. */
+static int measure(const char *backend, struct figures *f, double *lat)
+{
+	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+	struct mkrt_stats st;
+
+	f->lanes = bench_lanes;
+	struct mkrt_runtime *rt;
+	int err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
+	if (err)
+		return err;
+	snprintf(f->backend, sizeof(f->backend), "%s", mkrt_runtime_backend(rt));
+	snprintf(f->device, sizeof(f->device), "%s", mkrt_runtime_device(rt));
+	err = mkrt_runtime_stats(rt, &st);
+	f->lanes_run = st.lanes;
+	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99); /* also the warm-up */
+	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99);
+	mkrt_runtime_close(rt);
+	f->floor_p50 = floor_p50(lat);
+	if (err)
+		return err;
+	err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
+	if (err)
+		return err;
+	err = api_rtt(rt, &nop, lat, &f->rtt_api_p50, NULL);
+	err = err ? err : stream(rt, &f->stream);
+	err = err ? err : stream_raw(rt, &f->stream_raw);
+	err = err ? err : stream_batched(rt, stream_n(rt), &f->stream_batched);
+	mkrt_runtime_close(rt);
+	f->stream_floor = stream_floor();
+	err = err ? err : miss_vs_pread(f->backend, f, lat);
+	f->launch_p50 = strcmp(f->backend, "host") != 0 ? launch_p50(f->device, lat) : -1;
+	err = err ? err : idle(f->backend, MKRT_PARK_NEVER, &f->idle_spinning, NULL);
+	err = err ? err : idle(f->backend, 0, &f->idle_parked, &f->wake_us);
+	return err;
+}
+
+/* The sweep's table: one row per lane count, each figure beside the
+ * one-lane row's (the first) as a ratio. */
+static void print_sweep(const struct figures *f, int n)
+{
+	printf("mkrt bench on %s (%s), lanes swept\n", f[0].backend, f[0].device);
+	printf("  lanes (run)   NOP raw p50   API p50   hit p50   stream M/s   batched M/s   miss p50   "
+	       "first rtt after park\n");
+	for (int i = 0; i < n; i++)
+		printf("  %5u (%3llu) %9.3f us %7.3f us %7.3f us %8.2f (%4.2fx) %8.2f (%4.2fx) %7.2f us "
+		       "%9.1f us\n",
+		       f[i].lanes, (unsigned long long)f[i].lanes_run, f[i].rtt_p50, f[i].rtt_api_p50, f[i].hit_p50,
+		       f[i].stream / 1e6, f[i].stream / f[0].stream, f[i].stream_batched / 1e6,
+		       f[i].stream_batched / f[0].stream_batched, f[i].miss_p50, f[i].wake_us);
+	printf("  (ratios against the first row; floor %.3f us, launch p50 %.3f us in the first run)\n",
+	       f[0].floor_p50, f[0].launch_p50);
+}
+
+#define MKRT_BENCH_SWEEP 16
+
 int cli_bench(int argc, char **argv)
 {
 	const char *backend = NULL;
 	bool json = false;
-	struct figures f = { 0 };
-	double *lat = malloc(SAMPLES * sizeof(double));
-	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+	struct figures f[MKRT_BENCH_SWEEP] = { { 0 } };
+	uint32_t lanes[MKRT_BENCH_SWEEP] = { 0 };
+	int n = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
@@ -516,42 +576,50 @@ int cli_bench(int argc, char **argv)
 		} else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
 			backend = argv[++i];
 		} else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc) {
-			bench_lanes = (uint32_t)strtoul(argv[++i], NULL, 10);
+			/* N, or a list to sweep: 1,2,4,8,16 */
+			char *at = argv[++i], *end;
+			for (n = 0; n < MKRT_BENCH_SWEEP && *at; n++) {
+				lanes[n] = (uint32_t)strtoul(at, &end, 10);
+				if (end == at || (*end && *end != ','))
+					break;
+				at = *end ? end + 1 : end;
+			}
+			if (*at || n == 0) {
+				fprintf(stderr, "mkrt bench: --lanes takes N or a list N,N,... (at most %d)\n",
+					MKRT_BENCH_SWEEP);
+				return CLI_USAGE;
+			}
 		} else if (strcmp(argv[i], "--slots") == 0 && i + 1 < argc) {
 			bench_slots = (uint32_t)strtoul(argv[++i], NULL, 10);
 		} else {
-			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N] [--slots N] [--json]\n");
-			free(lat);
+			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N|N,N,...] [--slots N] "
+					"[--json]\n");
 			return CLI_USAGE;
 		}
 	}
+	double *lat = malloc(SAMPLES * sizeof(double));
 	if (!lat)
 		return cli_fail("bench", MKRT_ENOMEM);
-	struct mkrt_runtime *rt = open_rt(backend, MKRT_PARK_NEVER, NULL);
-	if (!rt) {
-		free(lat);
-		return CLI_FAIL;
+	int err = 0;
+	for (int k = 0; k < n && !err; k++) {
+		bench_lanes = lanes[k];
+		err = measure(backend, &f[k], lat);
 	}
-	snprintf(f.backend, sizeof(f.backend), "%s", mkrt_runtime_backend(rt));
-	snprintf(f.device, sizeof(f.device), "%s", mkrt_runtime_device(rt));
-	int err = raw_rtt(rt, &nop, lat, &f.rtt_p50, &f.rtt_p99); /* also the warm-up */
-	err = err ? err : raw_rtt(rt, &nop, lat, &f.rtt_p50, &f.rtt_p99);
-	mkrt_runtime_close(rt);
-	f.floor_p50 = floor_p50(lat);
-	rt = err ? NULL : open_rt(backend, MKRT_PARK_NEVER, NULL);
-	err = err ? err : rt ? api_rtt(rt, &nop, lat, &f.rtt_api_p50, NULL) : MKRT_EUNAVAILABLE;
-	err = err ? err : stream(rt, &f.stream);
-	err = err ? err : stream_raw(rt, &f.stream_raw);
-	err = err ? err : stream_batched(rt, stream_n(rt), &f.stream_batched);
-	mkrt_runtime_close(rt);
-	f.stream_floor = stream_floor();
-	err = err ? err : miss_vs_pread(f.backend, &f, lat);
-	f.launch_p50 = strcmp(f.backend, "host") != 0 ? launch_p50(f.device, lat) : -1;
-	err = err ? err : idle(f.backend, MKRT_PARK_NEVER, &f.idle_spinning, NULL);
-	err = err ? err : idle(f.backend, 0, &f.idle_parked, &f.wake_us);
 	free(lat);
 	if (err)
 		return cli_fail("bench", err);
-	print(&f, json);
+	if (n == 1 || json) {
+		if (json && n > 1)
+			printf("{\"sweep\": [\n");
+		for (int k = 0; k < n; k++) {
+			if (json && n > 1 && k)
+				printf(",\n");
+			print(&f[k], json);
+		}
+		if (json && n > 1)
+			printf("]}\n");
+	} else {
+		print_sweep(f, n);
+	}
 	return CLI_OK;
 }

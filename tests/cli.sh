@@ -106,6 +106,17 @@ for key in floor_p50_us rtt_nop_p50_us rtt_api_p50_us rtt_hit_p50_us launch_p50_
 		fail "mkrt bench --json: $key missing or zero: $(cat "$tmp/bench.json")"
 done
 echo "mkrt bench --json: $(cat "$tmp/bench.json")"
+# a lane sweep measures every lane count it names, in order, in one report
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$MKRT" bench --lanes 1,2 --json \
+	>"$tmp/sweep.json" || fail "mkrt bench --lanes 1,2: $(cat "$tmp/sweep.json")"
+grep -q '^{"sweep": \[' "$tmp/sweep.json" || fail "mkrt bench --lanes 1,2 --json: no sweep"
+[ "$(grep -o '"lanes": [0-9]*' "$tmp/sweep.json" | tr '\n' ' ')" = '"lanes": 1 "lanes": 2 ' ] ||
+	fail "mkrt bench --lanes 1,2: $(cat "$tmp/sweep.json")"
+if "$MKRT" bench --lanes 1,x >/dev/null 2>"$tmp/sweep.err"; then
+	fail "mkrt bench --lanes 1,x exited 0"
+fi
+grep -q "takes N or a list" "$tmp/sweep.err" || fail "mkrt bench --lanes 1,x: $(cat "$tmp/sweep.err")"
+echo "mkrt bench --lanes 1,2 --json: a sweep of two reports"
 
 # mkrt soak: mixed traffic with injected faults, through shm producers in
 # other processes, on svm and on copy; every fault reported, nothing lost
