@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.c - `mkrt bench [--backend NAME] [--lanes N|N,N,...] [--json]`: every
+ * bench.c - `mkrt bench [--backend NAME] [--lanes N|N,N,...] [--work-us N] [--json]`: every
  * figure measured side by side in one run, so ratios hold on a noisy
  * machine; a list of lane counts measures each in turn and prints one table
  * with each figure beside the first row's.
@@ -37,6 +37,8 @@ struct figures {
 	uint64_t lanes_run;          /* what the runtime runs (mkrt_stats.lanes) */
 	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
 	double stream, stream_raw, stream_batched, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
+	double stream_work;          /* --work-us: slots/s of slots that take work_us each */
+	uint32_t work_iters;         /* the work opcode's iterations for work_us, as calibrated */
 	char device[MKRT_NAME_LEN], backend[16];
 };
 
@@ -140,6 +142,36 @@ static double stream_floor(void)
 
 /* ---- the runtime ------------------------------------------------------------------- */
 
+/* --work-us: a user opcode that takes ARG0 iterations of an LCG (seeded
+ * and answered in ARG1, so no compiler drops it), on the device and in C
+ * for the host backend; calibrated to work_us per slot on each runtime. */
+#define WORK_OPCODE 0x100u
+static uint32_t bench_work_us;
+static const char work_cl[] =
+	"uint mkrt_bench_work(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
+	"{\n"
+	"\tuint x = args[1];\n"
+	"\tfor (uint i = 0; i < args[0]; i++)\n"
+	"\t\tx = x * 1664525u + 1013904223u;\n"
+	"\targs[1] = x;\n"
+	"\treturn 0;\n"
+	"}\n";
+static const struct mkrt_cl_handler work_cl_handler = { WORK_OPCODE, "mkrt_bench_work" };
+
+static uint32_t work_c(void *user, uint32_t opcode, uint32_t args[MKRT_SLOT_ARGS], struct mkrt_ctx *ctx)
+{
+	uint32_t x = args[1];
+
+	(void)user;
+	(void)opcode;
+	(void)ctx;
+	for (uint32_t i = 0; i < args[0]; i++)
+		x = x * 1664525u + 1013904223u;
+	args[1] = x;
+	return 0;
+}
+static const struct mkrt_handler work_handler = { WORK_OPCODE, work_c, NULL };
+
 static uint32_t bench_lanes; /* --lanes: 0 is the backend's default */
 static uint32_t bench_slots; /* --slots: 0 is the default ring */
 
@@ -155,8 +187,16 @@ static int open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_c
 	cfg.backend = backend;
 	cfg.park_us = park_us;
 	cfg.io = io;
+	if (bench_work_us) {
+		cfg.handlers = &work_handler;
+		cfg.handler_count = 1;
+		cfg.cl_source = work_cl;
+		cfg.cl_handlers = &work_cl_handler;
+		cfg.cl_handler_count = 1;
+	}
 	return mkrt_runtime_open(&cfg, rt);
 }
+
 
 static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double *lat, double *p50,
 		   double *p99);
@@ -213,26 +253,70 @@ static uint32_t stream_n(struct mkrt_runtime *rt)
 	return mkrt_runtime_ring(rt, &ring, &n) == 0 ? STREAM_SLOTS / 4 : 20000u;
 }
 
-/* The ring kept full through the submission API: submit i, collect i - window. */
-static int stream(struct mkrt_runtime *rt, double *rate)
+/* The ring kept full of @req through the submission API: submit i,
+ * collect i - window. */
+static int stream(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t n, double *rate)
 {
 	enum { MAX_WINDOW = 192 };
 	static struct mkrt_ticket t[MAX_WINDOW];
 	uint32_t slots = mkrt_runtime_slot_count(rt);
 	const uint32_t WINDOW = slots * 3 / 4 < MAX_WINDOW ? slots * 3 / 4 : MAX_WINDOW;
-	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
-	const uint32_t n = stream_n(rt);
 	double t0 = cli_now_ns();
 
 	for (uint32_t i = 0; i < n + WINDOW; i++) {
 		int err = i >= WINDOW ? mkrt_wait(rt, t[i % WINDOW], 1000, NULL) : 0;
 		if (!err && i < n)
-			err = mkrt_submit(rt, &nop, 1000, &t[i % WINDOW]);
+			err = mkrt_submit(rt, req, 1000, &t[i % WINDOW]);
 		if (err)
 			return err;
 	}
 	*rate = n / ((cli_now_ns() - t0) / 1e9);
 	return 0;
+}
+
+/* --work-us: the iterations that take work_us on one lane, from a stream
+ * (the ring kept full, so the host's scheduling is spread over many slots)
+ * grown until it takes 50 ms; the same for every row of a sweep. */
+static int work_calibrate(const char *backend, uint32_t *iters_out)
+{
+	struct mkrt_runtime *rt;
+	uint32_t lanes = bench_lanes, iters = 1u << 10;
+	double rate = 0, nop_rate = 0;
+	int err;
+
+	bench_lanes = 1;
+	err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
+	bench_lanes = lanes;
+	if (err)
+		return err;
+	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
+	err = stream(rt, &nop, 2000, &nop_rate);
+	while (!err && iters < (1u << 30)) {
+		struct mkrt_slot req = { .opcode = WORK_OPCODE, .args = { iters, 1 } };
+		err = stream(rt, &req, 200, &rate);
+		if (err || 200 / rate >= 0.05)
+			break;
+		iters *= 4;
+	}
+	mkrt_runtime_close(rt);
+	if (err)
+		return err;
+	double slot_us = 1e6 / rate - 1e6 / nop_rate; /* the work alone */
+	*iters_out = (uint32_t)(iters / (slot_us > 0.001 ? slot_us : 0.001) * bench_work_us + 0.5);
+	return 0;
+}
+
+static uint32_t bench_work_iters; /* set by work_calibrate() */
+
+/* Stream slots of work_us each on @rt. */
+static int work(struct mkrt_runtime *rt, struct figures *f)
+{
+	if (!bench_work_us)
+		return 0;
+	f->work_iters = bench_work_iters;
+	struct mkrt_slot req = { .opcode = WORK_OPCODE, .args = { f->work_iters, 1 } };
+	uint32_t n = (uint32_t)(2e5 / bench_work_us); /* about 0.2 s of one lane's work */
+	return stream(rt, &req, n < 200 ? 200 : n > 20000 ? 20000 : n, &f->stream_work);
 }
 
 /* The ring kept full through mkrt_submit_many(), BATCH requests per call:
@@ -476,11 +560,13 @@ static void print(const struct figures *f, bool json)
 		       "\"miss_p50_us\": %.3f, \"pread_4k_p50_us\": %.3f, \"idle_parked_core_pct\": %.2f, "
 		       "\"idle_spinning_core_pct\": %.2f, \"first_rtt_after_park_us\": %.2f, "
 		       "\"rtt_over_floor\": %.3f, \"launch_over_rtt\": %.1f, \"stream_over_floor\": %.3f, "
-		       "\"stream_raw_over_floor\": %.3f, \"hit_over_nop\": %.3f, \"miss_over_pread_plus_nop\": %.3f}\n",
+		       "\"stream_raw_over_floor\": %.3f, \"hit_over_nop\": %.3f, \"miss_over_pread_plus_nop\": %.3f, "
+		       "\"work_us\": %u, \"work_iters\": %u, \"stream_work_slots_per_s\": %.0f}\n",
 		       f->floor_p50, f->rtt_p50, f->rtt_p99, f->rtt_api_p50, f->hit_p50, f->hit_p99,
 		       f->launch_p50, f->stream, f->stream_raw, f->stream_batched, f->stream_floor, f->miss_p50, f->pread_p50, f->idle_parked,
 		       f->idle_spinning, f->wake_us, rtt_over_floor, launch_over_rtt, stream_over_floor,
-		       f->stream_raw / f->stream_floor, f->hit_p50 / f->rtt_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
+		       f->stream_raw / f->stream_floor, f->hit_p50 / f->rtt_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50),
+		       bench_work_us, f->work_iters, f->stream_work);
 		return;
 	}
 	printf("mkrt bench on %s (%s)\n", f->backend, f->device);
@@ -500,6 +586,9 @@ static void print(const struct figures *f, bool json)
 		       f->stream_raw / 1e6, f->stream_raw / f->stream_floor);
 	else
 		printf("          raw (mkrt_publish, no API)          n/a (the ring is not host memory)\n");
+	if (bench_work_us)
+		printf("          %u us of work per slot         %8.2f M slots/s (%u LCG steps a slot)\n",
+		       bench_work_us, f->stream_work / 1e6, f->work_iters);
 	printf("  miss    4 KiB LOAD_MISS p50           %9.3f us   (pread %.3f us; %.2fx pread+NOP)\n",
 	       f->miss_p50, f->pread_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
 	printf("  idle    one core used, parked / spinning %6.2f%% / %.2f%%; first rtt after park %.1f us\n",
@@ -531,7 +620,8 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	if (err)
 		return err;
 	err = api_rtt(rt, &nop, lat, &f->rtt_api_p50, NULL);
-	err = err ? err : stream(rt, &f->stream);
+	err = err ? err : stream(rt, &nop, stream_n(rt), &f->stream);
+	err = err ? err : work(rt, f);
 	err = err ? err : stream_raw(rt, &f->stream_raw);
 	err = err ? err : stream_batched(rt, stream_n(rt), &f->stream_batched);
 	mkrt_runtime_close(rt);
@@ -549,13 +639,20 @@ static void print_sweep(const struct figures *f, int n)
 {
 	printf("mkrt bench on %s (%s), lanes swept\n", f[0].backend, f[0].device);
 	printf("  lanes (run)   NOP raw p50   API p50   hit p50   stream M/s   batched M/s   miss p50   "
-	       "first rtt after park\n");
-	for (int i = 0; i < n; i++)
+	       "first rtt after park%s\n", bench_work_us ? "   work stream M/s" : "");
+	for (int i = 0; i < n; i++) {
 		printf("  %5u (%3llu) %9.3f us %7.3f us %7.3f us %8.2f (%4.2fx) %8.2f (%4.2fx) %7.2f us "
-		       "%9.1f us\n",
+		       "%9.1f us",
 		       f[i].lanes, (unsigned long long)f[i].lanes_run, f[i].rtt_p50, f[i].rtt_api_p50, f[i].hit_p50,
 		       f[i].stream / 1e6, f[i].stream / f[0].stream, f[i].stream_batched / 1e6,
 		       f[i].stream_batched / f[0].stream_batched, f[i].miss_p50, f[i].wake_us);
+		if (bench_work_us)
+			printf("   %8.4f (%4.2fx)", f[i].stream_work / 1e6, f[i].stream_work / f[0].stream_work);
+		printf("\n");
+	}
+	if (bench_work_us)
+		printf("  (work: %u us of LCG steps per slot, %u steps, calibrated once on one lane)\n",
+		       bench_work_us, bench_work_iters);
 	printf("  (ratios against the first row; floor %.3f us, launch p50 %.3f us in the first run)\n",
 	       f[0].floor_p50, f[0].launch_p50);
 }
@@ -591,16 +688,22 @@ int cli_bench(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--slots") == 0 && i + 1 < argc) {
 			bench_slots = (uint32_t)strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--work-us") == 0 && i + 1 < argc) {
+			bench_work_us = (uint32_t)strtoul(argv[++i], NULL, 10);
+			if (!bench_work_us || bench_work_us > 100000) {
+				fprintf(stderr, "mkrt bench: --work-us takes 1 to 100000\n");
+				return CLI_USAGE;
+			}
 		} else {
 			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N|N,N,...] [--slots N] "
-					"[--json]\n");
+					"[--work-us N] [--json]\n");
 			return CLI_USAGE;
 		}
 	}
 	double *lat = malloc(SAMPLES * sizeof(double));
 	if (!lat)
 		return cli_fail("bench", MKRT_ENOMEM);
-	int err = 0;
+	int err = bench_work_us ? work_calibrate(backend, &bench_work_iters) : 0;
 	for (int k = 0; k < n && !err; k++) {
 		bench_lanes = lanes[k];
 		err = measure(backend, &f[k], lat);

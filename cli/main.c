@@ -15,7 +15,8 @@ static const struct {
 	{ "roundtrip", cli_roundtrip,
 	  "roundtrip [--backend NAME] [--count N] [--resources R] [--frames F] [--json]\n"
 	  "                                 the load-miss round trip, verified against a file" },
-	{ "bench", cli_bench, "bench [--backend NAME] [--lanes N|N,N,...] [--json]   floor, rtt, launch, stream, miss, idle" },
+	{ "bench", cli_bench, "bench [--backend NAME] [--lanes N|N,N,...] [--work-us N] [--json]   floor, rtt, launch,\n"
+				 "                                 stream, miss, idle; a lane list sweeps" },
 	{ "serve", cli_serve,
 	  "serve --name /NAME [--data FILE [--record-bytes B] [--frames F]] [--slots N] [--tenants T]\n"
 	  "        [--observable W] [--dfa FILE] [--backend NAME] [--seconds S]\n"

@@ -117,6 +117,18 @@ if "$MKRT" bench --lanes 1,x >/dev/null 2>"$tmp/sweep.err"; then
 fi
 grep -q "takes N or a list" "$tmp/sweep.err" || fail "mkrt bench --lanes 1,x: $(cat "$tmp/sweep.err")"
 echo "mkrt bench --lanes 1,2 --json: a sweep of two reports"
+# --work-us: slots that take device work, calibrated and streamed
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$MKRT" bench --backend host --work-us 5 --json \
+	>"$tmp/work.json" || fail "mkrt bench --work-us 5: $(cat "$tmp/work.json")"
+for key in work_iters stream_work_slots_per_s; do
+	grep -Eq "\"$key\": [1-9]" "$tmp/work.json" ||
+		fail "mkrt bench --work-us 5: $key missing or zero: $(cat "$tmp/work.json")"
+done
+grep -q '"work_us": 5,' "$tmp/work.json" || fail "mkrt bench --work-us 5: $(cat "$tmp/work.json")"
+if "$MKRT" bench --work-us 0 >/dev/null 2>&1; then
+	fail "mkrt bench --work-us 0 exited 0"
+fi
+echo "mkrt bench --work-us 5: $(grep -o '"work_iters": [0-9]*, "stream_work_slots_per_s": [0-9]*' "$tmp/work.json")"
 
 # mkrt soak: mixed traffic with injected faults, through shm producers in
 # other processes, on svm and on copy; every fault reported, nothing lost
