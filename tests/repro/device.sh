@@ -8,10 +8,11 @@
 #      tests/repro/memcpy_twice .device/new/
 #   (the same mkrt and libmkrt.so.0 from the commit to compare into .device/old)
 #   cp /lib/x86_64-linux-gnu/libsubunit.so.0* .device/lib/
-# and run `sh tests/repro/device.sh repro|bench [BACKEND [DEVICE]]|suites|devices`
+# and run `sh tests/repro/device.sh repro|bench [BACKEND [DEVICE]]|sweep|suites|devices`
 # there: the reproducers (write, then fill); `mkrt bench --backend BACKEND`
 # (default copy) for the old and the new library, alternating, on the
-# device MKRT_DEVICE=DEVICE picks; the copy suites with the new one (PoCL 5.0);
+# device MKRT_DEVICE=DEVICE picks; a lane sweep (--lanes 1,2,4,8,16
+# --work-us W) with the new one; the copy suites with it (PoCL 5.0);
 # the selection on two platforms (mkrt devices, check_svm, check_registry:
 # copy check_svm and check_registry into .device/new too).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
@@ -45,6 +46,10 @@ bench)
 				"$d/$v/mkrt" bench --backend "$backend"
 		done
 	done ;;
+sweep)
+	# sweep [BACKEND [DEVICE [WORK_US]]]: the new library's lane sweep
+	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" MKRT_DEVICE=${3:-} timeout 500 \
+		"$d/new/mkrt" bench --backend "${2:-svm}" --lanes 1,2,4,8,16 --work-us "${4:-10}" ;;
 suites)
 	for t in check_faults check_loadmiss check_differential; do
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
@@ -56,6 +61,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|suites|devices" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices" >&2
 	exit 2 ;;
 esac
