@@ -264,7 +264,6 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	return 1;
 }
 
-
 /* Whether a lane between slots may return at a yield or a spent epoch: not
  * while a sibling is inside a slot (CLAIMED; this lane holds none). The
  * launch cannot end before that sibling does, a load miss waiting on a slow

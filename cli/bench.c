@@ -197,7 +197,6 @@ static int open_rt(const char *backend, uint32_t park_us, const struct mkrt_io_c
 	return mkrt_runtime_open(&cfg, rt);
 }
 
-
 static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double *lat, double *p50,
 		   double *p99);
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-
 static const struct mkrt__backend_ops *const mkrt__builtin[] = {
 	&mkrt__backend_svm,
 	&mkrt__backend_copy,

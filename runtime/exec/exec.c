@@ -12,7 +12,6 @@
 
 #include <limits.h>
 
-
 static uint32_t *mkrt__ctl(const struct mkrt_exec_buffers *b, uint64_t word)
 {
 	return &b->control[word];

@@ -119,7 +119,6 @@ static uint32_t mkrt__io_wait(const struct mkrt_exec_buffers *b, uint32_t q)
 	}
 }
 
-
 /* Publish READ{rid} in a reserved IO slot. */
 static void mkrt__io_publish(const struct mkrt_exec_buffers *b, uint32_t q, uint32_t rid, uint32_t tag)
 {
