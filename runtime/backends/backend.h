@@ -99,6 +99,11 @@ const struct mkrt__backend_ops *mkrt__backend_at(int index);
  * applied) among backend @only (NULL: all), never @except (may be NULL). */
 int mkrt__select(const struct mkrt_config *cfg, const char *only, const char *except,
 		 struct mkrt_selection *sel);
+/* Choose for @cfg (mkrt__config_env applied), never @except: the registry
+ * index, with cfg->device set to the chosen device's index (kept in
+ * @device) when the backend runs on one; or the error mkrt__select gave. */
+#define MKRT__DEVICE_ARG_LEN 16
+int mkrt__choose(struct mkrt_config *cfg, const char *except, char device[MKRT__DEVICE_ARG_LEN]);
 /* Replace the registry (tests only; NULL restores the built-in one). */
 void mkrt__registry_override(const struct mkrt__backend_ops *const *table, int n);
 #endif /* MKRT_BACKEND_H */

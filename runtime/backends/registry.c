@@ -285,6 +285,19 @@ int mkrt__select(const struct mkrt_config *cfg, const char *only, const char *ex
 	return mkrt__decide(sel, except);
 }
 
+int mkrt__choose(struct mkrt_config *cfg, const char *except, char device[MKRT__DEVICE_ARG_LEN])
+{
+	struct mkrt_selection sel;
+	int index = mkrt__select(cfg, NULL, except, &sel);
+
+	if (index >= 0 && sel.rows[sel.chosen].device >= 0) {
+		snprintf(device, MKRT__DEVICE_ARG_LEN, "%d", sel.rows[sel.chosen].device);
+		cfg->device = device; /* the backend opens on the device chosen */
+	}
+	mkrt_selection_free(&sel);
+	return index;
+}
+
 int mkrt_selection_report(const struct mkrt_config *cfg, struct mkrt_selection *out)
 {
 	struct mkrt_config c;

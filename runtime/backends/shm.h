@@ -93,7 +93,6 @@ uint32_t mkrt__shm_intake(const uint32_t w[MKRT_SLOT_WORDS], uint32_t tenant_bas
  * targets, COMPARE_SWAP's target, a non-empty MEMCPY destination. */
 bool mkrt__shm_writes_system_words(const struct mkrt_slot *req);
 
-#define MKRT__SHM_DEVICE_LEN 16
 
 /*
  * shm_broker.c (the backend's ops) and shm_pass.c (the broker's pass): the
@@ -102,7 +101,7 @@ bool mkrt__shm_writes_system_words(const struct mkrt_slot *req);
 struct mkrt__shm {
 	struct mkrt__backend_ops inner;
 	void *istate;
-	char inner_device[MKRT__SHM_DEVICE_LEN]; /* the device it opened on, by index */
+	char inner_device[MKRT__DEVICE_ARG_LEN]; /* the device it opened on, by index */
 	struct mkrt__shm_map map;
 	char name[MKRT_SHM_NAME_MAX + 1];
 	uint32_t slots, total;          /* per ring; in all rings */

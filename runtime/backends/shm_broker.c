@@ -43,31 +43,20 @@ static const char *mkrt__shm_name_of(const struct mkrt_config *cfg, char *buf, s
  * but shm), and @inner: @cfg for it, on the device chosen (its index goes
  * in @device). Its registry index, or an error in mkrt_last_detail(). */
 static int mkrt__shm_inner(const struct mkrt_config *cfg, struct mkrt_config *inner,
-			   char device[MKRT__SHM_DEVICE_LEN])
+			   char device[MKRT__DEVICE_ARG_LEN])
 {
-	struct mkrt_selection sel;
-
 	*inner = *cfg;
 	inner->backend = cfg->shm_backend;
-	int index = mkrt__select(inner, NULL, "shm", &sel);
-	if (index >= 0) {
-		const struct mkrt_choice *row = &sel.rows[sel.chosen];
+	int index = mkrt__choose(inner, "shm", device);
+	if (index >= 0)
 		inner->backend = mkrt__backend_at(index)->name;
-		if (row->device >= 0) {
-			snprintf(device, MKRT__SHM_DEVICE_LEN, "%d", row->device);
-			inner->device = device;
-		}
-	} else {
-		mkrt__detail("%s", sel.why);
-	}
-	mkrt_selection_free(&sel);
 	return index;
 }
 
 static int mkrt__shm_probe(const struct mkrt_config *cfg, char *reason, size_t len)
 {
 	struct mkrt_config inner;
-	char buf[64], device[MKRT__SHM_DEVICE_LEN];
+	char buf[64], device[MKRT__DEVICE_ARG_LEN];
 	const char *name = mkrt__shm_name_of(cfg, buf, sizeof(buf));
 
 	if (mkrt_shm_name_valid(name)) {

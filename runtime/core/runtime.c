@@ -54,9 +54,8 @@ int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtim
 {
 	struct mkrt_config c;
 	struct mkrt_io_config io;
-	struct mkrt_selection sel;
 	struct mkrt_runtime *rt;
-	char device[16];
+	char device[MKRT__DEVICE_ARG_LEN];
 	int err, index;
 
 	mkrt__detail("%s", "");
@@ -66,12 +65,7 @@ int mkrt__runtime_open_stopped(const struct mkrt_config *cfg, struct mkrt_runtim
 	if (err)
 		return err;
 	/* a device that was asked for must exist, whichever backend runs */
-	index = mkrt__select(&c, NULL, NULL, &sel);
-	if (index >= 0 && sel.rows[sel.chosen].device >= 0) {
-		snprintf(device, sizeof(device), "%d", sel.rows[sel.chosen].device);
-		c.device = device; /* the backend opens on the device chosen */
-	}
-	mkrt_selection_free(&sel);
+	index = mkrt__choose(&c, NULL, device);
 	if (index < 0)
 		return index;
 
