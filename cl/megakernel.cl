@@ -8,12 +8,19 @@
  * OpenCL C source and the user-opcode dispatcher (mkrt_user_dispatch, which
  * the runtime writes from the registered handlers) appended.
  *
- * Forward progress (DESIGN §4): every lane scans every slot, starting at its
- * own offset, and claims by CAS, so one running lane drains the whole ring and
- * no lane ever waits for another. A lane returns when it acquires SHUTDOWN,
- * or when the host asks it to yield (C[MKRT_CTL_YIELD]: the host's time
- * budget, or idle parking) or it has run epoch_slots slots, once no sibling
- * is inside a slot (mkrt_may_return); the host then relaunches it.
+ * Forward progress and scaling (DESIGN §4): each lane owns a share of the
+ * slots, and steals from the rest of the ring when its own share is idle (and
+ * every MKRT_STEAL_EVERY passes even when it is not), claiming by CAS, so one
+ * running lane drains the whole ring and no lane ever waits for another.
+ * Lanes beyond the first are spares while no lane is inside a slot that may
+ * block (C[MKRT_CTL_BUSY_LANES]: a load miss, a user opcode): a spare watches
+ * that one word instead of the ring, so idle lanes do not contend with the
+ * working one for the status lines, and wakes as lanes block; now and then it
+ * makes one pass over the ring anyway, so it never relies on lane 0 running.
+ * A lane returns when it acquires SHUTDOWN, or when the host asks it to yield
+ * (C[MKRT_CTL_YIELD]: the host's time budget, or idle parking) or it has run
+ * epoch_slots slots, once no sibling is inside a slot (mkrt_may_return); the
+ * host then relaunches it.
  */
 #include "mkrt/protocol.h"
 #include "mkrt_atomics.h"
@@ -23,7 +30,10 @@
 /* Runs user opcode @op (defined after this file: see above). */
 uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ctx);
 
-#define MKRT_HOT_EVERY   4u    /* a power of two */
+#define MKRT_HOT_EVERY        4u     /* a power of two */
+#define MKRT_STEAL_EVERY      8u     /* a lane with a busy share still steals */
+#define MKRT_SPARE_SPINS      1024u  /* a spare's looks at BUSY_LANES per round */
+#define MKRT_SPARE_PASS_EVERY 64u    /* a spare's rounds between passes */
 
 uint mkrt_next(uint s, uint n)
 {
@@ -185,11 +195,19 @@ uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 		/* release: lanes that acquire SHUTDOWN see everything before it */
 		mkrt_store_release(&e->ctl[MKRT_CTL_SHUTDOWN], 1);
 		return 0;
-	case MKRT_OP_LOAD_MISS:
-		return mkrt_load_miss(&e->io, slot, args);
 	}
-	const struct mkrt_ctx ctx = { &e->io, slot };
-	return mkrt_user_dispatch(op, args, &ctx);
+	/* a load miss or a user opcode may keep this lane for long: count it,
+	 * so that a spare lane stands in for it meanwhile */
+	mkrt_add_relaxed(&e->ctl[MKRT_CTL_BUSY_LANES], 1);
+	uint reason;
+	if (op == MKRT_OP_LOAD_MISS) {
+		reason = mkrt_load_miss(&e->io, slot, args);
+	} else {
+		const struct mkrt_ctx ctx = { &e->io, slot };
+		reason = mkrt_user_dispatch(op, args, &ctx);
+	}
+	mkrt_add_relaxed(&e->ctl[MKRT_CTL_BUSY_LANES], 0xFFFFFFFFu);
+	return reason;
 }
 
 bool mkrt_authorized(const struct mkrt_env *e, uint tenant)
@@ -278,6 +296,56 @@ bool mkrt_may_return(mkrt_word_t *ring, uint slot_count)
 	return true;
 }
 
+/* A lane's place in the ring and its count of slots this launch. */
+struct mkrt_lane {
+	uint first, count; /* its own share: count slots from first */
+	uint last;         /* the slot it ran last */
+	uint ran;          /* slots run this launch */
+	uint epoch_slots;  /* return after this many (0: never) */
+};
+
+/*
+ * Run what is published in the @count slots from @first (wrapping). Every
+ * MKRT_HOT_EVERY slots the lane also looks where work is likely (the slot it
+ * ran last and the one after, where a producer filling the ring in order puts
+ * the next), so a pass over a large ring does not stand between a publish and
+ * its lane. Returns the slots run; sets *@spent and stops once the epoch's
+ * slots are run (and the lane may return).
+ */
+uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, struct mkrt_lane *l,
+	       uint first, uint count, bool *spent)
+{
+	uint ran = 0;
+
+	for (uint i = 0, s = first; i < count; i++, s = mkrt_next(s, slot_count)) {
+		uint at = s, got = mkrt_exec_slot(e, ring, s, slot_count);
+		if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {
+			at = l->last;
+			got = mkrt_exec_slot(e, ring, at, slot_count);
+			if (!got) {
+				at = mkrt_next(l->last, slot_count);
+				got = mkrt_exec_slot(e, ring, at, slot_count);
+			}
+		}
+		if (!got)
+			continue;
+		l->last = at;
+		ran++;
+		if (l->epoch_slots && ++l->ran >= l->epoch_slots && mkrt_may_return(ring, slot_count)) {
+			*spent = true; /* the host relaunches at once */
+			return ran;
+		}
+	}
+	return ran;
+}
+
+/* Whether lane @lane is a spare: no lane is blocked inside a slot for it to
+ * stand in for (lane 0 never is one). */
+bool mkrt_spare(mkrt_word_t *ctl, uint lane)
+{
+	return lane > mkrt_load_relaxed(&ctl[MKRT_CTL_BUSY_LANES]);
+}
+
 /* The arguments in the order of MKRT_KARG_* (mkrt_kernel_abi.h). */
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
@@ -299,38 +367,32 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 #endif
 	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
-	uint start = (uint)(((ulong)lane * slot_count) / lanes), ran = 0;
-
-	uint last = start;
+	uint first = (uint)(((ulong)lane * slot_count) / lanes);
+	uint end = (uint)(((ulong)(lane + 1) * slot_count) / lanes);
+	struct mkrt_lane l = { first, end - first, first, 0, epoch_slots };
+	bool spent = false;
 
 	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
-	while (!mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
-	       !(mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]) && mkrt_may_return(ring, slot_count))) {
+	for (uint round = 1; !spent && !mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
+			     !(mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]) && mkrt_may_return(ring, slot_count));
+	     round++) {
 #ifdef MKRT_CL12
 		/* acquire: pairs with the host's ordered writes (the slot's word
 		 * before this one) */
 		e.withdrawals = mkrt_load_acquire(&withdraw[MKRT_WITHDRAW_ANY(slot_count)]);
 #endif
-		/* one pass over every slot, without a division per slot; every
-		 * MKRT_HOT_EVERY slots the lane also looks where work is likely
-		 * (the slot it ran last and the one after, where a producer filling
-		 * the ring in order puts the next), so a pass over a large ring does
-		 * not stand between a publish and its lane */
-		for (uint i = 0, s = start; i < slot_count; i++, s = mkrt_next(s, slot_count)) {
-			uint at = s, got = mkrt_exec_slot(&e, ring, s, slot_count);
-			if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {
-				at = last;
-				got = mkrt_exec_slot(&e, ring, at, slot_count);
-				if (!got) {
-					at = mkrt_next(last, slot_count);
-					got = mkrt_exec_slot(&e, ring, at, slot_count);
-				}
-			}
-			if (!got)
-				continue;
-			last = start = at;
-			if (epoch_slots && ++ran >= epoch_slots && mkrt_may_return(ring, slot_count))
-				return; /* epoch spent: the host relaunches at once */
+		if (mkrt_spare(ctl, lane)) {
+			/* one bounded wait per round: lanes of one work-group
+			 * that diverge here still take turns */
+			for (uint k = 0; k < MKRT_SPARE_SPINS && mkrt_spare(ctl, lane); k++)
+				;
+			if (round % MKRT_SPARE_PASS_EVERY == 0)
+				mkrt_pass(&e, ring, slot_count, &l, l.first, slot_count, &spent);
+			continue;
 		}
+		uint own = mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
+		if (!spent && (!own || round % MKRT_STEAL_EVERY == 0))
+			mkrt_pass(&e, ring, slot_count, &l, end == slot_count ? 0 : end, slot_count - l.count,
+				  &spent);
 	}
 }

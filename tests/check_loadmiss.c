@@ -319,11 +319,22 @@ static int64_t gated_resolver(void *user, uint32_t id, void *dst, size_t cap)
 	return picky_resolver((void *)(uintptr_t)g->d, id, dst, cap);
 }
 
+/* C[MKRT_CTL_BUSY_LANES], as a slot reads it (LOAD_U32 into OBS + 1): the
+ * lanes inside a slot that may block. */
+static uint32_t busy_lanes(struct mkrt_runtime *rt)
+{
+	struct mkrt_slot load = { .opcode = MKRT_OP_LOAD_U32, .args = { MKRT_CTL_BUSY_LANES, 1 } };
+
+	ck_assert_err(mkrt_test_roundtrip(rt, load, NULL), 0);
+	return mkrt_test_ctl(rt, MKRT_CTL_OBS + 1);
+}
+
 /* DESIGN §4: one running lane drains the whole ring. Two lanes; one takes
  * a LOAD_MISS whose load the resolver holds, so it waits for as long as the
  * test likes; 1000 slots submitted meanwhile all complete on the other
  * lane, whichever of the ring's slots they land in. Then the held load
- * finishes with the right bytes. Epochs are long: a lane asked to yield
+ * finishes with the right bytes. Meanwhile the lanes count exactly one lane
+ * inside a slot that may block (on a device, what wakes the spare lane). Epochs are long: a lane asked to yield
  * would leave the ring to a launch that cannot end while the held lane
  * waits. (copy on a 2-CU CPU runs one lane: nothing to show, said so.) */
 START_TEST(one_running_lane_drains_the_ring)
@@ -362,9 +373,11 @@ START_TEST(one_running_lane_drains_the_ring)
 	}
 	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), 1000);
 	ck_assert_err(mkrt_poll(rt, held, &res), MKRT_EAGAIN); /* still held */
+	ck_assert_uint_eq(busy_lanes(rt), 1); /* the held lane, and only it */
 	atomic_store(&g.open, 1);
 	ck_assert_err(mkrt_wait(rt, held, WAIT_MS, &res), 0);
 	ck_assert_uint_eq(res.args[MKRT_LM_CHECKSUM], d.checksum[0]);
+	ck_assert_uint_eq(busy_lanes(rt), 0);
 	printf("%s: 1000 slots drained by one lane while the other waited on a held load\n", backends[_i]);
 out:
 	mkrt_runtime_close(rt);

@@ -107,6 +107,7 @@
 #define MKRT_CTL_YIELD           143u /* host sets 1: lanes return (epoch time budget) */
 #define MKRT_CTL_CLOCK_HAND      144u /* copy: the lanes' clock hand over the arena */
 #define MKRT_CTL_EVICTIONS       145u /* copy: frames the lanes took from a resource */
+#define MKRT_CTL_BUSY_LANES      146u /* lanes inside a slot that may block: spare lanes wake */
 #define MKRT_CTL_MKRT_FIRST      141u
 #define MKRT_CTL_MKRT_LAST       159u
 #define MKRT_CTL_OBS             160u /* OBSERVABLE results start here */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #define MKRT__GPU_GROUP 64u
+#define MKRT__CPU_LANES 4u  /* the most lanes the default gives a CPU */
 
 struct mkrt__svm {
 	struct mkrt__words w;        /* first: the shared word hooks take the state */
@@ -71,12 +72,14 @@ static void mkrt__svm_geometry(struct mkrt__resident *r, uint32_t lanes)
 		return;
 	}
 	/* CPU: the host's own threads (submitters, the IO servicer, the watcher)
-	 * share these cores, so by default one is left to them; and at most two
-	 * lanes, since every lane scans every slot and more of them contend for
-	 * the same lines (docs/PERFORMANCE.md: on 16 cores the NOP round trip is
-	 * 0.46 us with one lane, 0.60 with two, 2.1 with sixteen) */
+	 * share these cores, so by default one is left to them. Lanes beyond
+	 * the first are spares until slots block (cl/megakernel.cl), so they
+	 * cost a NOP round trip little; but each one spinning takes a core while
+	 * the ring is busy, so the default stops at MKRT__CPU_LANES. */
 	r->local = 1;
-	r->global = lanes ? (lanes < cu ? lanes : cu) : cu > 2 ? 2 : 1;
+	if (!lanes)
+		lanes = cu - 1 < MKRT__CPU_LANES ? cu - 1 : MKRT__CPU_LANES;
+	r->global = lanes == 0 ? 1 : lanes < cu ? lanes : cu;
 }
 
 static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
