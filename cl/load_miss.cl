@@ -34,6 +34,7 @@ struct mkrt_io_env {
 	mkrt_word_t *shutdown;
 	mkrt_word_t *hand;        /* MKRT_LANES_EVICT: clock hand and eviction count */
 	mkrt_word_t *evictions;
+	mkrt_word_t *busy;        /* C[MKRT_CTL_BUSY_LANES]: lanes waiting here */
 };
 
 #ifdef MKRT_CL12
@@ -123,19 +124,26 @@ int mkrt_io_reserve(const struct mkrt_io_env *io)
 	}
 }
 
-/* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. */
+/* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. The lane
+ * counts itself busy meanwhile, so a spare lane stands in for it. */
 uint mkrt_io_wait(const struct mkrt_io_env *io, uint q)
 {
 	mkrt_word_t *st = &io->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
+	uint v;
 
+	mkrt_add_relaxed(io->busy, 1);
 	for (;;) {
 		/* acquire: pairs with the servicer's release of OK / ERROR */
-		uint v = mkrt_load_acquire(st);
+		v = mkrt_load_acquire(st);
 		if (v == MKRT_IO_OK || v == MKRT_IO_ERROR)
-			return v;
-		if (mkrt_load_acquire(io->shutdown))
-			return 0;
+			break;
+		if (mkrt_load_acquire(io->shutdown)) {
+			v = 0;
+			break;
+		}
 	}
+	mkrt_add_relaxed(io->busy, 0xFFFFFFFFu);
+	return v;
 }
 
 void mkrt_io_publish(const struct mkrt_io_env *io, uint q, uint rid, uint tag, uint dst)

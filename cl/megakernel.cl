@@ -13,7 +13,8 @@
  * every MKRT_STEAL_EVERY passes even when it is not), claiming by CAS, so one
  * running lane drains the whole ring and no lane ever waits for another.
  * Lanes beyond the first are spares while no lane is inside a slot that may
- * block (C[MKRT_CTL_BUSY_LANES]: a load miss, a user opcode): a spare watches
+ * block (C[MKRT_CTL_BUSY_LANES]: a load miss waiting for its load, a user
+ * opcode): a spare watches
  * that one word instead of the ring, so idle lanes do not contend with the
  * working one for the status lines, and wakes as lanes block; now and then it
  * makes one pass over the ring anyway, so it never relies on lane 0 running.
@@ -32,7 +33,7 @@ uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ct
 
 #define MKRT_HOT_EVERY        4u     /* a power of two */
 #define MKRT_STEAL_EVERY      8u     /* a lane with a busy share still steals */
-#define MKRT_SPARE_SPINS      1024u  /* a spare's looks at BUSY_LANES per round */
+#define MKRT_SPARE_SPINS      16384u /* a spare's looks at BUSY_LANES per round */
 #define MKRT_SPARE_PASS_EVERY 64u    /* a spare's rounds between passes */
 
 uint mkrt_next(uint s, uint n)
@@ -195,18 +196,15 @@ uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 		/* release: lanes that acquire SHUTDOWN see everything before it */
 		mkrt_store_release(&e->ctl[MKRT_CTL_SHUTDOWN], 1);
 		return 0;
+	case MKRT_OP_LOAD_MISS:
+		return mkrt_load_miss(&e->io, slot, args); /* busy while it waits */
 	}
-	/* a load miss or a user opcode may keep this lane for long: count it,
-	 * so that a spare lane stands in for it meanwhile */
-	mkrt_add_relaxed(&e->ctl[MKRT_CTL_BUSY_LANES], 1);
-	uint reason;
-	if (op == MKRT_OP_LOAD_MISS) {
-		reason = mkrt_load_miss(&e->io, slot, args);
-	} else {
-		const struct mkrt_ctx ctx = { &e->io, slot };
-		reason = mkrt_user_dispatch(op, args, &ctx);
-	}
-	mkrt_add_relaxed(&e->ctl[MKRT_CTL_BUSY_LANES], 0xFFFFFFFFu);
+	/* a user opcode may keep this lane for long: count it, so that a spare
+	 * lane stands in for it meanwhile */
+	const struct mkrt_ctx ctx = { &e->io, slot };
+	mkrt_add_relaxed(e->io.busy, 1);
+	uint reason = mkrt_user_dispatch(op, args, &ctx);
+	mkrt_add_relaxed(e->io.busy, 0xFFFFFFFFu);
 	return reason;
 }
 
@@ -361,7 +359,8 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	struct mkrt_env e = {
 		ctl, ctl_words, dbg, dbg_words, dfa, dfa_words,
 		{ io, residency, resources, frames, frame_count, arena, frame_words,
-		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS] },
+		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS],
+		  &ctl[MKRT_CTL_BUSY_LANES] },
 #ifdef MKRT_CL12
 		withdraw, 0,
 #endif

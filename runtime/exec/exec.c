@@ -154,19 +154,16 @@ static uint32_t mkrt__run_slot(const struct mkrt_exec_buffers *b, uint32_t slot,
 		/* release: lanes that acquire SHUTDOWN see everything before it */
 		mkrt__store_release(mkrt__ctl(b, MKRT_CTL_SHUTDOWN), 1);
 		return 0;
+	case MKRT_OP_LOAD_MISS:
+		return mkrt__load_miss(b, slot, args); /* busy while it waits */
 	}
-	/* a load miss or a user opcode may keep this lane for long: counted
-	 * meanwhile, as the megakernel counts it (its spare lanes stand in) */
-	uint32_t *busy = mkrt__ctl(b, MKRT_CTL_BUSY_LANES), reason;
-	mkrt__add_relaxed(busy, 1);
-	if (op == MKRT_OP_LOAD_MISS) {
-		reason = mkrt__load_miss(b, slot, args);
-	} else {
-		const struct mkrt_handler *h = mkrt__find_handler(b, op);
-		struct mkrt_ctx ctx = { b, slot };
-		reason = h ? h->fn(h->user, op, args, &ctx) : MKRT_FAULT_UNKNOWN_OPCODE;
-	}
-	mkrt__add_relaxed(busy, UINT32_MAX);
+	/* a user opcode may keep this lane for long: counted meanwhile, as the
+	 * megakernel counts it (its spare lanes stand in) */
+	const struct mkrt_handler *h = mkrt__find_handler(b, op);
+	struct mkrt_ctx ctx = { b, slot };
+	mkrt__add_relaxed(mkrt__ctl(b, MKRT_CTL_BUSY_LANES), 1);
+	uint32_t reason = h ? h->fn(h->user, op, args, &ctx) : MKRT_FAULT_UNKNOWN_OPCODE;
+	mkrt__add_relaxed(mkrt__ctl(b, MKRT_CTL_BUSY_LANES), UINT32_MAX);
 	return reason;
 }
 

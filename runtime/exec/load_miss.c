@@ -102,21 +102,28 @@ static int mkrt__io_reserve(const struct mkrt_exec_buffers *b)
 	}
 }
 
-/* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. */
+/* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. Counted
+ * busy meanwhile, as the megakernel counts its lanes. */
 static uint32_t mkrt__io_wait(const struct mkrt_exec_buffers *b, uint32_t q)
 {
 	struct mkrt__backoff backoff = { 0 };
 	uint32_t *st = &b->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
+	uint32_t *busy = &b->control[MKRT_CTL_BUSY_LANES], v;
 
+	mkrt__add_relaxed(busy, 1);
 	for (;;) {
 		/* acquire: pairs with the servicer's release of OK / ERROR */
-		uint32_t v = mkrt__load_acquire(st);
+		v = mkrt__load_acquire(st);
 		if (v == MKRT_IO_OK || v == MKRT_IO_ERROR)
-			return v;
-		if (mkrt__shut(b))
-			return 0;
+			break;
+		if (mkrt__shut(b)) {
+			v = 0;
+			break;
+		}
 		mkrt__backoff_pause(&backoff);
 	}
+	mkrt__add_relaxed(busy, UINT32_MAX);
+	return v;
 }
 
 /* Publish READ{rid} in a reserved IO slot. */

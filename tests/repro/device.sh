@@ -11,8 +11,8 @@
 # and run `sh tests/repro/device.sh repro|bench [BACKEND [DEVICE]]|sweep|suites|devices`
 # there: the reproducers (write, then fill); `mkrt bench --backend BACKEND`
 # (default copy) for the old and the new library, alternating, on the
-# device MKRT_DEVICE=DEVICE picks; a lane sweep (--lanes 1,2,4,8,16
-# --work-us W) with the new one; the copy suites with it (PoCL 5.0);
+# device MKRT_DEVICE=DEVICE picks; the lane sweep (--lanes 0,1,2,4,8,16
+# --work-us W) likewise; the copy suites with it (PoCL 5.0);
 # the selection on two platforms (mkrt devices, check_svm, check_registry:
 # copy check_svm and check_registry into .device/new too).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
@@ -47,9 +47,16 @@ bench)
 		done
 	done ;;
 sweep)
-	# sweep [BACKEND [DEVICE [WORK_US]]]: the new library's lane sweep
-	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" MKRT_DEVICE=${3:-} timeout 500 \
-		"$d/new/mkrt" bench --backend "${2:-svm}" --lanes 1,2,4,8,16 --work-us "${4:-10}" ;;
+	# sweep [BACKEND [DEVICE [WORK_US]]]: the lane sweep (0 is the
+	# default), old and new, alternating, twice
+	for k in 1 2; do
+		for v in old new; do
+			echo "== mkrt bench --lanes 0,1,2,4,8,16 ($v, run $k)"
+			LD_LIBRARY_PATH="$PWD/$d/$v:$PWD/$d/lib" MKRT_DEVICE=${3:-} timeout 200 \
+				"$d/$v/mkrt" bench --backend "${2:-svm}" --lanes 0,1,2,4,8,16 \
+				--work-us "${4:-10}"
+		done
+	done ;;
 suites)
 	for t in check_faults check_loadmiss check_differential; do
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
