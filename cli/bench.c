@@ -13,7 +13,7 @@
  *          mkrt_publish alone (raw), and two host threads streaming
  *  miss    LOAD_MISS of a 4 KiB record from the page cache, next to pread
  *  idle    CPU used by an idle runtime over 1 s, parked and spinning, and the
- *          first round trip after a park
+ *          first round trip after a park (the median of 5 parks)
  * Latencies are timed one request at a time; p50 of several thousand.
  */
 #include "cli.h"
@@ -508,34 +508,58 @@ static double cpu_seconds(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Wait until @rt has parked more than @parks times: a GPU behind transfers
+ * takes tens of ms, so at most 2 s. */
+static void await_park(struct mkrt_runtime *rt, uint64_t parks)
+{
+	struct mkrt_stats st = { 0 };
+
+	for (int i = 0; i < 2000 && st.parks <= parks; i++) {
+		usleep(1000);
+		mkrt_runtime_stats(rt, &st);
+	}
+}
+
+#define WAKES 5 /* first round trips after a park, for their median */
+
+/* CPU of an idle runtime in % of a core, into *@core_pct; with @wake_us, the
+ * median first round trip after a park (the first after a quiet second, then
+ * after short parks). */
 static int idle(const char *backend, uint32_t park_us, double *core_pct, double *wake_us)
 {
 	struct mkrt_runtime *rt;
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
 	struct mkrt_ticket t;
+	double wake[WAKES];
 	int err = open_rt(backend, park_us, NULL, &rt);
 	if (err)
 		return err;
-	struct mkrt_stats st = { 0 };
 	err = mkrt_submit(rt, &nop, 1000, &t);
 	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
-	/* let it park (a GPU behind transfers takes tens of ms), at most 2 s,
-	 * then settle: on the H200 the first second after a copy park cost 14%
-	 * of a core, the steady state 1.5% (a driver thread winding down) */
-	for (int i = 0; i < 100 && park_us != MKRT_PARK_NEVER && !st.parks; i++) {
-		usleep(20000);
-		mkrt_runtime_stats(rt, &st);
-	}
-	if (park_us != MKRT_PARK_NEVER)
+	/* let it park, then settle: on the H200 the first second after a copy
+	 * park cost 14% of a core, the steady state 1.5% (a driver thread
+	 * winding down) */
+	if (park_us != MKRT_PARK_NEVER) {
+		await_park(rt, 0);
 		usleep(500000);
+	}
 	double c0 = cpu_seconds(), w0 = cli_now_ns();
 	usleep(1000000);
 	*core_pct = 100.0 * (cpu_seconds() - c0) / ((cli_now_ns() - w0) / 1e9);
-	double t0 = cli_now_ns();
-	err = err ? err : mkrt_submit(rt, &nop, 1000, &t);
-	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
-	if (wake_us)
-		*wake_us = (cli_now_ns() - t0) / 1000.0;
+	uint64_t parks = 0; /* before the last wake */
+	for (uint32_t i = 0; wake_us && !err && i < WAKES; i++) {
+		struct mkrt_stats st;
+		if (i)
+			await_park(rt, parks);
+		mkrt_runtime_stats(rt, &st);
+		parks = st.parks;
+		double t0 = cli_now_ns();
+		err = mkrt_submit(rt, &nop, 1000, &t);
+		err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+		wake[i] = cli_now_ns() - t0;
+	}
+	if (wake_us && !err)
+		*wake_us = pct(wake, WAKES, 50);
 	mkrt_runtime_close(rt);
 	return err;
 }
@@ -590,7 +614,7 @@ static void print(const struct figures *f, bool json)
 		       bench_work_us, f->stream_work / 1e6, f->work_iters);
 	printf("  miss    4 KiB LOAD_MISS p50           %9.3f us   (pread %.3f us; %.2fx pread+NOP)\n",
 	       f->miss_p50, f->pread_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50));
-	printf("  idle    one core used, parked / spinning %6.2f%% / %.2f%%; first rtt after park %.1f us\n",
+	printf("  idle    one core used, parked / spinning %6.2f%% / %.2f%%; first rtt after park %.1f us (p50 of 5)\n",
 	       f->idle_parked, f->idle_spinning, f->wake_us);
 }
 

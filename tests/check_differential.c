@@ -73,7 +73,25 @@ static void finish_wave(struct mkrt_runtime *rt, struct mkrt_ticket *t, bool *de
 	}
 }
 
-static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots, struct outcome *o)
+/* Wait until @rt has parked more than @parks times; the new count. */
+static uint64_t await_park(struct mkrt_runtime *rt, uint64_t parks)
+{
+	struct mkrt_stats st;
+
+	for (uint32_t ms = 0;; ms++) {
+		ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+		if (st.parks > parks)
+			return st.parks;
+		ck_assert_msg(ms < WAIT_MS, "no park in %u ms", WAIT_MS); /* a watchdog only */
+		usleep(1000);
+	}
+}
+
+/* The stream of @seed on @backend into @o: with @epoch_slots (0: none); when
+ * @park_us is not 0, the kernel parks after every wave (park_us idle), so
+ * each wave begins on a cold kernel. */
+static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots, uint32_t park_us,
+		       struct outcome *o)
 {
 	static uint32_t dfa[STREAM_DFA_WORDS];
 	struct mkrt_control_config ctl;
@@ -83,6 +101,7 @@ static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots,
 	bool denied[SLOTS];
 	struct stream s;
 	uint32_t n = 0;
+	uint64_t parks = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->results_hash = 0xcbf29ce484222325ull;
@@ -98,6 +117,7 @@ static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots,
 	cfg.dfa = dfa;
 	cfg.dfa_words = STREAM_DFA_WORDS;
 	cfg.epoch_slots = epoch_slots;
+	cfg.park_us = park_us;
 	rt = mkrt_test_open(&cfg);
 
 	for (uint32_t i = 0; i < COUNT; i++) {
@@ -105,6 +125,8 @@ static void run_stream(const char *backend, uint64_t seed, uint32_t epoch_slots,
 		if (stream_next(&s, &r) && n) {
 			finish_wave(rt, t, denied, n, o, seed);
 			n = 0;
+			if (park_us)
+				parks = await_park(rt, parks);
 		}
 		denied[n] = r.tenant == STREAM_DENIED;
 		int err = mkrt_submit(rt, &r, WAIT_MS, &t[n]);
@@ -158,8 +180,8 @@ START_TEST(stream_host_vs_device)
 {
 	struct outcome *host = malloc(sizeof(*host)), *dev = malloc(sizeof(*dev));
 
-	run_stream("host", SEED, 0, host);
-	run_stream(DEVICE, SEED, 0, dev);
+	run_stream("host", SEED, 0, 0, host);
+	run_stream(DEVICE, SEED, 0, 0, dev);
 	assert_same(host, dev, SEED);
 	/* the stream exercised what it should */
 	ck_assert_uint_gt(host->faults, 1000);
@@ -179,11 +201,28 @@ START_TEST(stream_with_relaunch_every_slot)
 {
 	struct outcome *host = malloc(sizeof(*host)), *dev = malloc(sizeof(*dev));
 
-	run_stream("host", SEED, 0, host);
-	run_stream(DEVICE, SEED, 1, dev);
+	run_stream("host", SEED, 0, 0, host);
+	run_stream(DEVICE, SEED, 1, 0, dev);
 	assert_same(host, dev, SEED);
 	ck_assert_msg(dev->launches > 1000, "only %llu launches", (unsigned long long)dev->launches);
 	printf("%s, seed %llu with epoch_slots=1: %llu launches: identical\n", DEVICE,
+	       (unsigned long long)SEED, (unsigned long long)dev->launches);
+	free(host);
+	free(dev);
+}
+END_TEST
+
+/* After a park the host runs what never blocks until the launch runs
+ * (runtime/opencl/resident.c): the same results as the reference, with
+ * every wave begun on a parked kernel. */
+START_TEST(stream_across_parks)
+{
+	struct outcome *host = malloc(sizeof(*host)), *dev = malloc(sizeof(*dev));
+
+	run_stream("host", SEED, 0, 0, host);
+	run_stream("svm", SEED, 0, 100, dev);
+	assert_same(host, dev, SEED);
+	printf("svm, seed %llu parked before every wave: %llu launches: identical\n",
 	       (unsigned long long)SEED, (unsigned long long)dev->launches);
 	free(host);
 	free(dev);
@@ -205,5 +244,6 @@ int main(void)
 	 */
 	tcase_add_loop_test(tc, stream_host_vs_device, 0, 6);
 	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 6);
+	tcase_add_loop_test(tc, stream_across_parks, 0, 2);
 	return mkrt_run_suite(s);
 }

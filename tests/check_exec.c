@@ -4,6 +4,7 @@
  * metrics, DONE_COUNT, FAULT reasons, tenants, packed slots, debug log.
  */
 #include "suite.h"
+#include "internal.h"
 
 #include <pthread.h>
 
@@ -395,6 +396,41 @@ START_TEST(user_handlers)
 }
 END_TEST
 
+/* The pass a host thread makes for a cold kernel (resident.c) runs what
+ * never blocks and leaves a load miss and a user opcode, untouched, to the
+ * lanes; a drain then runs them. */
+START_TEST(nonblocking_pass_leaves_what_may_block)
+{
+	int calls = 0;
+	struct mkrt_handler h = { 0x100, double_it, &calls };
+	uint32_t miss[MKRT_SLOT_WORDS], user[MKRT_SLOT_WORDS];
+
+	fixture();
+	b.handlers = &h;
+	b.handler_count = 1;
+	put(0, MKRT_OP_NOP, 0, 0, 0);
+	put(1, MKRT_OP_LOAD_MISS, 0, 0, 0);
+	put(2, 0x100, 21, 0, 0);
+	put(3, MKRT_OP_STORE_U32, 7, OBS, 0);
+	memcpy(miss, sw(1), sizeof(miss));
+	memcpy(user, sw(2), sizeof(user));
+	ck_assert_uint_eq(mkrt__exec_pass_nonblocking(&b), 2);
+	ck_assert_uint_eq(sw(0)[0], MKRT_STATUS_DONE);
+	ck_assert_uint_eq(sw(3)[0], MKRT_STATUS_DONE);
+	ck_assert_uint_eq(ctl[OBS], 7);
+	ck_assert_mem_eq(sw(1), miss, sizeof(miss));
+	ck_assert_mem_eq(sw(2), user, sizeof(user));
+	ck_assert_int_eq(calls, 0);
+	ck_assert_uint_eq(mkrt__exec_pass_nonblocking(&b), 0);
+
+	ck_assert_err(mkrt_reference_drain(&b), 2);
+	ck_assert_uint_eq(sw(1)[0], MKRT_STATUS_FAULT); /* no IO servicer attached */
+	ck_assert_uint_eq(sw(2)[0], MKRT_STATUS_DONE);
+	ck_assert_uint_eq(sw(2)[5], 42);
+	ck_assert_uint_eq(ctl[MKRT_CTL_BUSY_LANES], 0);
+}
+END_TEST
+
 START_TEST(denied_tenant_left_untouched)
 {
 	uint32_t copy[MKRT_SLOT_WORDS];
@@ -501,6 +537,7 @@ int main(void)
 	tcase_add_test(sys, load_miss_without_servicer_faults);
 	tcase_add_test(sys, unknown_opcodes_fault);
 	tcase_add_test(sys, user_handlers);
+	tcase_add_test(sys, nonblocking_pass_leaves_what_may_block);
 	tcase_add_test(sys, denied_tenant_left_untouched);
 	tcase_add_test(sys, buffer_checks);
 	tcase_add_test(race, concurrent_executors_claim_once);

@@ -199,6 +199,7 @@ const struct mkrt__backend_ops mkrt__backend_host = {
 	.stop = mkrt__host_stop,
 	.close = mkrt__host_close,
 	MKRT__WORDS_HOOKS,
+	.serve_io = mkrt__words_serve_io,
 	.executors_live = mkrt__host_executors_live,
 	.stats = mkrt__host_stats,
 	.publish = mkrt__words_publish,

@@ -163,12 +163,32 @@ static bool mkrt__svm_work_waiting(void *owner)
 	return false;
 }
 
+/* After a park, while the launch starts: host and lanes claim by the same
+ * CAS on the same memory. CPU devices only: on a GPU a host RMW and a device
+ * RMW of one word are atomic with each other only under SVM atomics, which
+ * the svm handshake does not require (DESIGN §3). */
+static uint32_t mkrt__svm_assist(void *owner)
+{
+	struct mkrt__svm *s = owner;
+
+	return s->r.dev.info.gpu ? 0 : mkrt__exec_pass_nonblocking(&s->w.b);
+}
+
+/* A waiter serves a load miss, and while the kernel is cold runs slots. */
+static uint32_t mkrt__svm_serve_io(void *state)
+{
+	struct mkrt__svm *s = state;
+
+	return mkrt__words_serve_io(&s->w) + mkrt__resident_assist(&s->r);
+}
+
 static const struct mkrt__resident_hooks mkrt__svm_hooks = {
 	.set_yield = mkrt__svm_set_yield,
 	.shutdown_set = mkrt__svm_shutdown_set,
 	.ask_shutdown = mkrt__svm_ask_shutdown,
 	.progress = mkrt__svm_progress,
 	.work_waiting = mkrt__svm_work_waiting,
+	.assist = mkrt__svm_assist,
 };
 
 static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
@@ -277,6 +297,7 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.stop = mkrt__svm_stop,
 	.close = mkrt__svm_close,
 	MKRT__WORDS_HOOKS,
+	.serve_io = mkrt__svm_serve_io,
 	.executors_live = mkrt__svm_executors_live,
 	.stats = mkrt__svm_stats,
 	.device_name = mkrt__svm_device_name,

@@ -34,7 +34,6 @@ void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t
 uint32_t mkrt__words_serve_io(void *state);
 /* The hooks a words backend takes as they are, for its ops table. */
 #define MKRT__WORDS_HOOKS                         \
-	.serve_io = mkrt__words_serve_io,         \
 	.read_slot = mkrt__words_read_slot,       \
 	.ring_words = mkrt__words_ring,           \
 	.reset_slot = mkrt__words_reset_slot,     \

@@ -89,6 +89,9 @@ int mkrt__exec_check(const struct mkrt_exec_buffers *b);
 int mkrt__handlers_check(const struct mkrt_handler *h, uint32_t n);
 /* Runs slot @slot if published and authorized; returns 1 if it ran. */
 int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot);
+/* One pass over the ring running what never blocks (no load miss, no user
+ * opcode): for a thread that must stay responsive. Returns the slots run. */
+uint32_t mkrt__exec_pass_nonblocking(const struct mkrt_exec_buffers *b);
 
 /* The context a host handler gets (mkrt/exec.h). */
 struct mkrt_ctx {

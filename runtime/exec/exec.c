@@ -167,21 +167,40 @@ static uint32_t mkrt__run_slot(const struct mkrt_exec_buffers *b, uint32_t slot,
 	return reason;
 }
 
-int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot)
+/* Whether opcode @op may keep its lane waiting: a load miss (for its load),
+ * a user opcode (for as long as its handler likes). */
+static bool mkrt__may_block(uint32_t op)
+{
+	return op == MKRT_OP_LOAD_MISS || mkrt_user_opcode(op);
+}
+
+/* Whether a lane may run slot word copy @w: its tenant is authorized, and
+ * it does not block unless @blocking. */
+static bool mkrt__runnable(const struct mkrt_exec_buffers *b, const uint32_t *w, bool blocking)
+{
+	return mkrt__tenant_authorized(b->control, w[MKRT_SLOT_TENANT]) &&
+	       (blocking || !mkrt__may_block(w[MKRT_SLOT_OPCODE]));
+}
+
+static int mkrt__exec(const struct mkrt_exec_buffers *b, uint32_t slot, bool blocking)
 {
 	uint32_t *s = b->ring + (size_t)slot * MKRT_SLOT_WORDS;
 	uint32_t w[MKRT_SLOT_WORDS], in[MKRT_SLOT_WORDS];
 
 	/* acquire: pairs with the publisher's release of STATUS */
 	uint32_t st = mkrt__load_acquire(&s[MKRT_SLOT_STATUS]);
-	if (st != MKRT_STATUS_PUBLISHED || !mkrt__tenant_authorized(b->control, mkrt__load_relaxed(&s[MKRT_SLOT_TENANT])))
+	if (st != MKRT_STATUS_PUBLISHED)
+		return 0;
+	w[MKRT_SLOT_TENANT] = mkrt__load_relaxed(&s[MKRT_SLOT_TENANT]);
+	w[MKRT_SLOT_OPCODE] = mkrt__load_relaxed(&s[MKRT_SLOT_OPCODE]);
+	if (!mkrt__runnable(b, w, blocking))
 		return 0;
 	/* acq_rel: exactly one lane wins; it acquires the payload */
 	if (!mkrt__cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
 		return 0;
 	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
 		in[i] = w[i] = mkrt__load_relaxed(&s[i]);
-	if (!mkrt__tenant_authorized(b->control, w[MKRT_SLOT_TENANT])) {
+	if (!mkrt__runnable(b, w, blocking)) {
 		/* the slot was republished between check and claim: give it back
 		 * untouched; release so its payload stays ordered for the next lane */
 		mkrt__store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
@@ -201,6 +220,20 @@ int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot)
 	/* ... and DONE/FAULT before the count, so DONE_COUNT == n means n finished */
 	mkrt__add_release(mkrt__ctl(b, MKRT_CTL_DONE_COUNT), 1);
 	return 1;
+}
+
+int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot)
+{
+	return mkrt__exec(b, slot, true);
+}
+
+uint32_t mkrt__exec_pass_nonblocking(const struct mkrt_exec_buffers *b)
+{
+	uint32_t ran = 0;
+
+	for (uint32_t i = 0; i < b->slot_count; i++)
+		ran += (uint32_t)mkrt__exec(b, i, false);
+	return ran;
 }
 
 int mkrt__handlers_check(const struct mkrt_handler *h, uint32_t n)

@@ -42,6 +42,10 @@ struct mkrt__resident_hooks {
 	 * PUBLISHED slot of an authorized tenant waits. */
 	uint64_t (*progress)(void *owner);
 	bool (*work_waiting)(void *owner);
+	/* Optional: run on the host, once, what is published and never blocks;
+	 * returns the slots run. The watcher calls it after a park while the
+	 * launch starts. */
+	uint32_t (*assist)(void *owner);
 };
 
 struct mkrt__resident {
@@ -69,6 +73,9 @@ struct mkrt__resident {
 	pthread_mutex_t lock;        /* completion of the current launch, and parking */
 	pthread_cond_t cond;
 	bool done;
+	bool woke;                   /* the watcher's: a publish ended a park */
+	uint32_t cold;               /* atomic: parked, or the launch after a park
+	                                not running yet: waiters assist */
 
 	/* the park handshake (resident.c) */
 	uint32_t parked;             /* atomic: the kernel parked; a publish rings */
@@ -98,6 +105,9 @@ int mkrt__resident_live(struct mkrt__resident *r);
 /* After a publish: wake a parked kernel (the publisher's half of the park
  * handshake). */
 void mkrt__resident_ring_bell(struct mkrt__resident *r);
+/* For a waiter: while no launch runs after a park, the assist hook's pass
+ * (else nothing); returns the slots it ran. */
+uint32_t mkrt__resident_assist(struct mkrt__resident *r);
 /* Launches, parks and lanes into @out. */
 void mkrt__resident_stats(struct mkrt__resident *r, struct mkrt_stats *out);
 
