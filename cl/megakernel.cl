@@ -14,10 +14,10 @@
  * running lane drains the whole ring and no lane ever waits for another.
  * Lanes beyond the first are spares while no lane is inside a slot that may
  * block (C[MKRT_CTL_BUSY_LANES]: a load miss waiting for its load, a user
- * opcode): a spare watches
- * that one word instead of the ring, so idle lanes do not contend with the
- * working one for the status lines, and wakes as lanes block; now and then it
- * makes one pass over the ring anyway, so it never relies on lane 0 running.
+ * opcode): a spare watches that one word instead of the ring, so idle lanes
+ * do not contend with the working one for the status lines, and wakes as
+ * lanes block; now and then it makes one pass over the ring anyway, so it
+ * never relies on lane 0 running.
  * A lane returns when it acquires SHUTDOWN, or when the host asks it to yield
  * (C[MKRT_CTL_YIELD]: the host's time budget, or idle parking) or it has run
  * epoch_slots slots, once no sibling is inside a slot (mkrt_may_return); the
@@ -339,9 +339,9 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 
 /* Whether lane @lane is a spare: no lane is blocked inside a slot for it to
  * stand in for (lane 0 never is one). */
-bool mkrt_spare(mkrt_word_t *ctl, uint lane)
+bool mkrt_spare(const struct mkrt_env *e, uint lane)
 {
-	return lane > mkrt_load_relaxed(&ctl[MKRT_CTL_BUSY_LANES]);
+	return lane > mkrt_load_relaxed(e->io.busy);
 }
 
 /* The arguments in the order of MKRT_KARG_* (mkrt_kernel_abi.h). */
@@ -380,10 +380,10 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 		 * before this one) */
 		e.withdrawals = mkrt_load_acquire(&withdraw[MKRT_WITHDRAW_ANY(slot_count)]);
 #endif
-		if (mkrt_spare(ctl, lane)) {
+		if (mkrt_spare(&e, lane)) {
 			/* one bounded wait per round: lanes of one work-group
 			 * that diverge here still take turns */
-			for (uint k = 0; k < MKRT_SPARE_SPINS && mkrt_spare(ctl, lane); k++)
+			for (uint k = 0; k < MKRT_SPARE_SPINS && mkrt_spare(&e, lane); k++)
 				;
 			if (round % MKRT_SPARE_PASS_EVERY == 0)
 				mkrt_pass(&e, ring, slot_count, &l, l.first, slot_count, &spent);

@@ -225,7 +225,8 @@ static void mkrt__park(struct mkrt__resident *r)
 		return;
 	}
 	mkrt__add64_relaxed(&r->parks, 1);
-	mkrt__store_relaxed(&r->cold, 1);
+	if (r->hooks->assist)
+		mkrt__store_relaxed(&r->cold, 1);
 	pthread_mutex_lock(&r->lock);
 	while (mkrt__load_relaxed(&r->parked) && !mkrt__load_acquire(&r->stopping))
 		pthread_cond_wait(&r->cond, &r->lock);
@@ -244,7 +245,7 @@ static void mkrt__park(struct mkrt__resident *r)
  * to wake.
  */
 #define MKRT__ASSIST_NS      100000000u
-#define MKRT__ASSIST_STEP_NS 10000 /* the watcher's look, between sleeps */
+#define MKRT__ASSIST_STEP_NS 10000L /* the watcher's look, between sleeps */
 
 static void mkrt__assist(struct mkrt__resident *r, cl_event ev)
 {
@@ -252,7 +253,7 @@ static void mkrt__assist(struct mkrt__resident *r, cl_event ev)
 	cl_int status = CL_QUEUED;
 
 	do {
-		r->hooks->assist(r->owner);
+		mkrt__resident_assist(r);
 		if (clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL) !=
 		    CL_SUCCESS)
 			break;
@@ -263,7 +264,10 @@ static void mkrt__assist(struct mkrt__resident *r, cl_event ev)
 
 uint32_t mkrt__resident_assist(struct mkrt__resident *r)
 {
-	return r->hooks->assist && mkrt__load_relaxed(&r->cold) ? r->hooks->assist(r->owner) : 0;
+	/* after SHUTDOWN no slot starts, on the host either */
+	if (!r->hooks->assist || !mkrt__load_relaxed(&r->cold) || mkrt__should_stop(r))
+		return 0;
+	return r->hooks->assist(r->owner);
 }
 
 void mkrt__resident_ring_bell(struct mkrt__resident *r)
@@ -293,7 +297,7 @@ static int mkrt__launch(struct mkrt__resident *r)
 
 	r->woke = false;
 	if (assist)
-		r->hooks->assist(r->owner); /* the publish that rang, at once */
+		mkrt__resident_assist(r); /* the publish that rang, at once */
 	/* YIELD reads 0 whenever the host is not asking */
 	int err = r->hooks->set_yield(r->owner, 0);
 	if (err)
