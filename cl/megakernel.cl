@@ -387,6 +387,9 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 				;
 			if (round % MKRT_SPARE_PASS_EVERY == 0)
 				mkrt_pass(&e, ring, slot_count, &l, l.first, slot_count, &spent);
+			/* a spare's round counts as a slot toward its epoch, or a
+			 * launch would last as long as its spares idle */
+			spent |= epoch_slots && ++l.ran >= epoch_slots && mkrt_may_return(ring, slot_count);
 			continue;
 		}
 		uint own = mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
