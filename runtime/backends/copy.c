@@ -253,7 +253,7 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
  * lane ever waits on a sibling. On CPUs at least one compute unit is never
  * a lane's: PoCL runs the host's transfers on the same workers, and with
  * every worker spinning in a lane no transfer would ever run. GPUs get a
- * few lanes, since every lane scans every slot. */
+ * few lanes: each one polls the device's status words. */
 static void mkrt__copy_geometry(struct mkrt__resident *r, uint32_t lanes)
 {
 	const struct mkrt_device_info *info = &r->dev.info;
