@@ -17,6 +17,13 @@
  * register or a non-coherent L1), read-modify-writes are the 1.2 atomic_*
  * built-ins, and mem_fence(CLK_GLOBAL_MEM_FENCE) gives acquire after a load
  * and release before a store.
+ *
+ * OpenCL C 1.2 compiled to PTX (the cuda backend, clang -target
+ * nvptx64-nvidia-cuda): the same protocol, the words in pinned host memory
+ * the GPU reaches over the bus. Every access is one PTX instruction of
+ * system scope (.sys, sm_70 and later), since a host thread is on the other
+ * side: libclc's atomics are device scope, and its OpenCL 2.0 ones do not
+ * exist for nvptx.
  */
 #ifndef MKRT_CL_ATOMICS_H
 #define MKRT_CL_ATOMICS_H
@@ -28,6 +35,90 @@ typedef volatile __global uint mkrt_word_t;
 /* Frame bytes the host rewrites with transfers while the kernel runs: never
  * from a cache that does not see them (a GPU's L1). */
 typedef volatile __global const uint mkrt_arena_word_t;
+
+#ifdef __NVPTX__
+
+uint mkrt_load_acquire(mkrt_word_t *p)
+{
+	uint v;
+	__asm__ volatile("ld.acquire.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+	return v;
+}
+
+uint mkrt_load_relaxed(mkrt_word_t *p)
+{
+	uint v;
+	__asm__ volatile("ld.relaxed.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+	return v;
+}
+
+void mkrt_store_release(mkrt_word_t *p, uint v)
+{
+	__asm__ volatile("st.release.sys.global.u32 [%0], %1;" : : "l"(p), "r"(v) : "memory");
+}
+
+void mkrt_store_relaxed(mkrt_word_t *p, uint v)
+{
+	__asm__ volatile("st.relaxed.sys.global.u32 [%0], %1;" : : "l"(p), "r"(v) : "memory");
+}
+
+uint mkrt_add_relaxed(mkrt_word_t *p, uint v)
+{
+	uint old;
+	__asm__ volatile("atom.relaxed.sys.global.add.u32 %0, [%1], %2;"
+			 : "=r"(old) : "l"(p), "r"(v) : "memory");
+	return old;
+}
+
+uint mkrt_add_release(mkrt_word_t *p, uint v)
+{
+	uint old;
+	__asm__ volatile("atom.release.sys.global.add.u32 %0, [%1], %2;"
+			 : "=r"(old) : "l"(p), "r"(v) : "memory");
+	return old;
+}
+
+uint mkrt_sub_release(mkrt_word_t *p, uint v)
+{
+	return mkrt_add_release(p, 0u - v);
+}
+
+uint mkrt_cas_ptx_acq_rel(mkrt_word_t *p, uint expected, uint desired)
+{
+	uint old;
+	__asm__ volatile("atom.acq_rel.sys.global.cas.b32 %0, [%1], %2, %3;"
+			 : "=r"(old) : "l"(p), "r"(expected), "r"(desired) : "memory");
+	return old;
+}
+
+uint mkrt_cas_ptx_relaxed(mkrt_word_t *p, uint expected, uint desired)
+{
+	uint old;
+	__asm__ volatile("atom.relaxed.sys.global.cas.b32 %0, [%1], %2, %3;"
+			 : "=r"(old) : "l"(p), "r"(expected), "r"(desired) : "memory");
+	return old;
+}
+
+/* Compare-and-swap; on failure *expected gets the current value. */
+bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	uint old = mkrt_cas_ptx_acq_rel(p, *expected, desired);
+	if (old == *expected)
+		return true;
+	*expected = old;
+	return false;
+}
+
+bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	uint old = mkrt_cas_ptx_relaxed(p, *expected, desired);
+	if (old == *expected)
+		return true;
+	*expected = old;
+	return false;
+}
+
+#else /* OpenCL C 1.2 on an OpenCL device */
 
 uint mkrt_load_acquire(mkrt_word_t *p)
 {
@@ -89,6 +180,8 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 	*expected = old;
 	return false;
 }
+
+#endif /* __NVPTX__ */
 
 #else /* OpenCL C 2.0 and later */
 

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The cuda backend's PTX (cl/mkrt_megakernel.ptx, built by make when
+# configure found clang and libclc's nvptx library): one entry point, the
+# megakernel, with the arguments cl/mkrt_kernel_abi.h counts for an OpenCL
+# C 1.2 build; no unresolved `.extern .func` (the driver could not load
+# it); and every read-modify-write of system scope, since the words it
+# shares live in host memory. Skips (77) when the PTX was not built, unless
+# MKRT_REQUIRE_PTX=1 (CI), where that fails.
+set -eu
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+ptx="$top_builddir/cl/mkrt_megakernel.ptx"
+if [ ! -r "$ptx" ]; then
+	if [ "${MKRT_REQUIRE_PTX:-0}" = 1 ]; then
+		echo "FAIL: $ptx was not built (configure: apt-get install clang-15 libclc-15)"
+		exit 1
+	fi
+	echo "SKIP: $ptx not built (apt-get install clang-15 libclc-15, then configure)"
+	exit 77
+fi
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+entries=$(grep -c '\.entry ' "$ptx" || true)
+[ "$entries" = 1 ] || fail "$entries entry points, want 1"
+grep -q '^\.visible \.entry mkrt_megakernel(' "$ptx" || fail "no entry point mkrt_megakernel"
+if grep -n '\.extern \.func' "$ptx"; then
+	fail "unresolved functions: the driver cannot load this PTX"
+fi
+want=$(sed -n 's/^#define MKRT_KARG_COUNT  *\([0-9]*\)u.*/\1/p' "$top_srcdir/cl/mkrt_kernel_abi.h")
+params=$(sed -n '/\.entry mkrt_megakernel(/,/^)/p' "$ptx" | grep -c '\.param ' || true)
+[ "$params" = "$want" ] || fail "mkrt_megakernel takes $params arguments, mkrt_kernel_abi.h says $want"
+# shared words: acquire loads, release stores and CASes, all system scope
+for insn in 'ld\.acquire\.sys\.global' 'st\.release\.sys\.global' 'atom\.acq_rel\.sys\.global\.cas'; do
+	grep -q "$insn" "$ptx" || fail "no $insn"
+done
+if grep -nE '^[[:space:]]*atom\.' "$ptx" | grep -v '\.sys\.'; then
+	fail "a read-modify-write narrower than system scope"
+fi
+echo "$ptx: mkrt_megakernel, $params arguments, no unresolved functions," \
+	"$(grep -cE '^[[:space:]]*atom\.' "$ptx") read-modify-writes all of system scope"
