@@ -8,6 +8,7 @@
 #include "suite.h"
 
 #include "backend.h"
+#include "driver.h"
 
 static void clear_env(void)
 {
@@ -224,6 +225,31 @@ START_TEST(nothing_available_is_an_error)
 }
 END_TEST
 
+/* The cuda backend's driver, found at run time: where libcuda.so.1 is
+ * missing (CI) or cannot start, a refusal that says why and how to fix it;
+ * where it works, every entry point is there and answers. */
+START_TEST(cuda_driver_found_or_refused_with_reason)
+{
+	struct mkrt__cuda cu;
+	int count = -1;
+
+	int err = mkrt__cuda_open(&cu);
+	if (err) {
+		ck_assert_err(err, MKRT_EUNAVAILABLE);
+		ck_assert_ptr_null(cu.lib);
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "cuda: "));
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "Fix: "));
+		printf("cuda refused: %s\n", mkrt_last_detail());
+		return;
+	}
+	ck_assert_ptr_nonnull(cu.cuLaunchKernel);
+	ck_assert_int_eq(cu.cuDeviceGetCount(&count), CUDA_SUCCESS);
+	ck_assert_int_ge(count, 0);
+	printf("cuda driver: %d device(s)\n", count);
+	mkrt__cuda_close(&cu);
+}
+END_TEST
+
 START_TEST(missing_optional_hooks_get_defaults)
 {
 	const struct mkrt__backend_ops *table[] = { &minimal };
@@ -264,5 +290,6 @@ int main(void)
 	tcase_add_test(tc, selection_report_has_every_row);
 	tcase_add_test(tc, nothing_available_is_an_error);
 	tcase_add_test(tc, missing_optional_hooks_get_defaults);
+	tcase_add_test(tc, cuda_driver_found_or_refused_with_reason);
 	return mkrt_run_suite(s);
 }

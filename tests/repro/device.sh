@@ -14,7 +14,8 @@
 # device MKRT_DEVICE=DEVICE picks; the lane sweep (--lanes 0,1,2,4,8,16
 # --work-us W) likewise; the copy suites with it (PoCL 5.0);
 # the selection on two platforms (mkrt devices, check_svm, check_registry:
-# copy check_svm and check_registry into .device/new too).
+# copy check_svm and check_registry into .device/new too); the megakernel's
+# PTX through the CUDA driver (cuda: tests/repro/cuda_ping).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
 set -u
@@ -61,6 +62,13 @@ suites)
 	for t in check_faults check_loadmiss check_differential; do
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
+cuda)
+	# the megakernel's PTX on the GPU through the driver API (copy
+	# tests/repro/cuda_ping and cl/mkrt_megakernel.ptx into .device/new)
+	for lanes in 1 32; do
+		LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64" timeout 120 \
+			"$d/new/cuda_ping" "$d/new/mkrt_megakernel.ptx" $lanes 20000
+	done ;;
 devices)
 	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" "$d/new/mkrt" devices
 	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" "$d/new/mkrt" devices --json
@@ -68,6 +76,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda" >&2
 	exit 2 ;;
 esac
