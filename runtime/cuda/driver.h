@@ -48,6 +48,8 @@ typedef struct CUstream_st *CUstream;
 	X(cuMemFreeHost, CUresult, (void *p))                                                     \
 	X(cuMemAlloc_v2, CUresult, (CUdeviceptr *dp, size_t bytes))                               \
 	X(cuMemFree_v2, CUresult, (CUdeviceptr dp))                                               \
+	X(cuMemcpyHtoD_v2, CUresult, (CUdeviceptr dst, const void *src, size_t bytes))           \
+	X(cuMemcpyDtoH_v2, CUresult, (void *dst, CUdeviceptr src, size_t bytes))                 \
 	X(cuModuleLoadDataEx, CUresult,                                                           \
 	  (CUmodule *mod, const void *image, unsigned n, int *options, void **values))            \
 	X(cuModuleUnload, CUresult, (CUmodule mod))                                               \

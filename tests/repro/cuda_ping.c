@@ -7,9 +7,12 @@
  * memory, one block of LANES lanes. It times COUNT NOP round trips through
  * the running kernel (publish, poll STATUS for DONE), then sets SHUTDOWN
  * and times a launch of the same kernel per request (it returns at once),
- * as the baseline. Every wait has a 5 s watchdog. Built on request:
+ * as the baseline. With "devctl" the control words live in device memory
+ * instead (written and read with copies), so the lanes' counters and
+ * SHUTDOWN checks stay off the bus. Every wait has a 5 s watchdog. Built on
+ * request:
  *   make tests/repro/cuda_ping
- *   tests/repro/cuda_ping [PTX [LANES [COUNT]]]
+ *   tests/repro/cuda_ping [PTX [LANES [COUNT [devctl]]]]
  */
 #include "driver.h"
 #include "internal.h"
@@ -17,6 +20,7 @@
 #include <mkrt/barrier.h>
 #include <mkrt/codec.h>
 #include <mkrt/ring.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +96,7 @@ int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "cl/mkrt_megakernel.ptx";
 	unsigned lanes = argc > 2 ? (unsigned)atoi(argv[2]) : 1, count = argc > 3 ? (unsigned)atoi(argv[3]) : 20000;
+	bool devctl = argc > 4 && strcmp(argv[4], "devctl") == 0;
 	CUdevice dev;
 	CUcontext ctx;
 	CUmodule mod;
@@ -115,8 +120,8 @@ int main(int argc, char **argv)
 	double jit_ms = (now_ns() - t0) / 1e6;
 	check(cu.cuModuleGetFunction(&fn, mod, "mkrt_megakernel"), "cuModuleGetFunction");
 	check(cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block\n", name, sms, path, jit_ms,
-	       lanes);
+	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block; control words in %s memory\n",
+	       name, sms, path, jit_ms, lanes, devctl ? "device" : "host");
 
 	/* the arguments in MKRT_KARG_* order; no IO servicer (resources 0) */
 	CUdeviceptr d_ring, d_ctl, d_dbg, d_dfa, d_io, d_res, d_frames, d_arena, d_withdraw;
@@ -132,6 +137,10 @@ int main(int argc, char **argv)
 	if (mkrt_encode_control_into(NULL, (uint8_t *)ctl, CTL_WORDS * 4)) {
 		fprintf(stderr, "cuda_ping: control: %s\n", mkrt_last_detail());
 		return 1;
+	}
+	if (devctl) {
+		check(cu.cuMemAlloc_v2(&d_ctl, CTL_WORDS * 4), "cuMemAlloc");
+		check(cu.cuMemcpyHtoD_v2(d_ctl, ctl, CTL_WORDS * 4), "cuMemcpyHtoD");
 	}
 	uint32_t slots = SLOTS, ctl_words = CTL_WORDS, dbg_words = 1 + 4 * 16, dfa_words = MKRT_DFA_COLUMNS;
 	uint32_t epoch = 0, resources = 0, frame_count = 0, frame_words = 0;
@@ -159,9 +168,14 @@ int main(int argc, char **argv)
 			lat[i - 100] = (double)(now_ns() - a); /* after 100 to warm up */
 	}
 	report("round trip (resident)", lat, count);
+	uint32_t one = 1;
+	if (devctl) {
+		check(cu.cuMemcpyDtoH_v2(ctl, d_ctl, CTL_WORDS * 4), "cuMemcpyDtoH");
+		check(cu.cuMemcpyHtoD_v2(d_ctl + 4 * MKRT_CTL_SHUTDOWN, &one, 4), "cuMemcpyHtoD");
+	}
 	printf("DONE_COUNT %u (want %u)\n", mkrt_load_acquire(&ctl[MKRT_CTL_DONE_COUNT]), count + 100);
-
-	mkrt_store_release(&ctl[MKRT_CTL_SHUTDOWN], 1);
+	if (!devctl)
+		mkrt_store_release(&ctl[MKRT_CTL_SHUTDOWN], one);
 	uint64_t a = now_ns();
 	CUresult rc;
 	while ((rc = cu.cuStreamQuery(stream)) == CUDA_ERROR_NOT_READY)
