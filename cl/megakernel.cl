@@ -302,6 +302,13 @@ struct mkrt_lane {
 	uint epoch_slots;  /* return after this many (0: never) */
 };
 
+/* Count one slot (or a spare's round) toward the lane's epoch; true when the
+ * epoch is spent and the lane may return (the host relaunches at once). */
+bool mkrt_epoch_spent(struct mkrt_lane *l, mkrt_word_t *ring, uint slot_count)
+{
+	return l->epoch_slots && ++l->ran >= l->epoch_slots && mkrt_may_return(ring, slot_count);
+}
+
 /*
  * Run what is published in the @count slots from @first (wrapping). Every
  * MKRT_HOT_EVERY slots the lane also looks where work is likely (the slot it
@@ -329,8 +336,8 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 			continue;
 		l->last = at;
 		ran++;
-		if (l->epoch_slots && ++l->ran >= l->epoch_slots && mkrt_may_return(ring, slot_count)) {
-			*spent = true; /* the host relaunches at once */
+		if (mkrt_epoch_spent(l, ring, slot_count)) {
+			*spent = true;
 			return ran;
 		}
 	}
@@ -389,7 +396,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 				mkrt_pass(&e, ring, slot_count, &l, l.first, slot_count, &spent);
 			/* a spare's round counts as a slot toward its epoch, or a
 			 * launch would last as long as its spares idle */
-			spent |= epoch_slots && ++l.ran >= epoch_slots && mkrt_may_return(ring, slot_count);
+			spent |= mkrt_epoch_spent(&l, ring, slot_count);
 			continue;
 		}
 		uint own = mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);

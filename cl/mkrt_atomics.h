@@ -36,6 +36,16 @@ typedef volatile __global uint mkrt_word_t;
  * from a cache that does not see them (a GPU's L1). */
 typedef volatile __global const uint mkrt_arena_word_t;
 
+/* A compare-and-swap's outcome from the value @old it found: true when that
+ * was *@expected, else *@expected gets it. */
+bool mkrt_cas_took(uint old, __private uint *expected)
+{
+	if (old == *expected)
+		return true;
+	*expected = old;
+	return false;
+}
+
 #ifdef __NVPTX__
 
 uint mkrt_load_acquire(mkrt_word_t *p)
@@ -102,20 +112,12 @@ uint mkrt_cas_ptx_relaxed(mkrt_word_t *p, uint expected, uint desired)
 /* Compare-and-swap; on failure *expected gets the current value. */
 bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
 {
-	uint old = mkrt_cas_ptx_acq_rel(p, *expected, desired);
-	if (old == *expected)
-		return true;
-	*expected = old;
-	return false;
+	return mkrt_cas_took(mkrt_cas_ptx_acq_rel(p, *expected, desired), expected);
 }
 
 bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 {
-	uint old = mkrt_cas_ptx_relaxed(p, *expected, desired);
-	if (old == *expected)
-		return true;
-	*expected = old;
-	return false;
+	return mkrt_cas_took(mkrt_cas_ptx_relaxed(p, *expected, desired), expected);
 }
 
 #else /* OpenCL C 1.2 on an OpenCL device */
@@ -166,19 +168,12 @@ bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
 	mem_fence(CLK_GLOBAL_MEM_FENCE);
 	uint old = atomic_cmpxchg(p, *expected, desired);
 	mem_fence(CLK_GLOBAL_MEM_FENCE);
-	if (old == *expected)
-		return true;
-	*expected = old;
-	return false;
+	return mkrt_cas_took(old, expected);
 }
 
 bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 {
-	uint old = atomic_cmpxchg(p, *expected, desired);
-	if (old == *expected)
-		return true;
-	*expected = old;
-	return false;
+	return mkrt_cas_took(atomic_cmpxchg(p, *expected, desired), expected);
 }
 
 #endif /* __NVPTX__ */

@@ -231,7 +231,6 @@ static void mkrt__park(struct mkrt__resident *r)
 	while (mkrt__load_relaxed(&r->parked) && !mkrt__load_acquire(&r->stopping))
 		pthread_cond_wait(&r->cond, &r->lock);
 	pthread_mutex_unlock(&r->lock);
-	r->woke = true;
 }
 
 /*
@@ -293,9 +292,8 @@ static int mkrt__launch(struct mkrt__resident *r)
 	cl_int rc, status = CL_COMPLETE;
 	bool yielded = false, idle = false;
 
-	bool assist = r->woke && r->hooks->assist;
+	bool assist = mkrt__load_relaxed(&r->cold); /* the launch after a park */
 
-	r->woke = false;
 	if (assist)
 		mkrt__resident_assist(r); /* the publish that rang, at once */
 	/* YIELD reads 0 whenever the host is not asking */

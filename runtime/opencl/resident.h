@@ -73,7 +73,6 @@ struct mkrt__resident {
 	pthread_mutex_t lock;        /* completion of the current launch, and parking */
 	pthread_cond_t cond;
 	bool done;
-	bool woke;                   /* the watcher's: a publish ended a park */
 	uint32_t cold;               /* atomic: parked, or the launch after a park
 	                                not running yet: waiters assist */
 
