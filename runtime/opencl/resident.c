@@ -333,6 +333,7 @@ static void *mkrt__watch(void *arg)
 	while (!mkrt__should_stop(r))
 		if (mkrt__launch(r))
 			break; /* the device failed: waiters see no executor and give up */
+	mkrt__store_relaxed(&r->cold, 0); /* and run nothing themselves */
 	/* release: a waiter that sees no executor also sees every finished slot */
 	mkrt__sub_release(&r->live, 1);
 	return NULL;
