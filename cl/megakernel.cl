@@ -238,6 +238,28 @@ bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot)
 }
 #endif
 
+/* Whether a slot other than @mine (slot_count: none) is CLAIMED: a sibling
+ * is inside a slot. */
+bool mkrt_sibling_inside(mkrt_word_t *ring, uint slot_count, uint mine)
+{
+	for (uint s = 0; s < slot_count; s++)
+		if (s != mine &&
+		    mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) == MKRT_STATUS_CLAIMED)
+			return true;
+	return false;
+}
+
+/* Whether a lane between slots may return at a yield or a spent epoch: not
+ * while a sibling is inside a slot (CLAIMED; this lane holds none). The
+ * launch cannot end before that sibling does, a load miss waiting on a slow
+ * resource say, so until then this lane keeps the ring drained: returning
+ * would leave every later slot to wait for that one. Looked at only when a
+ * lane would return, never on the way to a slot. */
+bool mkrt_may_return(mkrt_word_t *ring, uint slot_count)
+{
+	return !mkrt_sibling_inside(ring, slot_count, slot_count);
+}
+
 /* Claim and run slot @slot if it is PUBLISHED and authorized; 1 if it ran. */
 uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint slot_count)
 {
@@ -259,8 +281,14 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 		return 0;
 	for (uint i = 1; i < MKRT_SLOT_WORDS; i++)
 		in[i] = w[i] = mkrt_load_relaxed(&s[i]);
-	if (!mkrt_authorized(e, w[MKRT_SLOT_TENANT])) {
-		/* republished between check and claim: give it back untouched */
+	/* Republished between check and claim: give it back untouched. Or a
+	 * yield is asked and no sibling is inside a slot, so siblings may have
+	 * returned already (mkrt_may_return looked before this claim): keeping
+	 * the slot, this lane could be left alone in a launch that cannot end
+	 * before it does, a held load miss say, with nobody serving the ring.
+	 * Given back, it is the next launch's. */
+	if (!mkrt_authorized(e, w[MKRT_SLOT_TENANT]) ||
+	    (mkrt_load_acquire(&e->ctl[MKRT_CTL_YIELD]) && !mkrt_sibling_inside(ring, slot_count, slot))) {
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
 		return 0;
 	}
@@ -280,19 +308,6 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	return 1;
 }
 
-/* Whether a lane between slots may return at a yield or a spent epoch: not
- * while a sibling is inside a slot (CLAIMED; this lane holds none). The
- * launch cannot end before that sibling does, a load miss waiting on a slow
- * resource say, so until then this lane keeps the ring drained: returning
- * would leave every later slot to wait for that one. Looked at only when a
- * lane would return, never on the way to a slot. */
-bool mkrt_may_return(mkrt_word_t *ring, uint slot_count)
-{
-	for (uint s = 0; s < slot_count; s++)
-		if (mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) == MKRT_STATUS_CLAIMED)
-			return false;
-	return true;
-}
 
 /* A lane's place in the ring and its count of slots this launch. */
 struct mkrt_lane {
