@@ -35,6 +35,16 @@ uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ct
 #define MKRT_STEAL_EVERY      8u     /* a lane with a busy share still steals */
 #define MKRT_SPARE_SPINS      16384u /* a spare's looks at BUSY_LANES per round */
 #define MKRT_SPARE_PASS_EVERY 64u    /* a spare's rounds between passes */
+#ifdef MKRT_BUS
+/* Over a bus every look costs a round trip, and every lane's looks share
+ * one link: lanes watch the doorbell (mkrt_kernel_abi.h) and look at their
+ * share of the ring only when it says to, or every MKRT_BUS_SCAN_EVERY
+ * rounds; a pass over the rest of the ring costs a round trip a slot, all
+ * that while the lane's own share waits, so a lane steals much more
+ * rarely. */
+#define MKRT_BUS_SCAN_EVERY   32u
+#define MKRT_BUS_STEAL_EVERY  256u
+#endif
 
 uint mkrt_next(uint s, uint n)
 {
@@ -117,10 +127,11 @@ uint mkrt_run_builtin(const struct mkrt_env *e, uint op, uint a0, uint a1, uint 
 	return MKRT_FAULT_UNKNOWN_OPCODE;
 }
 
-void mkrt_count_metric(const struct mkrt_env *e, uint op)
+/* Count opcode @op run (@delta 1), or take back a count (@delta -1). */
+void mkrt_count_metric(const struct mkrt_env *e, uint op, uint delta)
 {
 	if (op < MKRT_OP_METRIC_LIMIT)
-		mkrt_add_relaxed(&e->ctl[MKRT_CTL_METRICS + op], 1);
+		mkrt_add_relaxed(&e->ctl[MKRT_CTL_METRICS + op], delta);
 }
 
 /* Reserve a record by advancing the saturating cursor; write it if it fits. */
@@ -166,7 +177,7 @@ uint mkrt_run_packed(const struct mkrt_env *e, __private const uint *args)
 	for (uint k = 0; k < n; k++) {
 		uint op = mkrt_arg_byte(args, 2u + 2u * k);
 		uint a = meta + mkrt_arg_byte(args, 3u + 2u * k);
-		mkrt_count_metric(e, op);
+		mkrt_count_metric(e, op, 1);
 		uint reason = op <= MKRT_OP_BUILTIN_LAST
 				      ? mkrt_run_builtin(e, op, args[a], args[a + 1], args[a + 2])
 				      : MKRT_FAULT_UNKNOWN_OPCODE;
@@ -176,14 +187,13 @@ uint mkrt_run_packed(const struct mkrt_env *e, __private const uint *args)
 	return 0;
 }
 
-/* Execute a claimed slot held in @w (a private copy); returns the fault reason
- * or 0, with result words left in @w. */
+/* Execute a claimed slot held in @w (a private copy; its opcode is counted
+ * already); returns the fault reason or 0, with result words left in @w. */
 uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 {
 	uint op = w[MKRT_SLOT_OPCODE];
 	__private uint *args = w + MKRT_SLOT_ARG0;
 
-	mkrt_count_metric(e, op);
 	if (op <= MKRT_OP_BUILTIN_LAST)
 		return mkrt_run_builtin(e, op, args[0], args[1], args[2]);
 	switch (op) {
@@ -208,13 +218,15 @@ uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 	return reason;
 }
 
-bool mkrt_authorized(const struct mkrt_env *e, uint tenant)
+/* Whether @tenant may run, by control words 0..7 in @c (read with the slot)
+ * and, for a mask past them, one more load. */
+bool mkrt_authorized(const struct mkrt_env *e, __private const uint *c, uint tenant)
 {
-	ulong w = (ulong)mkrt_load_relaxed(&e->ctl[MKRT_CTL_TENANT_BASE]) + tenant;
+	ulong w = (ulong)c[MKRT_CTL_TENANT_BASE] + tenant;
 
 	if (w < MKRT_CTL_TENANT_FIRST || w > MKRT_CTL_TENANT_LAST)
 		return false;
-	return mkrt_load_relaxed(&e->ctl[w]) != 0;
+	return (w < 8u ? c[w] : mkrt_load_relaxed(&e->ctl[w])) != 0;
 }
 
 #ifdef MKRT_CL12
@@ -264,33 +276,47 @@ bool mkrt_may_return(mkrt_word_t *ring, uint slot_count)
 uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint slot_count)
 {
 	mkrt_word_t *s = &ring[slot * MKRT_SLOT_WORDS];
-	uint w[MKRT_SLOT_WORDS], in[MKRT_SLOT_WORDS];
+	uint w[MKRT_SLOT_WORDS], in[MKRT_SLOT_WORDS], h[4], c[8], yield;
 
-	/* acquire: pairs with the publisher's release of STATUS */
-	uint st = mkrt_load_acquire(&s[MKRT_SLOT_STATUS]);
+	/* acquire (or the claim's, over a bus): pairs with the publisher's
+	 * release of STATUS */
+	mkrt_load_look(s, e->ctl, h, c);
+	uint st = h[MKRT_SLOT_STATUS];
 	if (st != MKRT_STATUS_PUBLISHED)
 		return 0;
 #ifdef MKRT_CL12
 	if (mkrt_withdrawn(e, s, slot))
 		return 0;
 #endif
-	if (!mkrt_authorized(e, mkrt_load_relaxed(&s[MKRT_SLOT_TENANT])))
+	if (!mkrt_authorized(e, c, h[MKRT_SLOT_TENANT]))
 		return 0;
-	/* acq_rel: exactly one lane wins; it acquires the payload */
-	if (!mkrt_cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
+	/* acquire: exactly one lane wins; it acquires the payload */
+	if (!mkrt_cas_acquire(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
 		return 0;
-	for (uint i = 1; i < MKRT_SLOT_WORDS; i++)
-		in[i] = w[i] = mkrt_load_relaxed(&s[i]);
+	/* The opcode is counted by the one the look saw, so that over a bus
+	 * the count travels while the payload is read, not before DONE; in
+	 * the rare slot republished between look and claim, or given back
+	 * below, the count is corrected (a reader racing the lane may see it
+	 * off by one meanwhile). */
+	mkrt_count_metric(e, h[MKRT_SLOT_OPCODE], 1);
+	mkrt_load_claimed(s, e->ctl, w, c, &yield);
+	for (uint i = 0; i < MKRT_SLOT_WORDS; i++)
+		in[i] = w[i];
 	/* Republished between check and claim: give it back untouched. Or a
 	 * yield is asked and no sibling is inside a slot, so siblings may have
 	 * returned already (mkrt_may_return looked before this claim): keeping
 	 * the slot, this lane could be left alone in a launch that cannot end
 	 * before it does, a held load miss say, with nobody serving the ring.
 	 * Given back, it is the next launch's. */
-	if (!mkrt_authorized(e, w[MKRT_SLOT_TENANT]) ||
-	    (mkrt_load_acquire(&e->ctl[MKRT_CTL_YIELD]) && !mkrt_sibling_inside(ring, slot_count, slot))) {
+	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT]) ||
+	    (yield && !mkrt_sibling_inside(ring, slot_count, slot))) {
+		mkrt_count_metric(e, h[MKRT_SLOT_OPCODE], 0xFFFFFFFFu);
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
 		return 0;
+	}
+	if (w[MKRT_SLOT_OPCODE] != h[MKRT_SLOT_OPCODE]) {
+		mkrt_count_metric(e, h[MKRT_SLOT_OPCODE], 0xFFFFFFFFu);
+		mkrt_count_metric(e, w[MKRT_SLOT_OPCODE], 1);
 	}
 
 	uint reason = mkrt_run_slot(e, slot, w);
@@ -359,11 +385,33 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 	return ran;
 }
 
-/* Whether lane @lane is a spare: no lane is blocked inside a slot for it to
- * stand in for (lane 0 never is one). */
-bool mkrt_spare(const struct mkrt_env *e, uint lane)
+/* Whether lane @lane is a spare, by BUSY_LANES @busy: no lane is blocked
+ * inside a slot for it to stand in for (lane 0 never is one). Over a bus no
+ * lane is: a look costs a bus round trip whatever word it is at, so every
+ * lane watches its own share, and all of them in parallel. */
+bool mkrt_spare(const struct mkrt_env *e, uint lane, uint busy)
 {
-	return lane > mkrt_load_relaxed(e->io.busy);
+#ifdef MKRT_BUS
+	(void)e;
+	(void)lane;
+	(void)busy;
+	return false;
+#else
+	return lane > busy;
+#endif
+}
+
+/* Whether a lane steals this round: every MKRT_STEAL_EVERY rounds, and
+ * whenever its own share was idle; over a bus, only every
+ * MKRT_BUS_STEAL_EVERY rounds (see above). */
+bool mkrt_steals(uint own, uint round)
+{
+#ifdef MKRT_BUS
+	(void)own;
+	return round % MKRT_BUS_STEAL_EVERY == 0;
+#else
+	return !own || round % MKRT_STEAL_EVERY == 0;
+#endif
 }
 
 /* The arguments in the order of MKRT_KARG_* (mkrt_kernel_abi.h). */
@@ -393,19 +441,28 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 	struct mkrt_lane l = { first, end - first, first, 0, epoch_slots };
 	bool spent = false;
 
-	/* acquire: pairs with the host's (or a SHUTDOWN slot's) release */
-	for (uint round = 1; !spent && !mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]) &&
-			     !(mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]) && mkrt_may_return(ring, slot_count));
-	     round++) {
+	uint seen = 0; /* the doorbell at this lane's last look (over a bus) */
+
+	for (uint round = 1; !spent; round++) {
+		uint c[6]; /* SHUTDOWN, YIELD, BUSY_LANES, withdrawals, doorbell, its slot */
+
+		/* acquire: pairs with the host's (or a SHUTDOWN slot's) release,
+		 * and with the host's ordered writes of a withdrawal (the slot's
+		 * word before the flag) */
 #ifdef MKRT_CL12
-		/* acquire: pairs with the host's ordered writes (the slot's word
-		 * before this one) */
-		e.withdrawals = mkrt_load_acquire(&withdraw[MKRT_WITHDRAW_ANY(slot_count)]);
+		mkrt_load_round(ctl, &withdraw[MKRT_WITHDRAW_ANY(slot_count)], c);
+		e.withdrawals = c[3];
+#else
+		mkrt_load_round(ctl, 0, c);
 #endif
-		if (mkrt_spare(&e, lane)) {
+		if (c[0] || (c[1] && mkrt_may_return(ring, slot_count)))
+			break;
+		if (mkrt_spare(&e, lane, c[2])) {
 			/* one bounded wait per round: lanes of one work-group
 			 * that diverge here still take turns */
-			for (uint k = 0; k < MKRT_SPARE_SPINS && mkrt_spare(&e, lane); k++)
+			for (uint k = 0; k < MKRT_SPARE_SPINS &&
+					 mkrt_spare(&e, lane, mkrt_load_relaxed(e.io.busy));
+			     k++)
 				;
 			if (round % MKRT_SPARE_PASS_EVERY == 0)
 				mkrt_pass(&e, ring, slot_count, &l, l.first, slot_count, &spent);
@@ -414,8 +471,23 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 			spent |= mkrt_epoch_spent(&l, ring, slot_count);
 			continue;
 		}
+#ifdef MKRT_BUS
+		/* The owner of the slot published last takes it at once; the
+		 * whole share is looked at when more was published since this
+		 * lane's last look, while a withdrawal waits, and now and then
+		 * for what rings no bell (a slot given back, a raw publish). */
+		uint rung = c[4] - seen, hint = c[5], own = 0;
+		bool scan = rung > 1 || c[3] || round % MKRT_BUS_SCAN_EVERY == 1;
+		seen = c[4];
+		if (rung && hint >= l.first && hint - l.first < l.count)
+			own = mkrt_pass(&e, ring, slot_count, &l, hint, 1, &spent);
+		if (scan && !spent)
+			own += mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
+#else
+		(void)seen;
 		uint own = mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
-		if (!spent && (!own || round % MKRT_STEAL_EVERY == 0))
+#endif
+		if (!spent && mkrt_steals(own, round))
 			mkrt_pass(&e, ring, slot_count, &l, end == slot_count ? 0 : end, slot_count - l.count,
 				  &spent);
 	}

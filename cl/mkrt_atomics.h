@@ -28,6 +28,8 @@
 #ifndef MKRT_CL_ATOMICS_H
 #define MKRT_CL_ATOMICS_H
 
+#include "mkrt/protocol.h" /* the word indices the batched loads use */
+
 #if __OPENCL_C_VERSION__ < 200
 
 #define MKRT_CL12 1
@@ -101,6 +103,14 @@ uint mkrt_cas_ptx_acq_rel(mkrt_word_t *p, uint expected, uint desired)
 	return old;
 }
 
+uint mkrt_cas_ptx_acquire(mkrt_word_t *p, uint expected, uint desired)
+{
+	uint old;
+	__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], %2, %3;"
+			 : "=r"(old) : "l"(p), "r"(expected), "r"(desired) : "memory");
+	return old;
+}
+
 uint mkrt_cas_ptx_relaxed(mkrt_word_t *p, uint expected, uint desired)
 {
 	uint old;
@@ -115,9 +125,81 @@ bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
 	return mkrt_cas_took(mkrt_cas_ptx_acq_rel(p, *expected, desired), expected);
 }
 
+/* ... with acquire only (a claim: nothing of ours to release; over the bus
+ * a third cheaper than acq_rel) */
+bool mkrt_cas_acquire(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	return mkrt_cas_took(mkrt_cas_ptx_acquire(p, *expected, desired), expected);
+}
+
 bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 {
 	return mkrt_cas_took(mkrt_cas_ptx_relaxed(p, *expected, desired), expected);
+}
+
+/*
+ * Over the bus every load the lane waits for costs a round trip (0.7 us on
+ * the H200), so the loads of one step are issued together, as vector loads
+ * in one statement, and waited for once. Relaxed: the claim's acq_rel CAS,
+ * or the fence below, orders them.
+ */
+#define MKRT_BUS 1
+/* the byte offsets below */
+typedef char mkrt_yield_at_572[MKRT_CTL_YIELD * 4u == 572u ? 1 : -1];
+typedef char mkrt_busy_at_584[MKRT_CTL_BUSY_LANES * 4u == 584u ? 1 : -1];
+
+/* Before a claim: slot @s's words 0..3 into @h, control words 0..7 into @c. */
+void mkrt_load_look(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *h, __private uint *c)
+{
+	__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%12];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%13];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%8, %9, %10, %11}, [%13+16];"
+			 : "=r"(h[0]), "=r"(h[1]), "=r"(h[2]), "=r"(h[3]), "=r"(c[0]), "=r"(c[1]),
+			   "=r"(c[2]), "=r"(c[3]), "=r"(c[4]), "=r"(c[5]), "=r"(c[6]), "=r"(c[7])
+			 : "l"(s), "l"(ctl)
+			 : "memory");
+}
+
+/* After the claim: slot @s's 16 words into @w, control words 0..7 into @c,
+ * C[YIELD] into *@yield. */
+void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		       __private uint *yield)
+{
+	__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%25];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%25+16];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%8, %9, %10, %11}, [%25+32];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%12, %13, %14, %15}, [%25+48];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%16, %17, %18, %19}, [%26];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%20, %21, %22, %23}, [%26+16];\n\t"
+			 "ld.relaxed.sys.global.u32 %24, [%26+572];" /* 4 * MKRT_CTL_YIELD */
+			 : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]), "=r"(w[4]), "=r"(w[5]),
+			   "=r"(w[6]), "=r"(w[7]), "=r"(w[8]), "=r"(w[9]), "=r"(w[10]), "=r"(w[11]),
+			   "=r"(w[12]), "=r"(w[13]), "=r"(w[14]), "=r"(w[15]), "=r"(c[0]), "=r"(c[1]),
+			   "=r"(c[2]), "=r"(c[3]), "=r"(c[4]), "=r"(c[5]), "=r"(c[6]), "=r"(c[7]),
+			   "=r"(*yield)
+			 : "l"(s), "l"(ctl)
+			 : "memory");
+	if (*yield) /* acquire, as the load elsewhere */
+		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
+}
+
+/* A round's words: SHUTDOWN, YIELD, BUSY_LANES, the withdrawal flag @any
+ * and the doorbell's two words after it (mkrt_kernel_abi.h), acquire. */
+void mkrt_load_round(mkrt_word_t *ctl, mkrt_word_t *any, __private uint *r)
+{
+	__asm__ volatile("ld.relaxed.sys.global.u32 %0, [%6];\n\t"
+			 "ld.relaxed.sys.global.u32 %1, [%6+572];\n\t" /* 4 * MKRT_CTL_YIELD */
+			 "ld.relaxed.sys.global.u32 %2, [%6+584];\n\t" /* 4 * MKRT_CTL_BUSY_LANES */
+			 "ld.relaxed.sys.global.u32 %3, [%7];\n\t"
+			 "ld.relaxed.sys.global.u32 %4, [%7+4];\n\t"   /* the doorbell */
+			 "ld.relaxed.sys.global.u32 %5, [%7+8];"         /* its hint */
+			 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]), "=r"(r[4]), "=r"(r[5])
+			 : "l"(ctl), "l"(any)
+			 : "memory");
+	/* acquire, where something was seen to act on (a doorbell's slot is
+	 * acquired by its claim) */
+	if (r[0] | r[1] | r[3])
+		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
 }
 
 #else /* OpenCL C 1.2 on an OpenCL device */
@@ -171,10 +253,18 @@ bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
 	return mkrt_cas_took(old, expected);
 }
 
+bool mkrt_cas_acquire(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	uint old = atomic_cmpxchg(p, *expected, desired);
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	return mkrt_cas_took(old, expected);
+}
+
 bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 {
 	return mkrt_cas_took(atomic_cmpxchg(p, *expected, desired), expected);
 }
+
 
 #endif /* __NVPTX__ */
 
@@ -230,6 +320,12 @@ bool mkrt_cas_acq_rel(mkrt_word_t *p, __private uint *expected, uint desired)
 						       memory_order_acquire, MKRT_SCOPE);
 }
 
+bool mkrt_cas_acquire(mkrt_word_t *p, __private uint *expected, uint desired)
+{
+	return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_acquire,
+						       memory_order_acquire, MKRT_SCOPE);
+}
+
 bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 {
 	return atomic_compare_exchange_strong_explicit(p, expected, desired, memory_order_relaxed,
@@ -238,6 +334,45 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 
 typedef __global const uint mkrt_arena_word_t;
 
+
 #endif /* OpenCL C 2.0 and later */
+
+#ifndef MKRT_BUS
+/* The loads of one step, where every load is cheap (see the NVPTX branch
+ * above for why they are batched there): before a claim, slot @s's STATUS
+ * (acquire) and, when it is PUBLISHED, words 1..3 and control words 0..7 ... */
+void mkrt_load_look(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *h, __private uint *c)
+{
+	h[0] = mkrt_load_acquire(&s[0]);
+	if (h[0] != MKRT_STATUS_PUBLISHED)
+		return; /* nothing to look at further */
+	for (uint i = 1; i < 4u; i++)
+		h[i] = mkrt_load_relaxed(&s[i]);
+	for (uint i = 0; i < 8u; i++)
+		c[i] = mkrt_load_relaxed(&ctl[i]);
+}
+
+/* ... after the claim, the slot's 16 words, control words 0..7 and YIELD ... */
+void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		       __private uint *yield)
+{
+	for (uint i = 0; i < 16u; i++)
+		w[i] = mkrt_load_relaxed(&s[i]);
+	for (uint i = 0; i < 8u; i++)
+		c[i] = mkrt_load_relaxed(&ctl[i]);
+	*yield = mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]);
+}
+
+/* ... and a round's SHUTDOWN, YIELD, BUSY_LANES and withdrawal flag @any
+ * (NULL: none); no doorbell where nothing is across a bus. */
+void mkrt_load_round(mkrt_word_t *ctl, mkrt_word_t *any, __private uint *r)
+{
+	r[0] = mkrt_load_acquire(&ctl[MKRT_CTL_SHUTDOWN]);
+	r[1] = mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]);
+	r[2] = mkrt_load_relaxed(&ctl[MKRT_CTL_BUSY_LANES]);
+	r[3] = any ? mkrt_load_acquire(any) : 0;
+	r[4] = r[5] = 0;
+}
+#endif /* !MKRT_BUS */
 
 #endif /* MKRT_CL_ATOMICS_H */

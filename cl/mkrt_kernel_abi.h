@@ -30,8 +30,13 @@
 #define MKRT_KARG_COUNT         17u  /* ... and of an OpenCL C 1.2 (copy) build */
 
 /* The withdrawal words: one per slot (the host sets 1 to withdraw a
- * PUBLISHED slot), then one that is non-zero while any of them is set. */
+ * PUBLISHED slot), then one that is non-zero while any of them is set.
+ * The cuda backend adds its doorbell after them: a count the host raises
+ * after every publish, and the slot it published last, so that lanes over
+ * a bus watch two words instead of the ring (cl/megakernel.cl). */
 #define MKRT_WITHDRAW_ANY(slots)   (slots)
-#define MKRT_WITHDRAW_WORDS(slots) ((slots) + 1u)
+#define MKRT_DOORBELL(slots)       ((slots) + 1u)
+#define MKRT_DOORBELL_HINT(slots)  ((slots) + 2u)
+#define MKRT_WITHDRAW_WORDS(slots) ((slots) + 3u)
 
 #endif /* MKRT_KERNEL_ABI_H */

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The cuda backend's PTX (cl/mkrt_megakernel.ptx, built by make when
-# configure found clang and libclc's nvptx library): one entry point, the
-# megakernel, with the arguments cl/mkrt_kernel_abi.h counts for an OpenCL
+# configure found clang and libclc's nvptx library): two entry points, the
+# megakernel and the ping kernel under its floor, the megakernel with the arguments cl/mkrt_kernel_abi.h counts for an OpenCL
 # C 1.2 build; no unresolved `.extern .func` (the driver could not load
 # it); and every read-modify-write of system scope, since the words it
 # shares live in host memory. Skips (77) when the PTX was not built, unless
@@ -23,8 +23,9 @@ fail() {
 	exit 1
 }
 entries=$(grep -c '\.entry ' "$ptx" || true)
-[ "$entries" = 1 ] || fail "$entries entry points, want 1"
+[ "$entries" = 2 ] || fail "$entries entry points, want 2"
 grep -q '^\.visible \.entry mkrt_megakernel(' "$ptx" || fail "no entry point mkrt_megakernel"
+grep -q '^\.visible \.entry mkrt_ping(' "$ptx" || fail "no entry point mkrt_ping"
 if grep -n '\.extern \.func' "$ptx"; then
 	fail "unresolved functions: the driver cannot load this PTX"
 fi
