@@ -5,10 +5,14 @@
  * machine; a list of lane counts measures each in turn and prints one table
  * with each figure beside the first row's.
  *
- *  floor   two host threads ping-pong one 64-byte slot (acquire/release)
+ *  floor   two host threads ping-pong one 64-byte slot (acquire/release);
+ *          on a backend with a kernel of its own to ping (cuda), that kernel
+ *          answering the host through the ring's memory (mkrt_runtime_measure)
  *  rtt     one slot through the ring: raw (mkrt_publish + poll STATUS) and
  *          through the submission API; NOP and LOAD_MISS hit
- *  launch  one kernel launch per request (clEnqueueNDRangeKernel + clFinish)
+ *  launch  one kernel launch per request (clEnqueueNDRangeKernel + clFinish),
+ *          and through the backend's own driver where it has one (cuda:
+ *          cuLaunchKernel + cuStreamSynchronize)
  *  stream  slots/s with the ring kept full through the submission API, through
  *          mkrt_publish alone (raw), and two host threads streaming
  *  miss    LOAD_MISS of a 4 KiB record from the page cache, next to pread
@@ -36,6 +40,8 @@ struct figures {
 	uint32_t lanes;              /* asked for (0: the backend's default) */
 	uint64_t lanes_run;          /* what the runtime runs (mkrt_stats.lanes) */
 	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
+	double launch_drv_p50;       /* the backend's own launch (cuda), or -1 */
+	bool gpu_floor;              /* floor_p50 is the backend's ping kernel's */
 	double stream, stream_raw, stream_batched, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
 	double stream_work;          /* --work-us: slots/s of slots that take work_us each */
 	uint32_t work_iters;         /* the work opcode's iterations for work_us, as calibrated */
@@ -575,6 +581,8 @@ static void print(const struct figures *f, bool json)
 		printf("{\"backend\": \"%s\", \"lanes\": %u, \"lanes_run\": %llu, \"device\": ", f->backend,
 		       f->lanes, (unsigned long long)f->lanes_run);
 		cli_json_str(stdout, f->device);
+		printf(", \"floor\": \"%s\", \"launch_driver_p50_us\": %.3f", f->gpu_floor ? "ping kernel" : "two host threads",
+		       f->launch_drv_p50);
 		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
 		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
 		       "\"launch_p50_us\": %.3f, \"stream_slots_per_s\": %.0f, \"stream_raw_slots_per_s\": %.0f, "
@@ -593,14 +601,24 @@ static void print(const struct figures *f, bool json)
 		return;
 	}
 	printf("mkrt bench on %s (%s)\n", f->backend, f->device);
-	printf("  floor   two-thread ping-pong p50      %9.3f us\n", f->floor_p50);
+	if (f->gpu_floor)
+		printf("  floor   ping kernel, same memory p50  %9.3f us\n", f->floor_p50);
+	else
+		printf("  floor   two-thread ping-pong p50      %9.3f us\n", f->floor_p50);
 	printf("  rtt     NOP raw p50 / p99             %9.3f / %.3f us   (%.2fx floor)\n", f->rtt_p50,
 	       f->rtt_p99, rtt_over_floor);
 	printf("          NOP submit/wait API p50       %9.3f us\n", f->rtt_api_p50);
 	printf("          LOAD_MISS hit p50 / p99       %9.3f / %.3f us   (%.2fx NOP)\n", f->hit_p50,
 	       f->hit_p99, f->hit_p50 / f->rtt_p50);
-	printf("  launch  enqueue+finish per request p50 %8.3f us   (%.0fx rtt)\n", f->launch_p50,
-	       launch_over_rtt);
+	if (f->launch_p50 > 0)
+		printf("  launch  enqueue+finish per request p50 %8.3f us   (%.1fx rtt)\n", f->launch_p50,
+		       launch_over_rtt);
+	else
+		printf("  launch  enqueue+finish per request        n/a (no OpenCL device named %s)\n",
+		       f->device);
+	if (f->launch_drv_p50 > 0)
+		printf("          cuLaunchKernel+sync p50       %9.3f us   (%.1fx rtt)\n", f->launch_drv_p50,
+		       f->launch_drv_p50 / f->rtt_p50);
 	printf("  stream  ring kept full                %9.2f M slots/s (floor %.2f M/s, %.2fx)\n",
 	       f->stream / 1e6, f->stream_floor / 1e6, stream_over_floor);
 	printf("          batched (mkrt_submit_many, 32) %8.2f M slots/s\n", f->stream_batched / 1e6);
@@ -619,6 +637,9 @@ static void print(const struct figures *f, bool json)
 }
 
 /* Every figure for @backend with bench_lanes lanes, into @f. */
+static const char *bench_step = "open"; /* the step measure() is in, for errors */
+
+/* Every figure for @backend with bench_lanes lanes, into @f. */
 static int measure(const char *backend, struct figures *f, double *lat)
 {
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
@@ -626,6 +647,7 @@ static int measure(const char *backend, struct figures *f, double *lat)
 
 	f->lanes = bench_lanes;
 	struct mkrt_runtime *rt;
+	bench_step = "open";
 	int err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
 	if (err)
 		return err;
@@ -633,24 +655,44 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	snprintf(f->device, sizeof(f->device), "%s", mkrt_runtime_device(rt));
 	err = mkrt_runtime_stats(rt, &st);
 	f->lanes_run = st.lanes;
+	bench_step = "raw round trips";
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99); /* also the warm-up */
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99);
+	f->launch_drv_p50 = -1;
+	bench_step = "floor";
+	if (!err && mkrt_runtime_measure(rt, MKRT_MEASURE_FLOOR, SAMPLES, lat) == 0) {
+		f->gpu_floor = true;
+		f->floor_p50 = pct(lat, SAMPLES, 50);
+		if (mkrt_runtime_measure(rt, MKRT_MEASURE_LAUNCH, 2000, lat) == 0)
+			f->launch_drv_p50 = pct(lat, 2000, 50);
+	}
 	mkrt_runtime_close(rt);
-	f->floor_p50 = floor_p50(lat);
+	if (!f->gpu_floor)
+		f->floor_p50 = floor_p50(lat);
 	if (err)
 		return err;
+	bench_step = "open";
 	err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
 	if (err)
 		return err;
+	bench_step = "API round trips";
 	err = api_rtt(rt, &nop, lat, &f->rtt_api_p50, NULL);
+	bench_step = "stream";
 	err = err ? err : stream(rt, &nop, stream_n(rt), &f->stream);
+	bench_step = "work stream";
 	err = err ? err : work(rt, f);
+	bench_step = "raw stream";
 	err = err ? err : stream_raw(rt, &f->stream_raw);
+	bench_step = "batched stream";
 	err = err ? err : stream_batched(rt, stream_n(rt), &f->stream_batched);
 	mkrt_runtime_close(rt);
 	f->stream_floor = stream_floor();
+	if (!err)
+		bench_step = "load misses";
 	err = err ? err : miss_vs_pread(f->backend, f, lat);
 	f->launch_p50 = strcmp(f->backend, "host") != 0 ? launch_p50(f->device, lat) : -1;
+	if (!err)
+		bench_step = "idle";
 	err = err ? err : idle(f->backend, MKRT_PARK_NEVER, &f->idle_spinning, NULL);
 	err = err ? err : idle(f->backend, 0, &f->idle_parked, &f->wake_us);
 	return err;
@@ -732,8 +774,11 @@ int cli_bench(int argc, char **argv)
 		err = measure(backend, &f[k], lat);
 	}
 	free(lat);
-	if (err)
-		return cli_fail("bench", err);
+	if (err) {
+		char what[64];
+		snprintf(what, sizeof(what), "bench (%s)", bench_step);
+		return cli_fail(what, err);
+	}
 	if (n == 1 || json) {
 		if (json && n > 1)
 			printf("{\"sweep\": [\n");

@@ -117,7 +117,7 @@ static void print_text(const struct mkrt_selection *sel, int n)
 			if (sel->rows[r].device == i)
 				print_choice(&sel->rows[r], "     ");
 	}
-	printf("backends that use no device:\n");
+	printf("backends not on an OpenCL device (cuda: through its own driver):\n");
 	for (uint32_t r = 0; r < sel->count; r++)
 		if (sel->rows[r].device < 0)
 			print_choice(&sel->rows[r], "     ");

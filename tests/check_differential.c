@@ -174,7 +174,8 @@ static void assert_same(const struct outcome *a, const struct outcome *b, uint64
 }
 
 static const uint64_t seeds[] = { 1, 0xC0FFEE };
-static const char *devices[] = { "svm", "shm", "copy" };
+static const char *const device_list[] = { "svm", "shm", "copy" };
+static const char *devices[8]; /* device_list, or MKRT_TEST_BACKENDS (tests/device.h) */
 #define SEED (seeds[_i % 2])
 #define DEVICE (devices[_i / 2])
 
@@ -222,9 +223,9 @@ START_TEST(stream_across_parks)
 	struct outcome *host = malloc(sizeof(*host)), *dev = malloc(sizeof(*dev));
 
 	run_stream("host", SEED, 0, 0, PARKED_COUNT, host);
-	run_stream("svm", SEED, 0, 100, PARKED_COUNT, dev);
+	run_stream(devices[0], SEED, 0, 100, PARKED_COUNT, dev);
 	assert_same(host, dev, SEED);
-	printf("svm, seed %llu parked before every wave: %llu launches: identical\n",
+	printf("%s, seed %llu parked before every wave: %llu launches: identical\n", devices[0],
 	       (unsigned long long)SEED, (unsigned long long)dev->launches);
 	free(host);
 	free(dev);
@@ -244,8 +245,9 @@ int main(void)
 	 * (tests/repro/README.md). Single words now go out as fills; these
 	 * streams keep checking that nothing runs twice.
 	 */
-	tcase_add_loop_test(tc, stream_host_vs_device, 0, 6);
-	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 6);
+	int n = mkrt_test_backends(device_list, 3, devices, 8);
+	tcase_add_loop_test(tc, stream_host_vs_device, 0, 2 * n);
+	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 2 * n);
 	tcase_add_loop_test(tc, stream_across_parks, 0, 2);
 	return mkrt_run_suite(s);
 }

@@ -16,7 +16,8 @@
 #define WINDOW 32u
 
 /* shm forwards to the best of the others (svm on PoCL, host without OpenCL) */
-static const char *backends[] = { "host", "shm", "svm", "copy" };
+static const char *const backend_list[] = { "host", "shm", "svm", "copy" };
+static const char *backends[8]; /* backend_list, or MKRT_TEST_BACKENDS (tests/device.h) */
 
 static struct mkrt_runtime *open_io(const char *backend, struct mkrt_io_config *io, uint32_t lanes)
 {
@@ -477,9 +478,9 @@ int main(void)
 {
 	Suite *s = suite_create("loadmiss");
 	TCase *tc = mkrt_tcase(s, "roundtrip", 300);
-	int nb = have_opencl() ? 4 : 2;
+	int nb = mkrt_test_backends(backend_list, have_opencl() ? 4 : 2, backends, 8);
 
-	if (nb == 2)
+	if (nb == 2 && !getenv("MKRT_TEST_BACKENDS"))
 		printf("no OpenCL platform: the svm and copy parts of this suite do not run\n");
 	tcase_add_loop_test(tc, ten_thousand_mixed_requests, 0, nb);
 	tcase_add_loop_test(tc, io_slot_reservation_under_all_lanes, 0, nb);

@@ -157,7 +157,7 @@ START_TEST(automatic_choice_takes_best_score)
 	setenv("MKRT_BACKEND", "host", 1);
 	ck_assert_int_eq(mkrt_backend_select(NULL, why, sizeof(why)), 0);
 	mkrt__registry_override(NULL, 0);
-	ck_assert_int_eq(mkrt_backend_count(), 4); /* svm, copy, host, shm */
+	ck_assert_int_eq(mkrt_backend_count(), 5); /* svm, cuda, copy, host, shm */
 }
 END_TEST
 
@@ -250,6 +250,44 @@ START_TEST(cuda_driver_found_or_refused_with_reason)
 }
 END_TEST
 
+/* The cuda backend as the registry sees it: refused with its reason and a
+ * Fix where there is no driver or GPU (CI: MKRT_EXPECT_CUDA=refused), or its
+ * handshake passed and a NOP runs through it (the GPU machine:
+ * MKRT_EXPECT_CUDA=answers, tests/repro/device.sh). */
+START_TEST(cuda_backend_refused_with_reason_or_answers)
+{
+	const char *expect = getenv("MKRT_EXPECT_CUDA");
+	struct mkrt_config cfg;
+	struct mkrt_runtime *rt;
+	struct mkrt_slot res;
+	struct mkrt_ticket t;
+	char reason[512] = "";
+
+	clear_env();
+	mkrt_config_init(&cfg);
+	cfg.backend = "cuda";
+	int score = mkrt_backend_probe("cuda", &cfg, reason, sizeof(reason));
+	if (expect)
+		ck_assert_msg(strcmp(expect, score ? "answers" : "refused") == 0,
+			      "MKRT_EXPECT_CUDA=%s, but the probe gave %d (%s)", expect, score, reason);
+	if (!score) {
+		ck_assert_ptr_nonnull(strstr(reason, "cuda: "));
+		ck_assert_ptr_nonnull(strstr(reason, "Fix: "));
+		ck_assert_err(mkrt_runtime_open(&cfg, &rt), MKRT_EUNAVAILABLE);
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "cuda"));
+		printf("cuda backend refused: %s\n", reason);
+		return;
+	}
+	ck_assert_int_eq(score, 100);
+	ck_assert_err(mkrt_runtime_open(&cfg, &rt), 0);
+	ck_assert_str_eq(mkrt_runtime_backend(rt), "cuda");
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = MKRT_OP_NOP }, 5000, &t), 0);
+	ck_assert_err(mkrt_wait(rt, t, 5000, &res), 0);
+	printf("cuda backend answers on %s\n", mkrt_runtime_device(rt));
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
 START_TEST(missing_optional_hooks_get_defaults)
 {
 	const struct mkrt__backend_ops *table[] = { &minimal };
@@ -291,5 +329,6 @@ int main(void)
 	tcase_add_test(tc, nothing_available_is_an_error);
 	tcase_add_test(tc, missing_optional_hooks_get_defaults);
 	tcase_add_test(tc, cuda_driver_found_or_refused_with_reason);
+	tcase_add_test(tc, cuda_backend_refused_with_reason_or_answers);
 	return mkrt_run_suite(s);
 }

@@ -131,12 +131,13 @@ START_TEST(selection_report_is_the_choice)
 	unsetenv("MKRT_DEVICE");
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_ge(mkrt_selection_report(NULL, &sel), 0);
-	ck_assert_uint_eq(sel.count, 2u * (uint32_t)n + 2u); /* svm, copy per device; host, shm */
+	ck_assert_uint_eq(sel.count, 2u * (uint32_t)n + 3u); /* svm, copy per device; cuda, host, shm */
 	for (uint32_t r = 0; r < sel.count; r++) {
 		const struct mkrt_choice *row = &sel.rows[r];
 		if (row->device < 0) {
-			ck_assert_msg(!strcmp(row->backend, "host") || !strcmp(row->backend, "shm"), "%s",
-				      row->backend);
+			ck_assert_msg(!strcmp(row->backend, "host") || !strcmp(row->backend, "shm") ||
+					      !strcmp(row->backend, "cuda"),
+				      "%s", row->backend);
 			continue;
 		}
 		int score = !strcmp(row->backend, "svm")
@@ -159,7 +160,7 @@ START_TEST(selection_report_is_the_choice)
 	/* MKRT_DEVICE leaves one device in play */
 	setenv("MKRT_DEVICE", "0", 1);
 	ck_assert_int_ge(mkrt_selection_report(NULL, &sel), 0);
-	ck_assert_uint_eq(sel.count, 4);
+	ck_assert_uint_eq(sel.count, 5); /* svm and copy on it; cuda, host, shm */
 	ck_assert_str_eq(sel.device_spec, "0");
 	for (uint32_t r = 0; r < sel.count; r++)
 		ck_assert_int_le(sel.rows[r].device, 0);

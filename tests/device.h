@@ -11,6 +11,8 @@
 #define MKRT_TEST_DEVICE_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +35,30 @@ static inline void mkrt_require_opencl_or_skip(void)
 		printf("SKIP: no OpenCL platform (apt-get install pocl-opencl-icd)\n");
 		exit(MKRT_TEST_SKIP);
 	}
+}
+
+/*
+ * The backends a device suite runs: @dflt (@n of them), or those
+ * MKRT_TEST_BACKENDS names, comma-separated (tests/repro/device.sh runs the
+ * suites on cuda on the GPU machine that way). Returns how many are in
+ * @out (at most @max).
+ */
+static inline int mkrt_test_backends(const char *const *dflt, int n, const char **out, int max)
+{
+	static char names[256];
+	const char *env = getenv("MKRT_TEST_BACKENDS");
+	int k = 0;
+
+	if (!env || !env[0]) {
+		for (; k < n && k < max; k++)
+			out[k] = dflt[k];
+		return k;
+	}
+	snprintf(names, sizeof(names), "%s", env);
+	for (char *save = NULL, *tok = strtok_r(names, ",", &save); tok && k < max;
+	     tok = strtok_r(NULL, ",", &save))
+		out[k++] = tok;
+	return k;
 }
 
 /*

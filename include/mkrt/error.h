@@ -76,7 +76,11 @@ MKRT_BEGIN_DECLS
 	X(CANCELED, 30, "the ticket was withdrawn before any lane ran it",                 \
 	  "Fix: nothing to undo: it never ran; submit it again if it is still wanted")    \
 	X(INPROGRESS, 31, "cancel requested, but no lane has answered yet",               \
-	  "Fix: mkrt_wait() for the ticket: it ends once, MKRT_ECANCELED if withdrawn or its own result if it ran first")
+	  "Fix: mkrt_wait() for the ticket: it ends once, MKRT_ECANCELED if withdrawn or its own result if it ran first") \
+	X(CUDA, 32, "a CUDA driver call failed (mkrt_last_detail() names the call and error)", \
+	  "Fix: check the GPU and its driver (nvidia-smi), or pick another backend (MKRT_BACKEND=svm)") \
+	X(NOTSUP, 33, "this backend does not support the request",                      \
+	  "Fix: read mkrt_last_detail() for what it lacks, and pick another backend (MKRT_BACKEND)")
 
 enum mkrt_error {
 	MKRT_OK = 0,

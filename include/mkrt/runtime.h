@@ -246,6 +246,25 @@ MKRT_API int mkrt_runtime_done_count(struct mkrt_runtime *rt, uint32_t *count);
 /* mkrt_runtime_stats - counters of the running backend. EINVAL on NULL. */
 MKRT_API int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out);
 
+/* What mkrt_runtime_measure() times. */
+enum mkrt_measure {
+	MKRT_MEASURE_FLOOR = 1,  /* a ping-pong between the host and a minimal kernel on the
+	                            runtime's device, through the memory its ring lives in */
+	MKRT_MEASURE_LAUNCH = 2, /* one launch of an empty kernel, waited for */
+};
+
+/*
+ * mkrt_runtime_measure - for benchmarks: @n samples of @what on the
+ * runtime's device, each in nanoseconds into @ns[0..n), measured beside the
+ * runtime's own round trip (mkrt bench). One call at a time per runtime.
+ * Errors: EINVAL (NULL, n 0 or over MKRT_MAX_ENTRIES, unknown @what),
+ * NOTSUP (the backend has no such kernel: host, shm, svm and copy, whose
+ * floor mkrt bench times on two host threads and whose launch through
+ * OpenCL), CUDA, TIMEDOUT (the ping kernel did not answer within a second).
+ */
+MKRT_API int mkrt_runtime_measure(struct mkrt_runtime *rt, enum mkrt_measure what, uint32_t n,
+				  double *ns);
+
 /* mkrt_runtime_stop - set SHUTDOWN and wait up to @timeout_ms for the
  * executors to exit. Idempotent. ETIMEDOUT when they did not. */
 MKRT_API int mkrt_runtime_stop(struct mkrt_runtime *rt, uint32_t timeout_ms);

@@ -61,6 +61,10 @@ struct mkrt__backend_ops {
 	 * many it served. Waiters call it instead of idling. Any thread. */
 	uint32_t (*serve_io)(void *state);
 
+	/* Optional (NULL: mkrt_runtime_measure says NOTSUP). @n samples of
+	 * MKRT_MEASURE_* @what in ns, on the backend's device. */
+	int (*measure)(void *state, int what, uint32_t n, double *ns);
+
 	/* Required. mkrt_publish semantics into slot @slot; one writer per slot. */
 	int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
 	/* Optional, the one hook left NULL when absent: the runtime then calls
@@ -89,6 +93,7 @@ struct mkrt__backend_ops {
 
 extern const struct mkrt__backend_ops mkrt__backend_host;
 extern const struct mkrt__backend_ops mkrt__backend_svm;
+extern const struct mkrt__backend_ops mkrt__backend_cuda;
 extern const struct mkrt__backend_ops mkrt__backend_copy;
 extern const struct mkrt__backend_ops mkrt__backend_shm;
 

@@ -13,6 +13,7 @@
 
 static const struct mkrt__backend_ops *const mkrt__builtin[] = {
 	&mkrt__backend_svm,
+	&mkrt__backend_cuda,
 	&mkrt__backend_copy,
 	&mkrt__backend_host,
 	&mkrt__backend_shm,

@@ -114,54 +114,7 @@ static void mkrt__svm_free(struct mkrt__svm *s)
 	free(s);
 }
 
-/* ---- the resident layer's hooks: plain loads and stores ----------------------------------- */
-
-static int mkrt__svm_set_yield(void *owner, uint32_t value)
-{
-	struct mkrt__svm *s = owner;
-
-	/* release: lanes acquire it and return between slots */
-	mkrt__store_release(&s->w.b.control[MKRT_CTL_YIELD], value);
-	return 0;
-}
-
-static bool mkrt__svm_shutdown_set(void *owner)
-{
-	struct mkrt__svm *s = owner;
-
-	/* acquire: pairs with stop()'s release, or the SHUTDOWN opcode's */
-	return mkrt__load_acquire(&s->w.b.control[MKRT_CTL_SHUTDOWN]) != 0;
-}
-
-static void mkrt__svm_ask_shutdown(void *owner)
-{
-	struct mkrt__svm *s = owner;
-
-	/* release: running lanes acquire it and return after their current slot */
-	mkrt__store_release(&s->w.b.control[MKRT_CTL_SHUTDOWN], 1);
-}
-
-static uint64_t mkrt__svm_progress(void *owner)
-{
-	struct mkrt__svm *s = owner;
-
-	/* acquire: a count that moved means the lanes are busy */
-	return mkrt__load_acquire(&s->w.b.control[MKRT_CTL_DONE_COUNT]);
-}
-
-/* Is there a PUBLISHED slot a lane would take (tenant authorized)? */
-static bool mkrt__svm_work_waiting(void *owner)
-{
-	const struct mkrt_exec_buffers *b = &((struct mkrt__svm *)owner)->w.b;
-
-	for (uint32_t i = 0; i < b->slot_count; i++) {
-		const uint32_t *w = b->ring + (size_t)i * MKRT_SLOT_WORDS;
-		if (mkrt__load_relaxed(&w[MKRT_SLOT_STATUS]) == MKRT_STATUS_PUBLISHED &&
-		    mkrt__tenant_authorized(b->control, mkrt__load_relaxed(&w[MKRT_SLOT_TENANT])))
-			return true;
-	}
-	return false;
-}
+/* ---- the resident layer's hooks: plain loads and stores (words.c) ---------------------- */
 
 /* After a park, while the launch starts: host and lanes claim by the same
  * CAS on the same memory. CPU devices only: on a GPU a host RMW and a device
@@ -183,11 +136,8 @@ static uint32_t mkrt__svm_serve_io(void *state)
 }
 
 static const struct mkrt__resident_hooks mkrt__svm_hooks = {
-	.set_yield = mkrt__svm_set_yield,
-	.shutdown_set = mkrt__svm_shutdown_set,
-	.ask_shutdown = mkrt__svm_ask_shutdown,
-	.progress = mkrt__svm_progress,
-	.work_waiting = mkrt__svm_work_waiting,
+	MKRT__WORDS_RESIDENT_HOOKS,
+	.work_waiting = mkrt__words_work_waiting,
 	.assist = mkrt__svm_assist,
 };
 

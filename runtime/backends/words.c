@@ -171,7 +171,8 @@ int mkrt__words_init(struct mkrt__words *w, const struct mkrt_config *cfg,
 		memcpy(dfa, cfg->dfa, (size_t)cfg->dfa_words * sizeof(uint32_t));
 	if (cfg->io) {
 		w->frames.b = &w->b;
-		int err = mkrt__servicer_new(cfg->io, &mkrt__host_frames_port, &w->frames, &w->servicer);
+		int err = mkrt__servicer_new(cfg->io, w->io_port ? w->io_port : &mkrt__host_frames_port,
+					     &w->frames, &w->servicer);
 		if (err)
 			return err;
 	}
@@ -191,4 +192,53 @@ void mkrt__words_free(struct mkrt__words *w, void (*release)(void *ctx, uint32_t
 		if (bufs[i])
 			release(ctx, bufs[i]);
 	memset(w, 0, sizeof(*w));
+}
+
+/* ---- the resident layer's hooks, for words the host addresses (svm, cuda) ------------------- */
+
+int mkrt__words_set_yield(void *owner, uint32_t value)
+{
+	struct mkrt__words *w = owner;
+
+	/* release: lanes acquire it and return between slots */
+	mkrt__store_release(&w->b.control[MKRT_CTL_YIELD], value);
+	return 0;
+}
+
+bool mkrt__words_shutdown_set(void *owner)
+{
+	struct mkrt__words *w = owner;
+
+	/* acquire: pairs with stop()'s release, or the SHUTDOWN opcode's */
+	return mkrt__load_acquire(&w->b.control[MKRT_CTL_SHUTDOWN]) != 0;
+}
+
+void mkrt__words_ask_shutdown(void *owner)
+{
+	struct mkrt__words *w = owner;
+
+	/* release: running lanes acquire it and return after their current slot */
+	mkrt__store_release(&w->b.control[MKRT_CTL_SHUTDOWN], 1);
+}
+
+uint64_t mkrt__words_progress(void *owner)
+{
+	struct mkrt__words *w = owner;
+
+	/* acquire: a count that moved means the lanes are busy */
+	return mkrt__load_acquire(&w->b.control[MKRT_CTL_DONE_COUNT]);
+}
+
+/* Is there a PUBLISHED slot a lane would take (tenant authorized)? */
+bool mkrt__words_work_waiting(void *owner)
+{
+	const struct mkrt_exec_buffers *b = &((struct mkrt__words *)owner)->b;
+
+	for (uint32_t i = 0; i < b->slot_count; i++) {
+		const uint32_t *w = b->ring + (size_t)i * MKRT_SLOT_WORDS;
+		if (mkrt__load_relaxed(&w[MKRT_SLOT_STATUS]) == MKRT_STATUS_PUBLISHED &&
+		    mkrt__tenant_authorized(b->control, mkrt__load_relaxed(&w[MKRT_SLOT_TENANT])))
+			return true;
+	}
+	return false;
 }

@@ -14,7 +14,8 @@
 struct mkrt__words {
 	struct mkrt_exec_buffers b;     /* ring, control, log, DFA, IO queue, arena */
 	struct mkrt__servicer *servicer; /* NULL without cfg->io */
-	struct mkrt__host_frames frames; /* its port */
+	struct mkrt__host_frames frames; /* its port's */
+	const struct mkrt__io_port *io_port; /* set before init; NULL: mkrt__host_frames_port */
 };
 int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords);
 int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
@@ -45,5 +46,20 @@ int mkrt__words_start_io(struct mkrt__words *w);
 void mkrt__words_stop_io(struct mkrt__words *w);
 /* io_requests, io_errors and evictions. */
 void mkrt__words_io_stats(const struct mkrt__words *w, struct mkrt_stats *out);
+
+
+/* The resident layer's hooks (resident.h) for such words on a device (svm,
+ * cuda): plain loads and stores; the owner's state starts with a struct
+ * mkrt__words. work_waiting: a PUBLISHED slot of an authorized tenant. */
+int mkrt__words_set_yield(void *owner, uint32_t value);
+bool mkrt__words_shutdown_set(void *owner);
+void mkrt__words_ask_shutdown(void *owner);
+uint64_t mkrt__words_progress(void *owner);
+bool mkrt__words_work_waiting(void *owner);
+#define MKRT__WORDS_RESIDENT_HOOKS                   \
+	.set_yield = mkrt__words_set_yield,          \
+	.shutdown_set = mkrt__words_shutdown_set,    \
+	.ask_shutdown = mkrt__words_ask_shutdown,    \
+	.progress = mkrt__words_progress
 
 #endif /* MKRT_WORDS_H */

@@ -201,6 +201,20 @@ int mkrt_runtime_stats(struct mkrt_runtime *rt, struct mkrt_stats *out)
 	return 0;
 }
 
+int mkrt_runtime_measure(struct mkrt_runtime *rt, enum mkrt_measure what, uint32_t n, double *ns)
+{
+	if (!rt || !ns || n == 0 || n > MKRT_MAX_ENTRIES ||
+	    (what != MKRT_MEASURE_FLOOR && what != MKRT_MEASURE_LAUNCH))
+		return MKRT_EINVAL;
+	if (!rt->ops.measure) {
+		mkrt__detail("the %s backend has no kernel of its own to measure with. Fix: time "
+			     "its floor on host threads and launches through OpenCL (mkrt bench "
+			     "does)", rt->ops.name);
+		return MKRT_ENOTSUP;
+	}
+	return rt->ops.measure(rt->state, what, n, ns);
+}
+
 int mkrt_runtime_stop(struct mkrt_runtime *rt, uint32_t timeout_ms)
 {
 	if (!rt)

@@ -17,6 +17,7 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef void (*CUhostFn)(void *user);
 
 #define CUDA_SUCCESS                    0
 #define CUDA_ERROR_NOT_READY            600
@@ -58,6 +59,7 @@ typedef struct CUstream_st *CUstream;
 	X(cuStreamDestroy_v2, CUresult, (CUstream stream))                                        \
 	X(cuStreamQuery, CUresult, (CUstream stream))                                             \
 	X(cuStreamSynchronize, CUresult, (CUstream stream))                                       \
+	X(cuLaunchHostFunc, CUresult, (CUstream stream, CUhostFn fn, void *user))                 \
 	X(cuLaunchKernel, CUresult,                                                               \
 	  (CUfunction fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,        \
 	   unsigned bz, unsigned shared_bytes, CUstream stream, void **params, void **extra))

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * frames.c - the IO servicer's port for a queue and frames in memory the
- * host addresses (host, svm): requests are claimed with a CAS and completed
- * with release stores in place, and the servicer picks each frame itself.
+ * frames.c - the IO servicer's ports for a queue and frames in memory the
+ * host addresses. Where host and device read-modify-write words atomically
+ * with each other (host, svm): requests are claimed with a CAS and
+ * completed with release stores in place, and the servicer picks each
+ * frame itself. Where they do not (cuda, over PCIe: DESIGN §3), the host
+ * only loads and stores: see the lanes' port at the end.
  *
  * The servicer is the only one that evicts. A frame is reloaded only after a
  * CAS of its pin count from 0 to EVICTING, so a frame a lane has pinned (a
@@ -91,6 +94,17 @@ static int64_t mkrt__frames_frame(void *ctx, const uint32_t *req, uint32_t rid, 
 	return f;
 }
 
+/* Answer IO request @io: frame @f holding @bytes (res >= 0), or error -@res. */
+static void mkrt__frames_answer(uint32_t *io, bool prefetch, int64_t res, uint32_t f, uint32_t bytes)
+{
+	mkrt__store_relaxed(&io[MKRT_IO_DST], res >= 0 ? f : (uint32_t)-res);
+	mkrt__store_relaxed(&io[MKRT_IO_BYTES], res >= 0 ? bytes : 0);
+	/* release: DST and BYTES before the lane's acquire of STATUS; a
+	 * prefetch has no lane waiting, so we recycle its slot ourselves */
+	mkrt__store_release(&io[MKRT_IO_STATUS], prefetch ? MKRT_IO_EMPTY
+							  : res >= 0 ? MKRT_IO_OK : MKRT_IO_ERROR);
+}
+
 static int mkrt__frames_complete(void *ctx, uint32_t q, const uint32_t *req, int64_t frame, bool loaded,
 				 int64_t res)
 {
@@ -112,13 +126,7 @@ static int mkrt__frames_complete(void *ctx, uint32_t q, const uint32_t *req, int
 		/* release: ... and before a lane can find it resident */
 		mkrt__store_release(&h->b->residency[rid], f + 1);
 	}
-	mkrt__store_relaxed(&io[MKRT_IO_DST], res >= 0 ? f : (uint32_t)-res);
-	mkrt__store_relaxed(&io[MKRT_IO_BYTES],
-			    res >= 0 ? mkrt__load_relaxed(mkrt__meta(h, f, MKRT_FRAME_BYTES)) : 0);
-	/* release: DST and BYTES before the lane's acquire of STATUS; a
-	 * prefetch has no lane waiting, so we recycle its slot ourselves */
-	mkrt__store_release(&io[MKRT_IO_STATUS], prefetch ? MKRT_IO_EMPTY
-							  : res >= 0 ? MKRT_IO_OK : MKRT_IO_ERROR);
+	mkrt__frames_answer(io, prefetch, res, f, mkrt__load_relaxed(mkrt__meta(h, f, MKRT_FRAME_BYTES)));
 	return 0;
 }
 
@@ -127,4 +135,71 @@ const struct mkrt__io_port mkrt__host_frames_port = {
 	.claim = mkrt__frames_claim,
 	.frame = mkrt__frames_frame,
 	.complete = mkrt__frames_complete,
+};
+
+/*
+ * The lanes' port: the host never read-modify-writes a word the lanes do.
+ * A lane picks and evicts the frame itself (cl/load_miss.cl,
+ * MKRT_LANES_EVICT) and names it in the request's DST; the servicer alone
+ * moves a PUBLISHED request on (one pass at a time), so it claims by a look;
+ * it loads straight into the frame and completes with ordered stores, as the
+ * copy backend does with transfers (copy_io.c).
+ */
+/* Only the servicer moves a PUBLISHED request on (one pass at a time), so
+ * taking one is a look: acquire, the request's words after the lane's
+ * release of STATUS. */
+static bool mkrt__lane_frames_claim(void *ctx, uint32_t q)
+{
+	struct mkrt__host_frames *h = ctx;
+
+	return mkrt__load_acquire(&h->b->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS]) == MKRT_IO_PUBLISHED;
+}
+
+static int64_t mkrt__lane_frames_frame(void *ctx, const uint32_t *req, uint32_t rid, uint8_t **dst)
+{
+	struct mkrt__host_frames *h = ctx;
+	const struct mkrt_exec_buffers *b = h->b;
+	uint32_t f = mkrt__load_relaxed(&req[MKRT_IO_DST]);
+
+	(void)rid;
+	if (f >= b->frame_count)
+		return -(int64_t)MKRT_IOERR_READ;
+	*dst = (uint8_t *)(b->arena + (size_t)f * b->frame_words);
+	return f;
+}
+
+static int mkrt__lane_frames_complete(void *ctx, uint32_t q, const uint32_t *req, int64_t frame,
+				      bool loaded, int64_t res)
+{
+	struct mkrt__host_frames *h = ctx;
+	uint32_t *io = &h->b->io[q * MKRT_IO_WORDS];
+	bool prefetch = mkrt__load_relaxed(&req[MKRT_IO_TAG]) & MKRT_IO_TAG_PREFETCH;
+	uint32_t f = mkrt__load_relaxed(&req[MKRT_IO_DST]);
+
+	(void)frame;
+	(void)loaded; /* every frame is the lane's, loaded or given back */
+	if (res >= 0) {
+		uint32_t rid = mkrt__load_relaxed(&req[MKRT_IO_SRC]);
+		mkrt__store_relaxed(mkrt__meta(h, f, MKRT_FRAME_RESOURCE), rid + 1);
+		mkrt__store_relaxed(mkrt__meta(h, f, MKRT_FRAME_BYTES), (uint32_t)res);
+		mkrt__store_relaxed(mkrt__meta(h, f, MKRT_FRAME_SUMMED), 0);
+		mkrt__store_relaxed(mkrt__meta(h, f, MKRT_FRAME_REF), 1);
+		/* release: the frame's bytes before anyone can pin it (a waiting
+		 * lane gets it pinned) ... */
+		mkrt__store_release(mkrt__meta(h, f, MKRT_FRAME_PIN), prefetch ? 0 : 1);
+		/* ... and before a lane can find it resident */
+		mkrt__store_release(&h->b->residency[rid], f + 1);
+	} else if (f < h->b->frame_count) {
+		/* release: the frame the lane picked is empty and free again */
+		mkrt__store_release(mkrt__meta(h, f, MKRT_FRAME_PIN), 0);
+	}
+	mkrt__frames_answer(io, prefetch, res, f, (uint32_t)res);
+	return 0;
+}
+
+const struct mkrt__io_port mkrt__lane_frames_port = {
+	.queue = mkrt__frames_queue,
+	.claim = mkrt__lane_frames_claim,
+	.frame = mkrt__lane_frames_frame,
+	.complete = mkrt__lane_frames_complete,
 };

@@ -86,5 +86,9 @@ struct mkrt__host_frames {
 	uint64_t evictions;          /* atomic */
 };
 extern const struct mkrt__io_port mkrt__host_frames_port;
+/* The port for the same memory where the host must not read-modify-write
+ * what the lanes do (cuda): the lanes pick and evict frames, the host only
+ * loads and stores. Its context is a struct mkrt__host_frames too. */
+extern const struct mkrt__io_port mkrt__lane_frames_port;
 
 #endif /* MKRT_IO_PRIV_H */

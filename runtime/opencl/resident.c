@@ -54,14 +54,14 @@ static bool mkrt__park_barrier(struct mkrt__resident *r)
 	return mkrt__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
 }
 
-int mkrt__resident_init(struct mkrt__resident *r, const char *backend, const struct mkrt__device *dev,
-			const struct mkrt_config *cfg, const char *cl_std,
-			const struct mkrt__resident_hooks *hooks, void *owner)
-{
-	cl_int rc;
+static const struct mkrt__launcher mkrt__cl_launcher;
 
+void mkrt__resident_init_watch(struct mkrt__resident *r, const char *backend,
+			       const struct mkrt_config *cfg, const struct mkrt__resident_hooks *hooks,
+			       void *owner, const struct mkrt__launcher *launcher)
+{
 	r->backend = backend;
-	r->dev = *dev;
+	r->launcher = launcher;
 	r->hooks = hooks;
 	r->owner = owner;
 	r->epoch_ms = cfg->epoch_ms;
@@ -70,7 +70,16 @@ int mkrt__resident_init(struct mkrt__resident *r, const char *backend, const str
 	pthread_cond_init(&r->cond, NULL);
 	r->asymmetric = r->park_us != MKRT_PARK_NEVER &&
 			mkrt__membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+}
 
+int mkrt__resident_init(struct mkrt__resident *r, const char *backend, const struct mkrt__device *dev,
+			const struct mkrt_config *cfg, const char *cl_std,
+			const struct mkrt__resident_hooks *hooks, void *owner)
+{
+	cl_int rc;
+
+	mkrt__resident_init_watch(r, backend, cfg, hooks, owner, &mkrt__cl_launcher);
+	r->dev = *dev;
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0 };
 	r->ctx = clCreateContext(props, 1, &dev->id, NULL, NULL, &rc);
 	if (!r->ctx)
@@ -144,14 +153,66 @@ int mkrt__resident_set_args(struct mkrt__resident *r, const struct mkrt__kargs *
 	return 0;
 }
 
-/* ---- the watcher ----------------------------------------------------------------------------- */
+/* ---- the OpenCL launcher ------------------------------------------------------------------ */
 
-static void CL_CALLBACK mkrt__resident_complete(cl_event ev, cl_int status, void *arg)
+static void CL_CALLBACK mkrt__cl_complete(cl_event ev, cl_int status, void *arg)
 {
-	struct mkrt__resident *r = arg;
-
 	(void)ev;
 	(void)status;
+	mkrt__resident_returned(arg);
+}
+
+static int mkrt__cl_start(struct mkrt__resident *r)
+{
+	cl_int rc = clEnqueueNDRangeKernel(r->kq, r->kernel, 1, NULL, &r->global, &r->local, 0, NULL,
+					   &r->launch);
+
+	if (rc == CL_SUCCESS)
+		rc = clSetEventCallback(r->launch, CL_COMPLETE, mkrt__cl_complete, r);
+	if (rc != CL_SUCCESS) {
+		if (r->launch)
+			clReleaseEvent(r->launch);
+		r->launch = NULL;
+		return mkrt__cl_fail("clEnqueueNDRangeKernel(mkrt_megakernel)", rc);
+	}
+	clFlush(r->kq);
+	return 0;
+}
+
+static cl_int mkrt__cl_status(struct mkrt__resident *r)
+{
+	cl_int status = CL_COMPLETE;
+
+	if (clGetEventInfo(r->launch, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status,
+			   NULL) != CL_SUCCESS)
+		return CL_COMPLETE; /* nothing more to learn from it */
+	return status;
+}
+
+static bool mkrt__cl_running(struct mkrt__resident *r)
+{
+	return mkrt__cl_status(r) <= CL_RUNNING;
+}
+
+static int mkrt__cl_end(struct mkrt__resident *r)
+{
+	cl_int status = mkrt__cl_status(r);
+
+	clReleaseEvent(r->launch);
+	r->launch = NULL;
+	return status < 0 ? mkrt__cl_fail("mkrt_megakernel execution", status) : 0;
+}
+
+static const struct mkrt__launcher mkrt__cl_launcher = {
+	.start = mkrt__cl_start,
+	.running = mkrt__cl_running,
+	.end = mkrt__cl_end,
+};
+
+/* ---- the watcher ----------------------------------------------------------------------------- */
+
+void mkrt__resident_returned(struct mkrt__resident *r)
+{
 	pthread_mutex_lock(&r->lock);
 	r->done = true;
 	pthread_cond_signal(&r->cond);
@@ -179,13 +240,28 @@ static int mkrt__wait_launch(struct mkrt__resident *r, bool *yielded, bool *idle
 	pthread_mutex_lock(&r->lock);
 	while (!r->done) {
 		struct timespec deadline;
+		if (r->launcher->returned) {
+			pthread_mutex_unlock(&r->lock);
+			bool ended = r->launcher->returned(r);
+			pthread_mutex_lock(&r->lock);
+			if (ended)
+				break;
+		}
 		if (*yielded) {
-			pthread_cond_wait(&r->cond, &r->lock);
+			if (!r->launcher->returned) {
+				pthread_cond_wait(&r->cond, &r->lock);
+				continue;
+			}
+			mkrt__realtime_deadline(&deadline, MKRT__RETURN_LOOK_MS);
+			pthread_cond_timedwait(&r->cond, &r->lock, &deadline);
 			continue;
 		}
 		uint64_t now = mkrt__now_ns();
 		uint64_t left_us = now - start < epoch_ns ? (epoch_ns - (now - start)) / 1000u + 1 : 0;
-		mkrt__realtime_deadline_us(&deadline, step_us && step_us < left_us ? step_us : left_us);
+		uint64_t wait_us = step_us && step_us < left_us ? step_us : left_us;
+		if (r->launcher->returned && wait_us > MKRT__RETURN_LOOK_MS * 1000u)
+			wait_us = MKRT__RETURN_LOOK_MS * 1000u;
+		mkrt__realtime_deadline_us(&deadline, wait_us);
 		if (pthread_cond_timedwait(&r->cond, &r->lock, &deadline) != ETIMEDOUT)
 			continue;
 		now = mkrt__now_ns();
@@ -246,18 +322,14 @@ static void mkrt__park(struct mkrt__resident *r)
 #define MKRT__ASSIST_NS      100000000u
 #define MKRT__ASSIST_STEP_NS 10000L /* the watcher's look, between sleeps */
 
-static void mkrt__assist(struct mkrt__resident *r, cl_event ev)
+static void mkrt__assist(struct mkrt__resident *r)
 {
 	uint64_t until = mkrt__now_ns() + MKRT__ASSIST_NS;
-	cl_int status = CL_QUEUED;
 
 	do {
 		mkrt__resident_assist(r);
-		if (clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL) !=
-		    CL_SUCCESS)
-			break;
 		nanosleep(&(struct timespec){ .tv_nsec = MKRT__ASSIST_STEP_NS }, NULL);
-	} while (status > CL_RUNNING && mkrt__now_ns() < until);
+	} while (!r->launcher->running(r) && mkrt__now_ns() < until);
 	mkrt__store_relaxed(&r->cold, 0);
 }
 
@@ -288,10 +360,7 @@ void mkrt__resident_ring_bell(struct mkrt__resident *r)
 /* One launch, to its return; then park if it idled. */
 static int mkrt__launch(struct mkrt__resident *r)
 {
-	cl_event ev = NULL;
-	cl_int rc, status = CL_COMPLETE;
 	bool yielded = false, idle = false;
-
 	bool assist = mkrt__load_relaxed(&r->cold); /* the launch after a park */
 
 	if (assist)
@@ -301,25 +370,18 @@ static int mkrt__launch(struct mkrt__resident *r)
 	if (err)
 		return err;
 	r->done = false;
-	rc = clEnqueueNDRangeKernel(r->kq, r->kernel, 1, NULL, &r->global, &r->local, 0, NULL, &ev);
-	if (rc == CL_SUCCESS)
-		rc = clSetEventCallback(ev, CL_COMPLETE, mkrt__resident_complete, r);
-	if (rc != CL_SUCCESS) {
-		if (ev)
-			clReleaseEvent(ev);
-		return mkrt__cl_fail("clEnqueueNDRangeKernel(mkrt_megakernel)", rc);
-	}
-	clFlush(r->kq);
+	err = r->launcher->start(r);
+	if (err)
+		return err;
 	mkrt__add64_relaxed(&r->launches, 1);
 	if (assist)
-		mkrt__assist(r, ev);
+		mkrt__assist(r);
 	err = mkrt__wait_launch(r, &yielded, &idle);
 	if (yielded && !err)
 		err = r->hooks->set_yield(r->owner, 0);
-	clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
-	clReleaseEvent(ev);
-	if (status < 0)
-		return mkrt__cl_fail("mkrt_megakernel execution", status);
+	int ended = r->launcher->end(r);
+	if (ended)
+		return ended;
 	if (!err && idle && !mkrt__should_stop(r))
 		mkrt__park(r);
 	return err;

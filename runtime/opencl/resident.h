@@ -48,8 +48,29 @@ struct mkrt__resident_hooks {
 	uint32_t (*assist)(void *owner);
 };
 
+struct mkrt__resident;
+
+/* How the watcher launches the megakernel: on the OpenCL device's queue
+ * (mkrt__resident_init), or another way (cuda: the driver API). */
+struct mkrt__launcher {
+	/* Start one launch, with its arguments as set; once it has returned,
+	 * mkrt__resident_returned() must run (on any thread). */
+	int (*start)(struct mkrt__resident *r);
+	/* Whether the launch has begun to run (the host stops assisting). */
+	bool (*running)(struct mkrt__resident *r);
+	/* After it returned: release it; 0, or the error it ended with. */
+	int (*end)(struct mkrt__resident *r);
+	/* Optional: whether it has returned, for a launch that may end without
+	 * the call above (a device fault): the watcher then looks every
+	 * MKRT__RETURN_LOOK_MS even while it only waits for the return. */
+	bool (*returned)(struct mkrt__resident *r);
+};
+#define MKRT__RETURN_LOOK_MS 10u
+
 struct mkrt__resident {
 	const char *backend;         /* "svm", "copy": for messages */
+	const struct mkrt__launcher *launcher;
+	cl_event launch;             /* the OpenCL launcher's current launch */
 	struct mkrt__device dev;
 	cl_context ctx;
 	cl_command_queue kq;         /* the megakernel's queue */
@@ -89,6 +110,14 @@ struct mkrt__resident {
 int mkrt__resident_init(struct mkrt__resident *r, const char *backend, const struct mkrt__device *dev,
 			const struct mkrt_config *cfg, const char *cl_std,
 			const struct mkrt__resident_hooks *hooks, void *owner);
+/* The watcher's part of init alone, for a backend that launches the
+ * megakernel with @launcher and fills r->dev.info (name, gpu) and
+ * r->global/r->local itself. */
+void mkrt__resident_init_watch(struct mkrt__resident *r, const char *backend,
+			       const struct mkrt_config *cfg, const struct mkrt__resident_hooks *hooks,
+			       void *owner, const struct mkrt__launcher *launcher);
+/* For a launcher: the current launch has returned. */
+void mkrt__resident_returned(struct mkrt__resident *r);
 /* Release what init made; the backend frees its buffers first. */
 void mkrt__resident_fini(struct mkrt__resident *r);
 /* Set every kernel argument from @a. Errors: ECL. */

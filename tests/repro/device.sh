@@ -14,8 +14,9 @@
 # device MKRT_DEVICE=DEVICE picks; the lane sweep (--lanes 0,1,2,4,8,16
 # --work-us W) likewise; the copy suites with it (PoCL 5.0);
 # the selection on two platforms (mkrt devices, check_svm, check_registry:
-# copy check_svm and check_registry into .device/new too); the megakernel's
-# PTX through the CUDA driver (cuda: tests/repro/cuda_ping).
+# copy check_svm and check_registry into .device/new too); the cuda backend
+# on the H200 (cuda [SOAK_SECONDS]); the megakernel's PTX through the driver
+# API alone (ping: tests/repro/cuda_ping).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
 set -u
@@ -63,7 +64,34 @@ suites)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 cuda)
-	# the megakernel's PTX on the GPU through the driver API (copy
+	# the cuda backend on the GPU (copy cli/.libs/mkrt, .libs/libmkrt.so.0,
+	# tests/check_{registry,differential,loadmiss}, tests/repro/cuda_ops and
+	# tests/repro/cuda_ops.ptx into .device/new): what one memory operation
+	# costs a lane, the registry's handshake, the bench (cuda and copy on the
+	# H200, RUNS times each, default once), the differential and load-miss
+	# suites on cuda, and a soak of ${2:-60} s
+	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
+	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
+	echo "== cuda_ops"
+	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+	echo "== mkrt devices"
+	timeout 120 "$d/new/mkrt" devices
+	echo "== check_registry (MKRT_EXPECT_CUDA=answers)"
+	MKRT_EXPECT_CUDA=answers timeout 200 "$d/new/check_registry" 2>&1 | tail -4
+	for k in $(seq "${RUNS:-1}"); do
+		for b in cuda copy; do
+			echo "== mkrt bench --backend $b (run $k)"
+			timeout 200 "$d/new/mkrt" bench --backend $b
+		done
+	done
+	for t in check_differential check_loadmiss; do
+		echo "== $t on cuda"
+		MKRT_TEST_BACKENDS=cuda timeout 500 "$d/new/$t" 2>&1 | tail -12
+	done
+	echo "== mkrt soak --seconds ${2:-60} --backend cuda"
+	timeout $(( ${2:-60} + 120 )) "$d/new/mkrt" soak --seconds "${2:-60}" --backend cuda 2>&1 | tail -15 ;;
+ping)
+	# the megakernel's PTX through the driver API alone (copy
 	# tests/repro/cuda_ping and cl/mkrt_megakernel.ptx into .device/new)
 	for lanes in 1 32; do
 		LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64" timeout 120 \
@@ -76,6 +104,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|ping" >&2
 	exit 2 ;;
 esac
