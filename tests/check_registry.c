@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "driver.h"
+#include "ptx.h"
 
 static void clear_env(void)
 {
@@ -288,6 +289,50 @@ START_TEST(cuda_backend_refused_with_reason_or_answers)
 }
 END_TEST
 
+/* The cuda backend's PTX: embedded without user opcodes; with them, built
+ * at run time by configure's clang (entry points, no unresolved calls, the
+ * user's function in it); a user source that does not compile is EBUILD
+ * with clang's error. CI builds the PTX (MKRT_REQUIRE_PTX=1), so this runs
+ * there, with no GPU. */
+START_TEST(cuda_ptx_with_user_opcodes_builds_at_run_time)
+{
+	static const char src[] = "uint cuda_twice(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
+				  "{ args[0] *= 2u; return 0; }\n";
+	struct mkrt_cl_handler h = { 0x200, "cuda_twice" };
+	struct mkrt_config cfg;
+	const char *ptx;
+	char *owned;
+
+	mkrt_config_init(&cfg);
+	int err = mkrt__cuda_ptx(&cfg, &ptx, &owned);
+	if (err) { /* a build without clang and libclc: the refusal says how to fix it */
+		ck_assert_ptr_null(getenv("MKRT_REQUIRE_PTX"));
+		ck_assert_err(err, MKRT_EUNAVAILABLE);
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "Fix: "));
+		return;
+	}
+	ck_assert_ptr_null(owned);
+	ck_assert_ptr_nonnull(strstr(ptx, ".entry mkrt_megakernel("));
+
+	cfg.cl_source = src;
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	ck_assert_err(mkrt__cuda_ptx(&cfg, &ptx, &owned), 0);
+	ck_assert_ptr_eq(ptx, owned);
+	ck_assert_ptr_nonnull(strstr(ptx, ".entry mkrt_megakernel("));
+	ck_assert_ptr_nonnull(strstr(ptx, ".entry mkrt_ping("));
+	ck_assert_ptr_null(strstr(ptx, ".extern .func"));
+	ck_assert_ptr_nonnull(strstr(ptx, "cuda_twice"));
+	free(owned);
+
+	cfg.cl_source = "uint cuda_twice(uint op, __private uint *args, const struct mkrt_ctx *ctx)\n"
+			"{ return no_such_thing; }\n";
+	ck_assert_err(mkrt__cuda_ptx(&cfg, &ptx, &owned), MKRT_EBUILD);
+	ck_assert_ptr_null(owned);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "no_such_thing"));
+}
+END_TEST
+
 START_TEST(missing_optional_hooks_get_defaults)
 {
 	const struct mkrt__backend_ops *table[] = { &minimal };
@@ -330,5 +375,6 @@ int main(void)
 	tcase_add_test(tc, missing_optional_hooks_get_defaults);
 	tcase_add_test(tc, cuda_driver_found_or_refused_with_reason);
 	tcase_add_test(tc, cuda_backend_refused_with_reason_or_answers);
+	tcase_add_test(tc, cuda_ptx_with_user_opcodes_builds_at_run_time);
 	return mkrt_run_suite(s);
 }

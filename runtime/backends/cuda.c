@@ -32,6 +32,7 @@
 #include "words.h"
 #include "resident.h"
 #include "driver.h"
+#include "ptx.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -41,10 +42,6 @@
 #define MKRT__CUDA_MAX_LANES 64u   /* the default's cap: every lane's looks share the bus */
 #define MKRT__CUDA_MIN_CC    80    /* the PTX's target: sm_80 (.sys scope needs sm_70) */
 #define MKRT__CUDA_PROBE_MS  5000u /* the handshake's watchdog */
-
-#ifdef HAVE_PTX
-extern const unsigned char mkrt__cuda_ptx[]; /* cl/mkrt_megakernel.ptx, NUL-terminated */
-#endif
 
 struct mkrt__cuda_rt {
 	struct mkrt__words w;        /* first: the shared word hooks take the state */
@@ -251,22 +248,22 @@ static int mkrt__cuda_device(struct mkrt__cuda_rt *c)
  * stream of our own. */
 static int mkrt__cuda_module(struct mkrt__cuda_rt *c, const struct mkrt_config *cfg)
 {
+	const char *ptx;
+	char *owned;
 	CUresult rc;
+	int err = mkrt__cuda_ptx(cfg, &ptx, &owned);
 
-	if (cfg->cl_source || cfg->cl_handler_count) {
-		mkrt__detail("cuda: user opcodes in OpenCL C would need the megakernel rebuilt as "
-			     "PTX at run time, which this build does not do. Fix: run them on the "
-			     "svm or copy backend (MKRT_BACKEND=svm)");
-		return MKRT_ENOTSUP;
-	}
-#ifdef HAVE_PTX
-	if ((rc = c->cu.cuDevicePrimaryCtxRetain(&c->ctx, c->dev)) != CUDA_SUCCESS)
-		return mkrt__cuda_fail(&c->cu, "cuDevicePrimaryCtxRetain", rc);
-	c->ctx_retained = true;
-	if ((rc = c->cu.cuCtxSetCurrent(c->ctx)) != CUDA_SUCCESS)
-		return mkrt__cuda_fail(&c->cu, "cuCtxSetCurrent", rc);
-	if ((rc = c->cu.cuModuleLoadDataEx(&c->mod, mkrt__cuda_ptx, 0, NULL, NULL)) != CUDA_SUCCESS)
-		return mkrt__cuda_fail(&c->cu, "cuModuleLoadDataEx(mkrt_megakernel.ptx)", rc);
+	if (err)
+		return err;
+	if ((rc = c->cu.cuDevicePrimaryCtxRetain(&c->ctx, c->dev)) == CUDA_SUCCESS)
+		c->ctx_retained = true;
+	if (rc == CUDA_SUCCESS)
+		rc = c->cu.cuCtxSetCurrent(c->ctx);
+	if (rc == CUDA_SUCCESS)
+		rc = c->cu.cuModuleLoadDataEx(&c->mod, ptx, 0, NULL, NULL);
+	free(owned);
+	if (rc != CUDA_SUCCESS)
+		return mkrt__cuda_fail(&c->cu, "cuDevicePrimaryCtxRetain / cuModuleLoadDataEx(PTX)", rc);
 	if ((rc = c->cu.cuModuleGetFunction(&c->fn, c->mod, "mkrt_megakernel")) != CUDA_SUCCESS)
 		return mkrt__cuda_fail(&c->cu, "cuModuleGetFunction(mkrt_megakernel)", rc);
 	if ((rc = c->cu.cuModuleGetFunction(&c->ping, c->mod, "mkrt_ping")) != CUDA_SUCCESS)
@@ -274,13 +271,6 @@ static int mkrt__cuda_module(struct mkrt__cuda_rt *c, const struct mkrt_config *
 	if ((rc = c->cu.cuStreamCreate(&c->stream, CU_STREAM_NON_BLOCKING)) != CUDA_SUCCESS)
 		return mkrt__cuda_fail(&c->cu, "cuStreamCreate", rc);
 	return 0;
-#else
-	(void)rc;
-	mkrt__detail("cuda: this build has no megakernel PTX (configure found no clang with "
-		     "libclc's nvptx library). Fix: apt-get install clang-15 libclc-15, then "
-		     "configure and build again");
-	return MKRT_EUNAVAILABLE;
-#endif
 }
 
 /* One lane per slot by default, up to MKRT__CUDA_MAX_LANES, in blocks of

@@ -60,6 +60,10 @@ int mkrt__cl_text(const char *name, char **out);
 int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const char *const *parts,
 			size_t nparts, const char *options, cl_program *out);
 
+/* The user-opcode dispatcher over cfg->cl_handlers, as OpenCL C, or NULL
+ * (out of memory). free() it. */
+char *mkrt__cl_dispatcher(const struct mkrt_config *cfg);
+
 /* The megakernel (cl/ plus the user's OpenCL C and a dispatcher over
  * cfg->cl_handlers) built with @options (the -cl-std decides the atomics:
  * 2.0 / 3.0 for svm, 1.2 for copy). Errors as mkrt__program_build. */

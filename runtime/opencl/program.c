@@ -297,7 +297,7 @@ int mkrt__program_build(cl_context ctx, const struct mkrt__device *dev, const ch
 }
 
 /* The user-opcode dispatcher the megakernel calls for non-builtin opcodes. */
-static char *mkrt__dispatcher(const struct mkrt_config *cfg)
+char *mkrt__cl_dispatcher(const struct mkrt_config *cfg)
 {
 	size_t cap = 256 + (size_t)cfg->cl_handler_count * 128, used = 0;
 	char *s = malloc(cap);
@@ -319,7 +319,7 @@ int mkrt__megakernel_build(cl_context ctx, const struct mkrt__device *dev, const
 			   const char *options, cl_program *prog, cl_kernel *kernel)
 {
 	/* the megakernel, then the user's source, then the dispatcher over it */
-	char *megakernel = NULL, *dispatch = mkrt__dispatcher(cfg);
+	char *megakernel = NULL, *dispatch = mkrt__cl_dispatcher(cfg);
 	cl_int rc;
 	int err = dispatch ? mkrt__cl_text("megakernel.cl", &megakernel) : MKRT_ENOMEM;
 
