@@ -45,10 +45,12 @@ struct mkrt_config {
 	uint32_t observable;        /* control words after OBS (default 64) */
 	uint32_t debug_records;     /* debug-log records (default 64) */
 	uint32_t lanes;             /* executor lanes; 0: the backend's default
-	                               (host: 1; svm and copy on a CPU: 2 with
-	                               more than 2 (copy: 3) compute units, else
-	                               1; svm on a GPU: a 64-lane group per
-	                               compute unit; copy on a GPU: 4) */
+	                               (host: 1; svm on a CPU: compute units - 1,
+	                               at most 4, at least 1; copy on a CPU: 2
+	                               with more than 3 compute units, else 1;
+	                               svm on a GPU: a 64-lane group per compute
+	                               unit; copy on a GPU: 4; cuda: one per
+	                               slot, at most 64, in 32-lane blocks) */
 	const struct mkrt_control_config *control;  /* NULL: default tenants */
 	const uint32_t *dfa;        /* DFA_STEP table, copied at open */
 	uint32_t dfa_words;
