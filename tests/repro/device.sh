@@ -15,8 +15,8 @@
 # --work-us W) likewise; the copy suites with it (PoCL 5.0);
 # the selection on two platforms (mkrt devices, check_svm, check_registry:
 # copy check_svm and check_registry into .device/new too); the cuda backend
-# on the H200 (cuda [SOAK_SECONDS]); the megakernel's PTX through the driver
-# API alone (ping: tests/repro/cuda_ping).
+# on the H200 (cuda [SOAK_SECONDS]) and its lane sweep (cuda-sweep); the
+# megakernel's PTX through the driver API alone (ping: tests/repro/cuda_ping).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
 set -u
@@ -90,6 +90,11 @@ cuda)
 	done
 	echo "== mkrt soak --seconds ${2:-60} --backend cuda"
 	timeout $(( ${2:-60} + 120 )) "$d/new/mkrt" soak --seconds "${2:-60}" --backend cuda 2>&1 | tail -15 ;;
+cuda-sweep)
+	# cuda-sweep [LANES]: the cuda backend's bench over lane counts (how
+	# many lanes may poll across the bus before they slow each other)
+	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
+	timeout 500 "$d/new/mkrt" bench --backend cuda --lanes "${2:-1,8,32,64}" ;;
 ping)
 	# the megakernel's PTX through the driver API alone (copy
 	# tests/repro/cuda_ping and cl/mkrt_megakernel.ptx into .device/new)
@@ -104,6 +109,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|ping" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-sweep [LANES]|ping" >&2
 	exit 2 ;;
 esac
