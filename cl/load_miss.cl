@@ -125,13 +125,16 @@ int mkrt_io_reserve(const struct mkrt_io_env *io)
 }
 
 /* Wait for IO slot @q to complete; 0 once SHUTDOWN is set first. The lane
- * counts itself busy meanwhile, so a spare lane stands in for it. */
+ * counts itself busy meanwhile, so a spare lane stands in for it (over a
+ * bus the slot is counted whole already: cl/megakernel.cl). */
 uint mkrt_io_wait(const struct mkrt_io_env *io, uint q)
 {
 	mkrt_word_t *st = &io->io[q * MKRT_IO_WORDS + MKRT_IO_STATUS];
 	uint v;
 
+#ifndef MKRT_BUS
 	mkrt_add_relaxed(io->busy, 1);
+#endif
 	for (;;) {
 		/* acquire: pairs with the servicer's release of OK / ERROR */
 		v = mkrt_load_acquire(st);
@@ -142,7 +145,9 @@ uint mkrt_io_wait(const struct mkrt_io_env *io, uint q)
 			break;
 		}
 	}
+#ifndef MKRT_BUS
 	mkrt_add_relaxed(io->busy, 0xFFFFFFFFu);
+#endif
 	return v;
 }
 

@@ -18,6 +18,12 @@
  * do not contend with the working one for the status lines, and wakes as
  * lanes block; now and then it makes one pass over the ring anyway, so it
  * never relies on lane 0 running.
+ * Over a bus (cuda's PTX: MKRT_BUS, cl/mkrt_atomics.h) there are no spares;
+ * lanes claim slots in a claim table in device memory instead of by CAS on
+ * the ring, watch a doorbell instead of the ring, and the lane that owns
+ * the slot a producer filling the ring in order publishes next claims it
+ * ahead, so that one bus round trip both sees the bell and reads the slot
+ * (mkrt_bus_round).
  * A lane returns when it acquires SHUTDOWN, or when the host asks it to yield
  * (C[MKRT_CTL_YIELD]: the host's time budget, or idle parking) or it has run
  * epoch_slots slots, once no sibling is inside a slot (mkrt_may_return); the
@@ -31,7 +37,6 @@
 /* Runs user opcode @op (defined after this file: see above). */
 uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ctx);
 
-#define MKRT_HOT_EVERY        4u     /* a power of two */
 #define MKRT_STEAL_EVERY      8u     /* a lane with a busy share still steals */
 #define MKRT_SPARE_SPINS      16384u /* a spare's looks at BUSY_LANES per round */
 #define MKRT_SPARE_PASS_EVERY 64u    /* a spare's rounds between passes */
@@ -41,9 +46,13 @@ uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ct
  * share of the ring only when it says to, or every MKRT_BUS_SCAN_EVERY
  * rounds; a pass over the rest of the ring costs a round trip a slot, all
  * that while the lane's own share waits, so a lane steals much more
- * rarely. */
+ * rarely; and the round's guess (mkrt_bus_round) stands for the looks
+ * that a pass makes elsewhere at the slots a producer fills next. */
 #define MKRT_BUS_SCAN_EVERY   32u
 #define MKRT_BUS_STEAL_EVERY  256u
+#define MKRT_HOT_EVERY        0u
+#else
+#define MKRT_HOT_EVERY        4u     /* a power of two */
 #endif
 
 uint mkrt_next(uint s, uint n)
@@ -72,6 +81,10 @@ struct mkrt_env {
 	mkrt_word_t *withdraw;
 	uint withdrawals;
 #endif
+#ifdef MKRT_BUS
+	/* the claim table, in device memory (mkrt_claim_take) */
+	mkrt_word_t *claims;
+#endif
 };
 
 /* Run builtin @op with arguments @a; returns a fault reason or 0. */
@@ -91,7 +104,7 @@ uint mkrt_run_builtin(const struct mkrt_env *e, uint op, uint a0, uint a1, uint 
 	case MKRT_OP_ATOMIC_ADD:
 		if (a1 >= W)
 			return MKRT_FAULT_OUT_OF_RANGE;
-		mkrt_add_relaxed(&C[a1], a0);
+		mkrt_red_relaxed(&C[a1], a0);
 		return 0;
 	case MKRT_OP_LOAD_U32:
 		if (a0 >= W || OBS + a1 >= W)
@@ -120,7 +133,7 @@ uint mkrt_run_builtin(const struct mkrt_env *e, uint op, uint a0, uint a1, uint 
 		return 0;
 	}
 	case MKRT_OP_BATCH_FENCE:
-		mkrt_add_relaxed(&C[MKRT_CTL_EPOCH], 1);
+		mkrt_red_relaxed(&C[MKRT_CTL_EPOCH], 1);
 		mkrt_store_relaxed(&C[OBS], a1);
 		return 0;
 	}
@@ -131,7 +144,7 @@ uint mkrt_run_builtin(const struct mkrt_env *e, uint op, uint a0, uint a1, uint 
 void mkrt_count_metric(const struct mkrt_env *e, uint op, uint delta)
 {
 	if (op < MKRT_OP_METRIC_LIMIT)
-		mkrt_add_relaxed(&e->ctl[MKRT_CTL_METRICS + op], delta);
+		mkrt_red_relaxed(&e->ctl[MKRT_CTL_METRICS + op], delta);
 }
 
 /* Reserve a record by advancing the saturating cursor; write it if it fits. */
@@ -210,11 +223,16 @@ uint mkrt_run_slot(const struct mkrt_env *e, uint slot, __private uint *w)
 		return mkrt_load_miss(&e->io, slot, args); /* busy while it waits */
 	}
 	/* a user opcode may keep this lane for long: count it, so that a spare
-	 * lane stands in for it meanwhile */
+	 * lane stands in for it meanwhile (over a bus the slot is counted whole
+	 * already: mkrt_exec_claimed) */
 	const struct mkrt_ctx ctx = { &e->io, slot };
+#ifdef MKRT_BUS
+	uint reason = mkrt_user_dispatch(op, args, &ctx);
+#else
 	mkrt_add_relaxed(e->io.busy, 1);
 	uint reason = mkrt_user_dispatch(op, args, &ctx);
 	mkrt_add_relaxed(e->io.busy, 0xFFFFFFFFu);
+#endif
 	return reason;
 }
 
@@ -251,14 +269,26 @@ bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot)
 #endif
 
 /* Whether a slot other than @mine (slot_count: none) is CLAIMED: a sibling
- * is inside a slot. */
-bool mkrt_sibling_inside(mkrt_word_t *ring, uint slot_count, uint mine)
+ * is inside a slot. Over a bus, one load rather than a look at every slot:
+ * whether a lane is inside a slot that may block, by BUSY_LANES, which such
+ * a lane raises before it looks at YIELD again (mkrt_exec_claimed); the
+ * fence between this lane's load of YIELD and this one pairs with it. */
+bool mkrt_sibling_inside(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, uint mine)
 {
+#ifdef MKRT_BUS
+	(void)ring;
+	(void)slot_count;
+	(void)mine;
+	mkrt_fence_sc();
+	return mkrt_load_relaxed(e->io.busy) != 0;
+#else
+	(void)e;
 	for (uint s = 0; s < slot_count; s++)
 		if (s != mine &&
 		    mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) == MKRT_STATUS_CLAIMED)
 			return true;
 	return false;
+#endif
 }
 
 /* Whether a lane between slots may return at a yield or a spent epoch: not
@@ -267,11 +297,115 @@ bool mkrt_sibling_inside(mkrt_word_t *ring, uint slot_count, uint mine)
  * resource say, so until then this lane keeps the ring drained: returning
  * would leave every later slot to wait for that one. Looked at only when a
  * lane would return, never on the way to a slot. */
-bool mkrt_may_return(mkrt_word_t *ring, uint slot_count)
+bool mkrt_may_return(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count)
 {
-	return !mkrt_sibling_inside(ring, slot_count, slot_count);
+	return !mkrt_sibling_inside(e, ring, slot_count, slot_count);
 }
 
+/* The end of a run slot @s: the words the run changed in @w (from @in), and
+ * DONE, or FAULT with @reason (counted), after them. */
+void mkrt_finish_slot(const struct mkrt_env *e, mkrt_word_t *s, __private const uint *w,
+		      __private const uint *in, uint reason)
+{
+	for (uint i = MKRT_SLOT_ARG0; i < MKRT_SLOT_WORDS; i++)
+		if (w[i] != in[i])
+			mkrt_store_relaxed(&s[i], w[i]);
+	if (reason) {
+		mkrt_store_relaxed(&s[MKRT_SLOT_FAULT_REASON], reason);
+		mkrt_red_relaxed(&e->ctl[MKRT_CTL_FAULT_COUNT], 1);
+	}
+	/* release: results and control effects before DONE/FAULT */
+	mkrt_store_release(&s[MKRT_SLOT_STATUS], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
+}
+
+/* After DONE/FAULT: DONE_COUNT == n means n finished (release) */
+void mkrt_count_done(const struct mkrt_env *e)
+{
+	mkrt_red_release(&e->ctl[MKRT_CTL_DONE_COUNT], 1);
+}
+
+#ifdef MKRT_BUS
+/* Whether opcode @op may keep its lane: a load miss, a user opcode. */
+bool mkrt_may_block(uint op)
+{
+	return op > MKRT_OP_BUILTIN_LAST && op != MKRT_OP_PRINTF && op != MKRT_OP_PACKED_SLOT &&
+	       op != MKRT_OP_SHUTDOWN;
+}
+
+/*
+ * Over a bus a lane takes a slot's word in the claim table (device memory)
+ * before it looks at the slot, and the look, one bus round trip, is then
+ * the claimed read: no read-modify-write crosses the bus, and no second
+ * look follows the claim. A slot stays PUBLISHED until it is DONE; a lane
+ * writes CLAIMED only into a slot that may keep it (a load miss, a user
+ * opcode), for the host's eyes. The opcode is counted after DONE and before
+ * DONE_COUNT, so the count never holds DONE back.
+ */
+
+/* Run slot @slot, claimed and looked at (its words in @w, control words
+ * 0..7 in @c, YIELD in @yield), if it is PUBLISHED and authorized; drop the
+ * claim; 1 if it ran. */
+uint mkrt_exec_claimed(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint slot_count,
+		       __private uint *w, __private const uint *c, uint yield)
+{
+	mkrt_word_t *s = &ring[slot * MKRT_SLOT_WORDS];
+	mkrt_word_t *claim = &e->claims[slot];
+	uint in[MKRT_SLOT_WORDS], op = w[MKRT_SLOT_OPCODE];
+
+	(void)slot_count;
+	(void)yield; /* looked at again below, where it matters */
+	if (w[MKRT_SLOT_STATUS] != MKRT_STATUS_PUBLISHED || !mkrt_authorized(e, c, w[MKRT_SLOT_TENANT])) {
+		mkrt_claim_drop(claim, false);
+		return 0;
+	}
+	/* withdrawn (mkrt_withdrawn): the claim makes a store enough */
+	if (e->withdrawals && mkrt_load_relaxed(&e->withdraw[slot])) {
+		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_EMPTY);
+		mkrt_claim_drop(claim, true);
+		return 0;
+	}
+	/* A slot that may keep this lane: counted in BUSY_LANES for all of
+	 * it, before YIELD is looked at again (seq_cst, against a returning
+	 * sibling's look at YIELD, then at BUSY_LANES). A yield is asked and no
+	 * sibling is inside such a slot, so siblings may have returned
+	 * already: keeping the slot, this lane could be left alone in a launch
+	 * that cannot end before it does, with nobody serving the ring. Not
+	 * run, it is the next launch's. */
+	bool blocks = mkrt_may_block(op);
+	if (blocks) {
+		uint others = mkrt_add_relaxed(e->io.busy, 1);
+		mkrt_fence_sc();
+		if (others == 0 && mkrt_load_relaxed(&e->ctl[MKRT_CTL_YIELD])) {
+			mkrt_red_relaxed(e->io.busy, 0xFFFFFFFFu);
+			mkrt_claim_drop(claim, false);
+			return 0;
+		}
+		mkrt_store_relaxed(&s[MKRT_SLOT_STATUS], MKRT_STATUS_CLAIMED);
+	}
+	for (uint i = 0; i < MKRT_SLOT_WORDS; i++)
+		in[i] = w[i];
+	uint reason = mkrt_run_slot(e, slot, w);
+	mkrt_finish_slot(e, s, w, in, reason);
+	/* release: DONE before the next holder's look */
+	mkrt_claim_drop(claim, true);
+	if (blocks)
+		mkrt_red_relaxed(e->io.busy, 0xFFFFFFFFu);
+	mkrt_count_metric(e, op, 1);
+	mkrt_count_done(e);
+	return 1;
+}
+
+/* Claim, look at and run slot @slot; 1 if it ran. */
+uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint slot_count)
+{
+	uint w[MKRT_SLOT_WORDS], c[8], yield;
+
+	if (!mkrt_claim_take(&e->claims[slot]))
+		return 0;
+	mkrt_load_claimed(&ring[slot * MKRT_SLOT_WORDS], e->ctl, w, c, &yield);
+	return mkrt_exec_claimed(e, ring, slot, slot_count, w, c, yield);
+}
+#else
 /* Claim and run slot @slot if it is PUBLISHED and authorized; 1 if it ran. */
 uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint slot_count)
 {
@@ -309,7 +443,7 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	 * before it does, a held load miss say, with nobody serving the ring.
 	 * Given back, it is the next launch's. */
 	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT]) ||
-	    (yield && !mkrt_sibling_inside(ring, slot_count, slot))) {
+	    (yield && !mkrt_sibling_inside(e, ring, slot_count, slot))) {
 		mkrt_count_metric(e, h[MKRT_SLOT_OPCODE], 0xFFFFFFFFu);
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
 		return 0;
@@ -319,20 +453,11 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 		mkrt_count_metric(e, w[MKRT_SLOT_OPCODE], 1);
 	}
 
-	uint reason = mkrt_run_slot(e, slot, w);
-	for (uint i = MKRT_SLOT_ARG0; i < MKRT_SLOT_WORDS; i++)
-		if (w[i] != in[i])
-			mkrt_store_relaxed(&s[i], w[i]);
-	if (reason) {
-		mkrt_store_relaxed(&s[MKRT_SLOT_FAULT_REASON], reason);
-		mkrt_add_relaxed(&e->ctl[MKRT_CTL_FAULT_COUNT], 1);
-	}
-	/* release: results and control effects before DONE/FAULT ... */
-	mkrt_store_release(&s[MKRT_SLOT_STATUS], reason ? MKRT_STATUS_FAULT : MKRT_STATUS_DONE);
-	/* ... and DONE/FAULT before the count: DONE_COUNT == n means n finished */
-	mkrt_add_release(&e->ctl[MKRT_CTL_DONE_COUNT], 1);
+	mkrt_finish_slot(e, s, w, in, mkrt_run_slot(e, slot, w));
+	mkrt_count_done(e);
 	return 1;
 }
+#endif /* !MKRT_BUS */
 
 
 /* A lane's place in the ring and its count of slots this launch. */
@@ -345,9 +470,10 @@ struct mkrt_lane {
 
 /* Count one slot (or a spare's round) toward the lane's epoch; true when the
  * epoch is spent and the lane may return (the host relaunches at once). */
-bool mkrt_epoch_spent(struct mkrt_lane *l, mkrt_word_t *ring, uint slot_count)
+bool mkrt_epoch_spent(const struct mkrt_env *e, struct mkrt_lane *l, mkrt_word_t *ring,
+		      uint slot_count)
 {
-	return l->epoch_slots && ++l->ran >= l->epoch_slots && mkrt_may_return(ring, slot_count);
+	return l->epoch_slots && ++l->ran >= l->epoch_slots && mkrt_may_return(e, ring, slot_count);
 }
 
 /*
@@ -365,6 +491,7 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 
 	for (uint i = 0, s = first; i < count; i++, s = mkrt_next(s, slot_count)) {
 		uint at = s, got = mkrt_exec_slot(e, ring, s, slot_count);
+#if MKRT_HOT_EVERY
 		if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {
 			at = l->last;
 			got = mkrt_exec_slot(e, ring, at, slot_count);
@@ -373,32 +500,17 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 				got = mkrt_exec_slot(e, ring, at, slot_count);
 			}
 		}
+#endif
 		if (!got)
 			continue;
 		l->last = at;
 		ran++;
-		if (mkrt_epoch_spent(l, ring, slot_count)) {
+		if (mkrt_epoch_spent(e, l, ring, slot_count)) {
 			*spent = true;
 			return ran;
 		}
 	}
 	return ran;
-}
-
-/* Whether lane @lane is a spare, by BUSY_LANES @busy: no lane is blocked
- * inside a slot for it to stand in for (lane 0 never is one). Over a bus no
- * lane is: a look costs a bus round trip whatever word it is at, so every
- * lane watches its own share, and all of them in parallel. */
-bool mkrt_spare(const struct mkrt_env *e, uint lane, uint busy)
-{
-#ifdef MKRT_BUS
-	(void)e;
-	(void)lane;
-	(void)busy;
-	return false;
-#else
-	return lane > busy;
-#endif
 }
 
 /* Whether a lane steals this round: every MKRT_STEAL_EVERY rounds, and
@@ -414,6 +526,74 @@ bool mkrt_steals(uint own, uint round)
 #endif
 }
 
+#ifdef MKRT_BUS
+/* A lane's prediction over a bus: the slot a producer filling the ring in
+ * order publishes next, which the lane that owns it claims before a round,
+ * so that the round's one bus round trip both rings the bell and reads the
+ * slot; and the slot such a look ran before its bell was seen, whose bell
+ * then needs no second look. */
+struct mkrt_guess {
+	uint next;  /* the slot after the one the bell named last */
+	uint early; /* ran before its bell (slot_count: none) */
+};
+
+/* One round of lane @l over a bus with the guess @g, the doorbell seen last
+ * at *@seen: returns the round's words (see mkrt_round_issue) in @r, false
+ * when the lane returns; otherwise runs the guessed slot, the bell's slot and
+ * the lane's share as the bell says, and sets *@own to what ran in its share. */
+bool mkrt_bus_round(struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, struct mkrt_lane *l,
+		    struct mkrt_guess *g, uint *seen, uint round, uint *own, bool *spent)
+{
+	mkrt_word_t *bell = &e->withdraw[MKRT_DOORBELL(slot_count)];
+	mkrt_word_t *any = &e->withdraw[MKRT_WITHDRAW_ANY(slot_count)];
+	uint r[6], w[MKRT_SLOT_WORDS], c[8], yield = 0, ran = 0, guess = g->next;
+	bool look = guess - l->first < l->count && mkrt_claim_take(&e->claims[guess]);
+
+	if (look)
+		mkrt_look_issue(&ring[guess * MKRT_SLOT_WORDS], e->ctl, w, c, &yield);
+	mkrt_round_issue(e->ctl, any, bell, r);
+	mkrt_round_acquire(r);
+	if (look)
+		mkrt_look_acquire(yield);
+	if (r[0] || (r[1] && mkrt_may_return(e, ring, slot_count))) {
+		if (look)
+			mkrt_claim_drop(&e->claims[guess], false);
+		return false;
+	}
+	e->withdrawals = r[3];
+	uint rung = r[4] - *seen, hint = r[5];
+	bool rang = rung != 0, guessed = look && mkrt_exec_claimed(e, ring, guess, slot_count, w, c, yield);
+	*seen = r[4];
+	if (guessed) {
+		ran = 1;
+		l->last = guess;
+		g->next = mkrt_next(guess, slot_count);
+		*spent = mkrt_epoch_spent(e, l, ring, slot_count);
+	} else if (rang) {
+		g->next = mkrt_next(hint, slot_count);
+	}
+	/* one bell, for a slot the guess ran (this round, or before its bell
+	 * came): nothing more to look at */
+	if (rung == 1 && (hint == g->early || (guessed && hint == guess)))
+		rung = 0;
+	if (rang)
+		g->early = slot_count;
+	if (guessed && !(rang && hint == guess))
+		g->early = guess;
+	/* The owner of the slot published last takes it at once; the whole
+	 * share is looked at when more was published since this lane's last
+	 * look, while a withdrawal waits, and now and then for what rings no
+	 * bell (a slot given back, a raw publish). */
+	bool scan = rung > 1 || r[3] || round % MKRT_BUS_SCAN_EVERY == 1;
+	if (rung && !*spent && hint - l->first < l->count)
+		ran += mkrt_pass(e, ring, slot_count, l, hint, 1, spent);
+	if (scan && !*spent)
+		ran += mkrt_pass(e, ring, slot_count, l, l->first, l->count, spent);
+	*own = ran;
+	return true;
+}
+#endif
+
 /* The arguments in the order of MKRT_KARG_* (mkrt_kernel_abi.h). */
 __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *ctl,
 			      uint ctl_words, mkrt_word_t *dbg, uint dbg_words,
@@ -423,6 +603,9 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 			      uint frame_words
 #ifdef MKRT_CL12
 			      , mkrt_word_t *withdraw
+#endif
+#ifdef MKRT_BUS
+			      , mkrt_word_t *claims
 #endif
 			      )
 {
@@ -434,17 +617,29 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 #ifdef MKRT_CL12
 		withdraw, 0,
 #endif
+#ifdef MKRT_BUS
+		claims,
+#endif
 	};
 	uint lanes = (uint)get_global_size(0), lane = (uint)get_global_id(0);
 	uint first = (uint)(((ulong)lane * slot_count) / lanes);
 	uint end = (uint)(((ulong)(lane + 1) * slot_count) / lanes);
 	struct mkrt_lane l = { first, end - first, first, 0, epoch_slots };
 	bool spent = false;
-
-	uint seen = 0; /* the doorbell at this lane's last look (over a bus) */
+#ifdef MKRT_BUS
+	struct mkrt_guess g = { 0, slot_count };
+	uint seen = 0; /* the doorbell's count at this lane's last look */
+#endif
 
 	for (uint round = 1; !spent; round++) {
-		uint c[6]; /* SHUTDOWN, YIELD, BUSY_LANES, withdrawals, doorbell, its slot */
+		uint own;
+#ifdef MKRT_BUS
+		/* every lane watches the bell and its share: no spares (a look
+		 * costs a bus round trip whatever word it is at) */
+		if (!mkrt_bus_round(&e, ring, slot_count, &l, &g, &seen, round, &own, &spent))
+			break;
+#else
+		uint c[6]; /* SHUTDOWN, YIELD, BUSY_LANES, withdrawals */
 
 		/* acquire: pairs with the host's (or a SHUTDOWN slot's) release,
 		 * and with the host's ordered writes of a withdrawal (the slot's
@@ -455,37 +650,21 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 #else
 		mkrt_load_round(ctl, 0, c);
 #endif
-		if (c[0] || (c[1] && mkrt_may_return(ring, slot_count)))
+		if (c[0] || (c[1] && mkrt_may_return(&e, ring, slot_count)))
 			break;
-		if (mkrt_spare(&e, lane, c[2])) {
-			/* one bounded wait per round: lanes of one work-group
-			 * that diverge here still take turns */
-			for (uint k = 0; k < MKRT_SPARE_SPINS &&
-					 mkrt_spare(&e, lane, mkrt_load_relaxed(e.io.busy));
-			     k++)
+		if (lane > c[2]) {
+			/* a spare: one bounded wait per round, so that lanes of
+			 * one work-group that diverge here still take turns */
+			for (uint k = 0; k < MKRT_SPARE_SPINS && lane > mkrt_load_relaxed(e.io.busy); k++)
 				;
 			if (round % MKRT_SPARE_PASS_EVERY == 0)
 				mkrt_pass(&e, ring, slot_count, &l, l.first, slot_count, &spent);
 			/* a spare's round counts as a slot toward its epoch, or a
 			 * launch would last as long as its spares idle */
-			spent |= mkrt_epoch_spent(&l, ring, slot_count);
+			spent |= mkrt_epoch_spent(&e, &l, ring, slot_count);
 			continue;
 		}
-#ifdef MKRT_BUS
-		/* The owner of the slot published last takes it at once; the
-		 * whole share is looked at when more was published since this
-		 * lane's last look, while a withdrawal waits, and now and then
-		 * for what rings no bell (a slot given back, a raw publish). */
-		uint rung = c[4] - seen, hint = c[5], own = 0;
-		bool scan = rung > 1 || c[3] || round % MKRT_BUS_SCAN_EVERY == 1;
-		seen = c[4];
-		if (rung && hint >= l.first && hint - l.first < l.count)
-			own = mkrt_pass(&e, ring, slot_count, &l, hint, 1, &spent);
-		if (scan && !spent)
-			own += mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
-#else
-		(void)seen;
-		uint own = mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
+		own = mkrt_pass(&e, ring, slot_count, &l, l.first, l.count, &spent);
 #endif
 		if (!spent && mkrt_steals(own, round))
 			mkrt_pass(&e, ring, slot_count, &l, end == slot_count ? 0 : end, slot_count - l.count,

@@ -140,30 +140,62 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 /*
  * Over the bus every load the lane waits for costs a round trip (0.7 us on
  * the H200), so the loads of one step are issued together, as vector loads
- * in one statement, and waited for once. Relaxed: the claim's acq_rel CAS,
- * or the fence below, orders them.
+ * in one statement, and waited for once. Relaxed: the claim's acquire, or
+ * the fences below, order them.
  */
 #define MKRT_BUS 1
 /* the byte offsets below */
 typedef char mkrt_yield_at_572[MKRT_CTL_YIELD * 4u == 572u ? 1 : -1];
 typedef char mkrt_busy_at_584[MKRT_CTL_BUSY_LANES * 4u == 584u ? 1 : -1];
 
-/* Before a claim: slot @s's words 0..3 into @h, control words 0..7 into @c. */
-void mkrt_load_look(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *h, __private uint *c)
+/*
+ * The claim table (DESIGN §3): one word per slot in device memory, so that
+ * no read-modify-write crosses the bus. A lane takes a slot's word before it
+ * looks at the slot and drops it after; the look is then the claimed read.
+ * Taking it acquires, and dropping it after a slot's end releases, what the
+ * last holder wrote into the slot, so a look never sees a slot older than
+ * the last holder left it. System scope, as every read-modify-write here
+ * (tests/ptx.sh); on device memory it costs what a device-scope one does.
+ */
+bool mkrt_claim_take(mkrt_word_t *p)
 {
-	__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%12];\n\t"
-			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%13];\n\t"
-			 "ld.relaxed.sys.global.v4.u32 {%8, %9, %10, %11}, [%13+16];"
-			 : "=r"(h[0]), "=r"(h[1]), "=r"(h[2]), "=r"(h[3]), "=r"(c[0]), "=r"(c[1]),
-			   "=r"(c[2]), "=r"(c[3]), "=r"(c[4]), "=r"(c[5]), "=r"(c[6]), "=r"(c[7])
-			 : "l"(s), "l"(ctl)
-			 : "memory");
+	uint old;
+	__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], 0, 1;"
+			 : "=r"(old) : "l"(p) : "memory");
+	return old == 0;
 }
 
-/* After the claim: slot @s's 16 words into @w, control words 0..7 into @c,
- * C[YIELD] into *@yield. */
-void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
-		       __private uint *yield)
+/* @wrote: the holder wrote into the slot (release), or only looked. */
+void mkrt_claim_drop(mkrt_word_t *p, bool wrote)
+{
+	if (wrote)
+		mkrt_store_release(p, 0);
+	else
+		mkrt_store_relaxed(p, 0);
+}
+
+/* A sequentially consistent fence (a Dekker pair: cl/megakernel.cl). */
+void mkrt_fence_sc(void)
+{
+	__asm__ volatile("fence.sc.sys;" : : : "memory");
+}
+
+/* Adds whose old value nobody reads: a reduction, which the lane does not
+ * wait for (an atom's answer would cost it a bus round trip). */
+void mkrt_red_relaxed(mkrt_word_t *p, uint v)
+{
+	__asm__ volatile("red.relaxed.sys.global.add.u32 [%0], %1;" : : "l"(p), "r"(v) : "memory");
+}
+
+void mkrt_red_release(mkrt_word_t *p, uint v)
+{
+	__asm__ volatile("red.release.sys.global.add.u32 [%0], %1;" : : "l"(p), "r"(v) : "memory");
+}
+
+/* Issue the loads of a claimed slot @s: its 16 words into @w, control words
+ * 0..7 into @c, C[YIELD] into *@yield (mkrt_look_acquire() completes it). */
+void mkrt_look_issue(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		     __private uint *yield)
 {
 	__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%25];\n\t"
 			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%25+16];\n\t"
@@ -179,25 +211,44 @@ void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __pr
 			   "=r"(*yield)
 			 : "l"(s), "l"(ctl)
 			 : "memory");
-	if (*yield) /* acquire, as the load elsewhere */
+}
+
+void mkrt_look_acquire(uint yield)
+{
+	if (yield) /* acquire, as the load elsewhere */
 		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
 }
 
-/* A round's words: SHUTDOWN, YIELD, BUSY_LANES, the withdrawal flag @any
- * and the doorbell's two words after it (mkrt_kernel_abi.h), acquire. */
-void mkrt_load_round(mkrt_word_t *ctl, mkrt_word_t *any, __private uint *r)
+/* The look at a claimed slot, whole. */
+void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		       __private uint *yield)
 {
-	__asm__ volatile("ld.relaxed.sys.global.u32 %0, [%6];\n\t"
-			 "ld.relaxed.sys.global.u32 %1, [%6+572];\n\t" /* 4 * MKRT_CTL_YIELD */
-			 "ld.relaxed.sys.global.u32 %2, [%6+584];\n\t" /* 4 * MKRT_CTL_BUSY_LANES */
-			 "ld.relaxed.sys.global.u32 %3, [%7];\n\t"
-			 "ld.relaxed.sys.global.u32 %4, [%7+4];\n\t"   /* the doorbell */
-			 "ld.relaxed.sys.global.u32 %5, [%7+8];"         /* its hint */
-			 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]), "=r"(r[4]), "=r"(r[5])
-			 : "l"(ctl), "l"(any)
+	mkrt_look_issue(s, ctl, w, c, yield);
+	mkrt_look_acquire(*yield);
+}
+
+/* Issue a round's loads: SHUTDOWN, YIELD, BUSY_LANES, the withdrawal flag
+ * @any, and last the doorbell @bell (mkrt_kernel_abi.h), acquire: its count
+ * into r[4], its slot into r[5], and whatever the host wrote before it for
+ * every load after this (mkrt_round_acquire() completes the rest). */
+void mkrt_round_issue(mkrt_word_t *ctl, mkrt_word_t *any, mkrt_word_t *bell, __private uint *r)
+{
+	ulong b;
+	__asm__ volatile("ld.relaxed.sys.global.u32 %0, [%5];\n\t"
+			 "ld.relaxed.sys.global.u32 %1, [%5+572];\n\t" /* 4 * MKRT_CTL_YIELD */
+			 "ld.relaxed.sys.global.u32 %2, [%5+584];\n\t" /* 4 * MKRT_CTL_BUSY_LANES */
+			 "ld.relaxed.sys.global.u32 %3, [%6];\n\t"
+			 "ld.acquire.sys.global.u64 %4, [%7];"
+			 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]), "=l"(b)
+			 : "l"(ctl), "l"(any), "l"(bell)
 			 : "memory");
-	/* acquire, where something was seen to act on (a doorbell's slot is
-	 * acquired by its claim) */
+	r[4] = (uint)(b >> 32);
+	r[5] = (uint)b;
+}
+
+/* acquire, where something was seen to act on */
+void mkrt_round_acquire(__private const uint *r)
+{
 	if (r[0] | r[1] | r[3])
 		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
 }
@@ -338,6 +389,17 @@ typedef __global const uint mkrt_arena_word_t;
 #endif /* OpenCL C 2.0 and later */
 
 #ifndef MKRT_BUS
+/* Adds whose old value nobody reads (a reduction over a bus). */
+void mkrt_red_relaxed(mkrt_word_t *p, uint v)
+{
+	(void)mkrt_add_relaxed(p, v);
+}
+
+void mkrt_red_release(mkrt_word_t *p, uint v)
+{
+	(void)mkrt_add_release(p, v);
+}
+
 /* The loads of one step, where every load is cheap (see the NVPTX branch
  * above for why they are batched there): before a claim, slot @s's STATUS
  * (acquire) and, when it is PUBLISHED, words 1..3 and control words 0..7 ... */

@@ -26,17 +26,20 @@
 #define MKRT_KARG_ARENA         14u  /* buffer: the frames' bytes */
 #define MKRT_KARG_FRAME_WORDS   15u
 #define MKRT_KARG_WITHDRAW      16u  /* buffer: withdrawal words (OpenCL C 1.2 builds only) */
+#define MKRT_KARG_CLAIMS        17u  /* buffer in device memory: the claim table (PTX builds only) */
 #define MKRT_KARG_COUNT_CL20    16u  /* arguments of an OpenCL C 2.0+ (svm) build */
 #define MKRT_KARG_COUNT         17u  /* ... and of an OpenCL C 1.2 (copy) build */
+#define MKRT_KARG_COUNT_BUS     18u  /* ... and of one for a bus (cuda's PTX) */
 
 /* The withdrawal words: one per slot (the host sets 1 to withdraw a
  * PUBLISHED slot), then one that is non-zero while any of them is set.
- * The cuda backend adds its doorbell after them: a count the host raises
- * after every publish, and the slot it published last, so that lanes over
- * a bus watch two words instead of the ring (cl/megakernel.cl). */
+ * The cuda backend adds its doorbell after them, a 64-bit word (two words,
+ * 8-byte aligned): the slot the host published last in its low half, and a
+ * count the host raises with every publish in its high half, one word so
+ * that a lane's one acquire load sees the two together. Lanes over a bus
+ * watch it instead of the ring (cl/megakernel.cl). */
 #define MKRT_WITHDRAW_ANY(slots)   (slots)
-#define MKRT_DOORBELL(slots)       ((slots) + 1u)
-#define MKRT_DOORBELL_HINT(slots)  ((slots) + 2u)
-#define MKRT_WITHDRAW_WORDS(slots) ((slots) + 3u)
+#define MKRT_DOORBELL(slots)       (((slots) + 2u) & ~1u)
+#define MKRT_WITHDRAW_WORDS(slots) (MKRT_DOORBELL(slots) + 2u)
 
 #endif /* MKRT_KERNEL_ABI_H */

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The cuda backend's PTX (cl/mkrt_megakernel.ptx, built by make when
 # configure found clang and libclc's nvptx library): two entry points, the
-# megakernel and the ping kernel under its floor, the megakernel with the arguments cl/mkrt_kernel_abi.h counts for an OpenCL
-# C 1.2 build; no unresolved `.extern .func` (the driver could not load
+# megakernel and the ping kernel under its floor, the megakernel with the
+# arguments cl/mkrt_kernel_abi.h counts for a build over a bus; no unresolved `.extern .func` (the driver could not load
 # it); and every read-modify-write of system scope, since the words it
 # shares live in host memory. Skips (77) when the PTX was not built, unless
 # MKRT_REQUIRE_PTX=1 (CI), where that fails.
@@ -29,15 +29,17 @@ grep -q '^\.visible \.entry mkrt_ping(' "$ptx" || fail "no entry point mkrt_ping
 if grep -n '\.extern \.func' "$ptx"; then
 	fail "unresolved functions: the driver cannot load this PTX"
 fi
-want=$(sed -n 's/^#define MKRT_KARG_COUNT  *\([0-9]*\)u.*/\1/p' "$top_srcdir/cl/mkrt_kernel_abi.h")
+want=$(sed -n 's/^#define MKRT_KARG_COUNT_BUS  *\([0-9]*\)u.*/\1/p' "$top_srcdir/cl/mkrt_kernel_abi.h")
 params=$(sed -n '/\.entry mkrt_megakernel(/,/^)/p' "$ptx" | grep -c '\.param ' || true)
 [ "$params" = "$want" ] || fail "mkrt_megakernel takes $params arguments, mkrt_kernel_abi.h says $want"
-# shared words: acquire loads, release stores and CASes, all system scope
-for insn in 'ld\.acquire\.sys\.global' 'st\.release\.sys\.global' 'atom\.acq_rel\.sys\.global\.cas'; do
+# shared words: acquire loads, release stores and CASes, all system scope;
+# adds nobody reads as reductions (the lane does not wait for them)
+for insn in 'ld\.acquire\.sys\.global' 'st\.release\.sys\.global' 'atom\.acq_rel\.sys\.global\.cas' \
+	'atom\.acquire\.sys\.global\.cas' 'red\.release\.sys\.global\.add'; do
 	grep -q "$insn" "$ptx" || fail "no $insn"
 done
-if grep -nE '^[[:space:]]*atom\.' "$ptx" | grep -v '\.sys\.'; then
+if grep -nE '^[[:space:]]*(atom|red)\.' "$ptx" | grep -v '\.sys\.'; then
 	fail "a read-modify-write narrower than system scope"
 fi
 echo "$ptx: mkrt_megakernel, $params arguments, no unresolved functions," \
-	"$(grep -cE '^[[:space:]]*atom\.' "$ptx") read-modify-writes all of system scope"
+	"$(grep -cE '^[[:space:]]*(atom|red)\.' "$ptx") read-modify-writes all of system scope"

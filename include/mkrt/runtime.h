@@ -49,8 +49,9 @@ struct mkrt_config {
 	                               at most 4, at least 1; copy on a CPU: 2
 	                               with more than 3 compute units, else 1;
 	                               svm on a GPU: a 64-lane group per compute
-	                               unit; copy on a GPU: 4; cuda: one per
-	                               slot, at most 64, in 32-lane blocks) */
+	                               unit; copy on a GPU: 4; cuda: 1, since
+	                               every warp polls across the bus; more
+	                               go in 32-lane blocks) */
 	const struct mkrt_control_config *control;  /* NULL: default tenants */
 	const uint32_t *dfa;        /* DFA_STEP table, copied at open */
 	uint32_t dfa_words;

@@ -38,8 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MKRT__CUDA_BLOCK     32u   /* lanes per block: one warp */
-#define MKRT__CUDA_MAX_LANES 64u   /* the default's cap: every lane's looks share the bus */
+#define MKRT__CUDA_BLOCK     32u   /* lanes per block: one warp (see geometry) */
 #define MKRT__CUDA_MIN_CC    80    /* the PTX's target: sm_80 (.sys scope needs sm_70) */
 #define MKRT__CUDA_PROBE_MS  5000u /* the handshake's watchdog */
 
@@ -56,9 +55,10 @@ struct mkrt__cuda_rt {
 	CUfunction ping;             /* mkrt_ping: the floor and the launch baseline */
 	char failed[160];            /* how the last launch ended, when it failed */
 	unsigned blocks, block;
-	CUdeviceptr ptr[MKRT_KARG_COUNT];
-	uint32_t count[MKRT_KARG_COUNT];
-	void *params[MKRT_KARG_COUNT];
+	CUdeviceptr ptr[MKRT_KARG_COUNT_BUS];
+	uint32_t count[MKRT_KARG_COUNT_BUS];
+	void *params[MKRT_KARG_COUNT_BUS];
+	CUdeviceptr claims;          /* the lanes' claim table, in device memory */
 	/* cancel: the copy backend's withdrawal words, in pinned memory */
 	uint32_t *withdraw;          /* MKRT_WITHDRAW_WORDS(slots) */
 	pthread_mutex_t withdraw_lock;
@@ -95,6 +95,21 @@ static uint32_t *mkrt__cuda_alloc(void *ctx, size_t words)
 static void mkrt__cuda_release(void *ctx, uint32_t *p)
 {
 	((struct mkrt__cuda_rt *)ctx)->cu.cuMemFreeHost(p);
+}
+
+/* The claim table: a word per slot in device memory, all 0 (unclaimed). */
+static int mkrt__cuda_claims(struct mkrt__cuda_rt *c, uint32_t slots)
+{
+	uint32_t *zero = calloc(slots, sizeof(*zero));
+	CUresult rc;
+
+	if (!zero)
+		return MKRT_ENOMEM;
+	rc = c->cu.cuMemAlloc_v2(&c->claims, (size_t)slots * sizeof(*zero));
+	if (rc == CUDA_SUCCESS)
+		rc = c->cu.cuMemcpyHtoD_v2(c->claims, zero, (size_t)slots * sizeof(*zero));
+	free(zero);
+	return rc == CUDA_SUCCESS ? 0 : mkrt__cuda_fail(&c->cu, "cuMemAlloc(claim table)", rc);
 }
 
 /* ---- the launcher ------------------------------------------------------------------------- */
@@ -156,16 +171,19 @@ static const struct mkrt__launcher mkrt__cuda_launcher = {
 
 /* ---- the doorbell ----------------------------------------------------------------------------- */
 
-/* After a publish into @slot: lanes watch these two words instead of the
- * ring (cl/megakernel.cl). Only host threads read-modify-write the count
- * (the lanes load it). A bump of 2 makes every lane look at its share. */
+/* After a publish into @slot: lanes watch this word instead of the ring
+ * (cl/megakernel.cl): the count in its high half, raised by @bump, and the
+ * slot in its low half, in one 64-bit word that a lane loads at once. Only
+ * host threads read-modify-write it (the lanes load it). A bump of 2 makes
+ * every lane look at its share. */
 static void mkrt__cuda_ring_doorbell(struct mkrt__cuda_rt *c, uint32_t slot, uint32_t bump)
 {
-	uint32_t slots = c->w.b.slot_count;
+	uint64_t *bell = (uint64_t *)(void *)&c->withdraw[MKRT_DOORBELL(c->w.b.slot_count)];
+	uint64_t old = mkrt__load64_relaxed(bell);
 
-	mkrt__store_relaxed(&c->withdraw[MKRT_DOORBELL_HINT(slots)], slot);
-	/* release: the slot's PUBLISHED (and the hint) before the count */
-	mkrt__add_release(&c->withdraw[MKRT_DOORBELL(slots)], bump);
+	/* release: the slot's PUBLISHED before the bell */
+	while (!mkrt__cas64_release(bell, &old, ((old >> 32) + bump) << 32 | slot))
+		;
 }
 
 /* ---- withdrawals ------------------------------------------------------------------------------ */
@@ -273,15 +291,23 @@ static int mkrt__cuda_module(struct mkrt__cuda_rt *c, const struct mkrt_config *
 	return 0;
 }
 
-/* One lane per slot by default, up to MKRT__CUDA_MAX_LANES, in blocks of
- * one warp; every block must be resident at once (DESIGN §4), so at most
- * one per multiprocessor. */
+/*
+ * One lane by default, as many as asked otherwise, in blocks of one warp;
+ * every block must be resident at once (DESIGN §4), so at most one per
+ * multiprocessor. By measurement (docs/PERFORMANCE.md, H200): what costs is
+ * the number of warps that poll host memory, not the lanes. A warp's lanes
+ * load the same words at once, so a warp polls like one lane, while every
+ * further warp slows every round trip: a NOP took 7.0-9.2 us with one lane,
+ * 40 us with 64 lanes in two warps, and 54 us and 388 us with 8 and 64
+ * lanes in warps of one. One lane polling also served a 4 KiB miss sooner
+ * (1.7-2.3 ms against 3.1-3.9 ms), and streamed 0.14 against 0.24 M slots/s.
+ */
 static void mkrt__cuda_geometry(struct mkrt__cuda_rt *c, uint32_t lanes)
 {
 	uint32_t sms = c->r.dev.info.compute_units ? c->r.dev.info.compute_units : 1;
 
 	if (!lanes)
-		lanes = c->w.b.slot_count < MKRT__CUDA_MAX_LANES ? c->w.b.slot_count : MKRT__CUDA_MAX_LANES;
+		lanes = 1;
 	c->block = lanes < MKRT__CUDA_BLOCK ? lanes : MKRT__CUDA_BLOCK;
 	c->blocks = (lanes + c->block - 1) / c->block;
 	if (c->blocks > sms)
@@ -295,7 +321,7 @@ static void mkrt__cuda_geometry(struct mkrt__cuda_rt *c, uint32_t lanes)
 static int mkrt__cuda_args(struct mkrt__cuda_rt *c, const struct mkrt_config *cfg)
 {
 	const struct mkrt_exec_buffers *b = &c->w.b;
-	const void *buf[MKRT_KARG_COUNT] = {
+	const void *buf[MKRT_KARG_COUNT_BUS] = {
 		[MKRT_KARG_RING] = b->ring,           [MKRT_KARG_CONTROL] = b->control,
 		[MKRT_KARG_DEBUG] = b->debug_log,     [MKRT_KARG_DFA] = b->dfa,
 		[MKRT_KARG_IO] = b->io,               [MKRT_KARG_RESIDENCY] = b->residency,
@@ -311,7 +337,12 @@ static int mkrt__cuda_args(struct mkrt__cuda_rt *c, const struct mkrt_config *cf
 	c->count[MKRT_KARG_RESOURCES] = b->resources;
 	c->count[MKRT_KARG_FRAME_COUNT] = b->frame_count;
 	c->count[MKRT_KARG_FRAME_WORDS] = b->frame_words;
-	for (uint32_t k = 0; k < MKRT_KARG_COUNT; k++) {
+	c->ptr[MKRT_KARG_CLAIMS] = c->claims;
+	for (uint32_t k = 0; k < MKRT_KARG_COUNT_BUS; k++) {
+		if (k == MKRT_KARG_CLAIMS) {
+			c->params[k] = &c->ptr[k];
+			continue;
+		}
 		if (!buf[k]) {
 			c->params[k] = &c->count[k];
 			continue;
@@ -332,6 +363,8 @@ static void mkrt__cuda_free(struct mkrt__cuda_rt *c)
 		mkrt__words_free(&c->w, mkrt__cuda_release, c);
 		if (c->withdraw)
 			c->cu.cuMemFreeHost(c->withdraw);
+		if (c->claims)
+			c->cu.cuMemFree_v2(c->claims);
 		if (c->stream)
 			c->cu.cuStreamDestroy_v2(c->stream);
 		if (c->mod)
@@ -370,6 +403,9 @@ static int mkrt__cuda_rt_open(const struct mkrt_config *cfg, void **state)
 		err = MKRT_ENOMEM;
 		goto out_free;
 	}
+	err = mkrt__cuda_claims(c, cfg->slots);
+	if (err)
+		goto out_free;
 	c->r.io = c->w.servicer;
 	err = mkrt__cuda_args(c, cfg);
 	if (err)

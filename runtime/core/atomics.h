@@ -78,7 +78,8 @@ static inline void mkrt__compiler_barrier(void)
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
-/* Host-only 64-bit counters (statistics, never shared with a device). */
+/* 64-bit words: host-only counters (statistics), and cuda's doorbell, which
+ * a device only loads. */
 static inline void mkrt__add64_relaxed(uint64_t *p, uint64_t v)
 {
 	atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
@@ -87,6 +88,14 @@ static inline void mkrt__add64_relaxed(uint64_t *p, uint64_t v)
 static inline uint64_t mkrt__load64_relaxed(const uint64_t *p)
 {
 	return atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)p, memory_order_relaxed);
+}
+
+/* A 64-bit word shared with a device that only loads it (cuda's doorbell):
+ * compare-and-swap among host threads, release. */
+static inline bool mkrt__cas64_release(uint64_t *p, uint64_t *expected, uint64_t desired)
+{
+	return atomic_compare_exchange_weak_explicit((_Atomic uint64_t *)p, expected, desired,
+						     memory_order_release, memory_order_relaxed);
 }
 
 /* Compare-and-swap; on failure *expected gets the current value. */

@@ -42,6 +42,10 @@ static const char *const ops[] = {
 	"atom.relaxed.gpu.add (device)",
 	"atom.acquire.gpu.cas (device)",
 	"red.add + st.relaxed (host)",
+	"atom.acquire.sys.cas (device)",
+	"st.release.sys (device)",
+	"ld.acquire.sys.u64 (host)",
+	"a bus lane's idle round",
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 

@@ -28,7 +28,8 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
 		       uint n, uint zero)
 {
 	volatile __global uint *p = host, *d = dev;
-	uint v = 0, a, b, c;
+	uint v = 0, a = 0, b, c, w;
+	ulong t64 = 0;
 
 	OP_LOOP(0, __asm__ volatile("ld.relaxed.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(p + (v & zero)) : "memory"));
 	OP_LOOP(1, __asm__ volatile("ld.acquire.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(p + (v & zero)) : "memory"));
@@ -53,5 +54,23 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
 	OP_LOOP(14, __asm__ volatile("atom.acquire.gpu.global.cas.b32 %0, [%1], %2, 0;" : "=r"(v) : "l"(d + (v & zero)), "r"(v) : "memory"));
 	OP_LOOP(15, __asm__ volatile("red.relaxed.sys.global.add.u32 [%0], 1;\n\t"
 				     "st.relaxed.sys.global.u32 [%1], %2;" : : "l"(p + 2), "l"(p + 1), "r"(i) : "memory"));
-	out[16] = v + a + b + c;
+	OP_LOOP(16, __asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], %2, 0;" : "=r"(v) : "l"(d + (v & zero)), "r"(v) : "memory"));
+	OP_LOOP(17, __asm__ volatile("st.release.sys.global.u32 [%0], %1;" : : "l"(d + 1), "r"(i) : "memory"));
+	OP_LOOP(18, __asm__ volatile("ld.acquire.sys.global.u64 %0, [%1];" : "=l"(t64) : "l"(p + 64 + (t64 & zero)) : "memory"));
+	/* a bus lane's idle round (cl/megakernel.cl, mkrt_bus_round): claim in
+	 * device memory, look at a slot and the control words, the bell */
+	OP_LOOP(19, {
+		__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], 0, 1;" : "=r"(v) : "l"(d + 8 + (t64 & zero)) : "memory");
+		__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5];\n\t"
+				 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+16];\n\t"
+				 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+32];\n\t"
+				 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+48];\n\t"
+				 "ld.relaxed.sys.global.u32 %0, [%6];\n\t"
+				 "ld.acquire.sys.global.u64 %4, [%6+256];"
+				 : "=r"(a), "=r"(b), "=r"(c), "=r"(w), "=l"(t64)
+				 : "l"(p + 16 + (v & zero)), "l"(p + 128)
+				 : "memory");
+		__asm__ volatile("st.relaxed.sys.global.u32 [%0], 0;" : : "l"(d + 8 + (a & zero)) : "memory");
+	});
+	out[20] = v + a + b + c + w + (uint)t64;
 }

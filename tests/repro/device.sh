@@ -15,7 +15,9 @@
 # --work-us W) likewise; the copy suites with it (PoCL 5.0);
 # the selection on two platforms (mkrt devices, check_svm, check_registry:
 # copy check_svm and check_registry into .device/new too); the cuda backend
-# on the H200 (cuda [SOAK_SECONDS]) and its lane sweep (cuda-sweep); the
+# on the H200 (cuda [SOAK_SECONDS], or its parts cuda-bench, cuda-suites and
+# cuda-soak: tests/repro/device-pack.sh gathers what they run) and its lane
+# sweep (cuda-sweep); the
 # megakernel's PTX through the driver API alone (ping: tests/repro/cuda_ping).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
@@ -63,33 +65,45 @@ suites)
 	for t in check_faults check_loadmiss check_differential; do
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
-cuda)
-	# the cuda backend on the GPU (copy cli/.libs/mkrt, .libs/libmkrt.so.0,
-	# tests/check_{registry,differential,loadmiss}, tests/repro/cuda_ops and
-	# tests/repro/cuda_ops.ptx into .device/new): what one memory operation
-	# costs a lane, the registry's handshake, the bench (cuda and copy on the
-	# H200, RUNS times each, default once), the differential and load-miss
-	# suites on cuda, and a soak of ${2:-60} s
+cuda|cuda-bench|cuda-suites|cuda-soak)
+	# the cuda backend on the GPU (sh tests/repro/device-pack.sh first):
+	# cuda: what one memory operation costs a lane, the registry's
+	# handshake, then the three parts below; cuda-bench [RUNS]: the bench on
+	# cuda and copy, RUNS times each (default once); cuda-suites: the
+	# differential and load-miss suites on cuda; cuda-soak [SECONDS]: a
+	# soak of SECONDS (default 60) on cuda
+	verb=$1
 	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
-	echo "== cuda_ops"
-	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
-	echo "== mkrt devices"
-	timeout 120 "$d/new/mkrt" devices
-	echo "== check_registry (MKRT_EXPECT_CUDA=answers)"
-	MKRT_EXPECT_CUDA=answers timeout 200 "$d/new/check_registry" 2>&1 | tail -4
-	for k in $(seq "${RUNS:-1}"); do
-		for b in cuda copy; do
-			echo "== mkrt bench --backend $b (run $k)"
-			timeout 200 "$d/new/mkrt" bench --backend $b
+	if [ "$verb" = cuda ]; then
+		echo "== cuda_ops"
+		timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+		echo "== mkrt devices"
+		timeout 120 "$d/new/mkrt" devices
+		echo "== check_registry (MKRT_EXPECT_CUDA=answers)"
+		MKRT_EXPECT_CUDA=answers timeout 200 "$d/new/check_registry" 2>&1 | tail -4
+	fi
+	if [ "$verb" = cuda ] || [ "$verb" = cuda-bench ]; then
+		runs=1
+		[ "$verb" = cuda-bench ] && runs=${2:-1}
+		for k in $(seq "$runs"); do
+			for b in cuda copy; do
+				echo "== mkrt bench --backend $b (run $k)"
+				timeout 200 "$d/new/mkrt" bench --backend $b
+			done
 		done
-	done
-	for t in check_differential check_loadmiss; do
-		echo "== $t on cuda"
-		MKRT_TEST_BACKENDS=cuda timeout 500 "$d/new/$t" 2>&1 | tail -12
-	done
-	echo "== mkrt soak --seconds ${2:-60} --backend cuda"
-	timeout $(( ${2:-60} + 120 )) "$d/new/mkrt" soak --seconds "${2:-60}" --backend cuda 2>&1 | tail -15 ;;
+	fi
+	if [ "$verb" = cuda ] || [ "$verb" = cuda-suites ]; then
+		for t in check_differential check_loadmiss; do
+			echo "== $t on cuda"
+			MKRT_TEST_BACKENDS=cuda timeout 500 "$d/new/$t" 2>&1 | tail -12
+		done
+	fi
+	if [ "$verb" = cuda ] || [ "$verb" = cuda-soak ]; then
+		s=${2:-60}
+		echo "== mkrt soak --seconds $s --backend cuda"
+		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
+	fi ;;
 cuda-sweep)
 	# cuda-sweep [LANES]: the cuda backend's bench over lane counts (how
 	# many lanes may poll across the bus before they slow each other)
@@ -109,6 +123,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-sweep [LANES]|ping" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-bench [RUNS]|cuda-suites|cuda-soak [SECONDS]|cuda-sweep [LANES]|ping" >&2
 	exit 2 ;;
 esac

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# device-pack.sh - gather what tests/repro/device.sh runs on the GPU machine
+# into .device (ignored by git; name it in the device tool's carry), from a
+# build of this tree: the CLI, the library, the device suites, the
+# reproducers, and the libraries that machine lacks.
+#   make && make check TESTS= && make tests/repro/cuda_ops tests/repro/cuda_ops.ptx &&
+#   sh tests/repro/device-pack.sh
+# (the suites link the library in, its PTX too: build them again after a
+# change to cl/)
+set -eu
+d=.device
+mkdir -p "$d/new" "$d/lib"
+cp cli/.libs/mkrt "$d/new/"
+cp -L .libs/libmkrt.so.0 "$d/new/"
+for t in check_registry check_differential check_loadmiss check_faults check_svm; do
+	cp "tests/$t" "$d/new/"
+done
+for f in tests/repro/cuda_ops tests/repro/cuda_ops.ptx cl/mkrt_megakernel.ptx; do
+	[ -e "$f" ] && cp "$f" "$d/new/"
+done
+for l in libsubunit.so.0 liburing.so.2; do
+	cp -L "/lib/x86_64-linux-gnu/$l" "$d/lib/"
+done
+du -sh "$d"
