@@ -639,6 +639,15 @@ static void print(const struct figures *f, bool json)
 /* Every figure for @backend with bench_lanes lanes, into @f. */
 static const char *bench_step = "open"; /* the step measure() is in, for errors */
 
+/* Enter step @name: named in errors, and on a terminal as it starts, so a
+ * bench of many seconds is not silent. */
+static void bench_at(const char *name)
+{
+	bench_step = name;
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "mkrt bench: %s (lanes %u)\n", name, bench_lanes);
+}
+
 /* Every figure for @backend with bench_lanes lanes, into @f. */
 static int measure(const char *backend, struct figures *f, double *lat)
 {
@@ -647,7 +656,7 @@ static int measure(const char *backend, struct figures *f, double *lat)
 
 	f->lanes = bench_lanes;
 	struct mkrt_runtime *rt;
-	bench_step = "open";
+	bench_at("open");
 	int err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
 	if (err)
 		return err;
@@ -655,11 +664,11 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	snprintf(f->device, sizeof(f->device), "%s", mkrt_runtime_device(rt));
 	err = mkrt_runtime_stats(rt, &st);
 	f->lanes_run = st.lanes;
-	bench_step = "raw round trips";
+	bench_at("raw round trips");
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99); /* also the warm-up */
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99);
 	f->launch_drv_p50 = -1;
-	bench_step = "floor";
+	bench_at("floor");
 	if (!err && mkrt_runtime_measure(rt, MKRT_MEASURE_FLOOR, SAMPLES, lat) == 0) {
 		f->gpu_floor = true;
 		f->floor_p50 = pct(lat, SAMPLES, 50);
@@ -671,28 +680,28 @@ static int measure(const char *backend, struct figures *f, double *lat)
 		f->floor_p50 = floor_p50(lat);
 	if (err)
 		return err;
-	bench_step = "open";
+	bench_at("open");
 	err = open_rt(backend, MKRT_PARK_NEVER, NULL, &rt);
 	if (err)
 		return err;
-	bench_step = "API round trips";
+	bench_at("API round trips");
 	err = api_rtt(rt, &nop, lat, &f->rtt_api_p50, NULL);
-	bench_step = "stream";
+	bench_at("stream");
 	err = err ? err : stream(rt, &nop, stream_n(rt), &f->stream);
-	bench_step = "work stream";
+	bench_at("work stream");
 	err = err ? err : work(rt, f);
-	bench_step = "raw stream";
+	bench_at("raw stream");
 	err = err ? err : stream_raw(rt, &f->stream_raw);
-	bench_step = "batched stream";
+	bench_at("batched stream");
 	err = err ? err : stream_batched(rt, stream_n(rt), &f->stream_batched);
 	mkrt_runtime_close(rt);
 	f->stream_floor = stream_floor();
 	if (!err)
-		bench_step = "load misses";
+		bench_at("load misses");
 	err = err ? err : miss_vs_pread(f->backend, f, lat);
 	f->launch_p50 = strcmp(f->backend, "host") != 0 ? launch_p50(f->device, lat) : -1;
 	if (!err)
-		bench_step = "idle";
+		bench_at("idle");
 	err = err ? err : idle(f->backend, MKRT_PARK_NEVER, &f->idle_spinning, NULL);
 	err = err ? err : idle(f->backend, 0, &f->idle_parked, &f->wake_us);
 	return err;
@@ -722,55 +731,40 @@ static void print_sweep(const struct figures *f, int n)
 	       f[0].floor_p50, f[0].launch_p50);
 }
 
-#define MKRT_BENCH_SWEEP 16
-
 int cli_bench(int argc, char **argv)
 {
 	const char *backend = NULL;
 	bool json = false;
-	struct figures f[MKRT_BENCH_SWEEP] = { { 0 } };
-	uint32_t lanes[MKRT_BENCH_SWEEP] = { 0 };
-	int n = 1;
+	struct figures f[CLI_LIST_MAX] = { { 0 } };
+	struct cli_list lanes = { { 0 }, 1 };
+	const struct cli_opt opts[] = {
+		{ "--backend", CLI_BACKEND, &backend, "NAME", 0, 0, "$MKRT_BACKEND, else the best probe",
+		  "the backend to measure" },
+		{ "--lanes", CLI_LIST, &lanes, "N|N,N,...", 0, 64, "0",
+		  "lanes (0: the backend's default); a list sweeps them, one row each" },
+		{ "--slots", CLI_NUM, &bench_slots, "N", 4, 65536, "256", "ring slots" },
+		{ "--work-us", CLI_NUM, &bench_work_us, "N", 1, 100000, "none",
+		  "also stream slots of N us of device work (calibrated on one lane)" },
+		{ "--json", CLI_FLAG, &json, NULL, 0, 0, NULL, "JSON instead of text (a sweep: {\"sweep\": [...]})" },
+	};
+	const struct cli_cmd cmd = {
+		"bench", NULL, 0,
+		"Measure a backend side by side with what bounds it, in one run: the floor (two\n"
+		"threads, or a ping kernel on a GPU, through the same memory), the NOP and\n"
+		"LOAD_MISS round trips, a kernel launch per request, the stream, a 4 KiB miss\n"
+		"against pread, and the idle cost. Ratios are printed beside the figures.",
+		opts, CLI_NOPTS(opts), "environment: MKRT_BACKEND, MKRT_DEVICE (index or name substring)",
+	};
+	int rc = cli_parse(&cmd, argc, argv, NULL, 0, NULL), n = (int)lanes.n;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
-			backend = argv[++i];
-		} else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc) {
-			/* N, or a list to sweep: 1,2,4,8,16 */
-			char *at = argv[++i], *end;
-			for (n = 0; n < MKRT_BENCH_SWEEP && *at; n++) {
-				lanes[n] = (uint32_t)strtoul(at, &end, 10);
-				if (end == at || (*end && *end != ','))
-					break;
-				at = *end ? end + 1 : end;
-			}
-			if (*at || n == 0) {
-				fprintf(stderr, "mkrt bench: --lanes takes N or a list N,N,... (at most %d)\n",
-					MKRT_BENCH_SWEEP);
-				return CLI_USAGE;
-			}
-		} else if (strcmp(argv[i], "--slots") == 0 && i + 1 < argc) {
-			bench_slots = (uint32_t)strtoul(argv[++i], NULL, 10);
-		} else if (strcmp(argv[i], "--work-us") == 0 && i + 1 < argc) {
-			bench_work_us = (uint32_t)strtoul(argv[++i], NULL, 10);
-			if (!bench_work_us || bench_work_us > 100000) {
-				fprintf(stderr, "mkrt bench: --work-us takes 1 to 100000\n");
-				return CLI_USAGE;
-			}
-		} else {
-			fprintf(stderr, "usage: mkrt bench [--backend NAME] [--lanes N|N,N,...] [--slots N] "
-					"[--work-us N] [--json]\n");
-			return CLI_USAGE;
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	double *lat = malloc(SAMPLES * sizeof(double));
 	if (!lat)
 		return cli_fail("bench", MKRT_ENOMEM);
 	int err = bench_work_us ? work_calibrate(backend, &bench_work_iters) : 0;
 	for (int k = 0; k < n && !err; k++) {
-		bench_lanes = lanes[k];
+		bench_lanes = lanes.v[k];
 		err = measure(backend, &f[k], lat);
 	}
 	free(lat);

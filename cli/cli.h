@@ -26,8 +26,57 @@ int cli_soak(int argc, char **argv);
 /* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
 int cli_fail(const char *what, int err);
 
-/* An option's count: decimal, 1 to 2^24; false otherwise. */
-bool cli_parse_count(const char *s, uint32_t *out);
+/* ---- options (opts.c) ---- */
+
+#define CLI_COUNT_MAX (1u << 24) /* the largest count an option takes */
+#define CLI_LIST_MAX  16
+
+enum cli_kind {
+	CLI_FLAG,    /* bool *: set when given */
+	CLI_NUM,     /* uint32_t *: a whole number in [min, max] */
+	CLI_LIST,    /* struct cli_list *: N or N,N,..., each in [min, max] */
+	CLI_TEXT,    /* const char **: any non-empty text */
+	CLI_BACKEND, /* const char **: a name the registry knows */
+};
+
+struct cli_list {
+	uint32_t v[CLI_LIST_MAX];
+	uint32_t n;
+};
+
+/* One option of a command: what it sets, and what its help says. */
+struct cli_opt {
+	const char *flag;  /* "--count" */
+	enum cli_kind kind;
+	void *out;
+	const char *arg;   /* what help calls the value: "N" */
+	uint32_t min, max; /* CLI_NUM, CLI_LIST */
+	const char *def;   /* the default, as help prints it; NULL: none */
+	const char *help;  /* one line */
+};
+
+struct cli_cmd {
+	const char *name;   /* "roundtrip" */
+	const char *args;   /* positional arguments for the synopsis: "IN OUT"; NULL: none */
+	int npos_min;       /* how many of them must be given */
+	const char *about;  /* what the command does, a few lines */
+	const struct cli_opt *opts;
+	size_t nopts;
+	const char *more;   /* text after the options (environment, output); NULL: none */
+};
+
+/* Parse @argv (argv[0] the command's name) into @cmd's options, positional
+ * arguments into @pos (at most @maxpos; their count into *@npos). -1: go
+ * on; otherwise the exit code, having said why: CLI_OK after -h/--help
+ * (help on stdout), CLI_USAGE for an unknown option or a bad value (the
+ * flag, what it takes and what was given, on stderr). */
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, char **pos, int maxpos, int *npos);
+
+/* @cmd's help: synopsis, what it does, every option with its range and
+ * default. */
+void cli_help(const struct cli_cmd *cmd, FILE *f);
+
+#define CLI_NOPTS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Monotonic time in nanoseconds. */
 double cli_now_ns(void);

@@ -128,14 +128,20 @@ int cli_devices(int argc, char **argv)
 {
 	struct mkrt_selection sel;
 	bool json = false;
+	const struct cli_opt opts[] = {
+		{ "--json", CLI_FLAG, &json, NULL, 0, 0, NULL, "one JSON object instead of text" },
+	};
+	const struct cli_cmd cmd = {
+		"devices", NULL, 0,
+		"List the OpenCL devices with their SVM and atomics capabilities, every\n"
+		"backend's probe on each (passed with its score, or refused with the reason),\n"
+		"and the backend chosen automatically (marked *).",
+		opts, CLI_NOPTS(opts), "environment: MKRT_BACKEND, MKRT_DEVICE",
+	};
+	int rc = cli_parse(&cmd, argc, argv, NULL, 0, NULL);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") != 0) {
-			fprintf(stderr, "usage: mkrt devices [--json]\n");
-			return CLI_USAGE;
-		}
-		json = true;
-	}
+	if (rc >= 0)
+		return rc;
 	int n = mkrt_device_count();
 	if (n < 0)
 		return cli_fail("devices", n);

@@ -9,24 +9,16 @@
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;
+	const char *about;
 } commands[] = {
-	{ "devices", cli_devices, "devices [--json]          list OpenCL devices and the svm choice" },
-	{ "roundtrip", cli_roundtrip,
-	  "roundtrip [--backend NAME] [--count N] [--resources R] [--frames F] [--json]\n"
-	  "                                 the load-miss round trip, verified against a file" },
-	{ "bench", cli_bench, "bench [--backend NAME] [--lanes N|N,N,...] [--work-us N] [--json]   floor, rtt, launch,\n"
-				 "                                 stream, miss, idle; a lane list sweeps" },
-	{ "serve", cli_serve,
-	  "serve --name /NAME [--data FILE [--record-bytes B] [--frames F]] [--slots N] [--tenants T]\n"
-	  "        [--observable W] [--dfa FILE] [--backend NAME] [--seconds S]\n"
-	  "                                 serve producers in other processes (shm backend)" },
-	{ "soak", cli_soak,
-	  "soak [--seconds S] [--backend NAME] [--producers P] [--shm-producers K] [--json]\n"
-	  "                                 mixed traffic with injected faults, every result checked" },
-	{ "replay", cli_replay,
-	  "replay [--backend NAME] [--serial] IN OUT   run a capture until quiescent" },
+	{ "roundtrip", cli_roundtrip, "the load-miss round trip, every result checked against a file" },
+	{ "bench", cli_bench, "a backend against its floor and a kernel launch, side by side" },
+	{ "devices", cli_devices, "OpenCL devices, each backend's probe, and the automatic choice" },
+	{ "serve", cli_serve, "serve producers in other processes (the shm backend)" },
+	{ "soak", cli_soak, "mixed traffic with injected faults, every result checked" },
+	{ "replay", cli_replay, "run a capture until quiescent, and say what its slots ended as" },
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 int cli_fail(const char *what, int err)
 {
@@ -36,17 +28,6 @@ int cli_fail(const char *what, int err)
 	if (detail && detail[0])
 		fprintf(stderr, "  %s\n", detail);
 	return CLI_FAIL;
-}
-
-bool cli_parse_count(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*end || v == 0 || v > (1u << 24))
-		return false;
-	*out = (uint32_t)v;
-	return true;
 }
 
 double cli_now_ns(void)
@@ -89,24 +70,79 @@ void cli_json_str(FILE *f, const char *s)
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: mkrt COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  mkrt %s\n", commands[i].usage);
-	fprintf(f, "\nenvironment: MKRT_BACKEND (svm, host), MKRT_DEVICE (index or name substring)\n");
+	fprintf(f, "usage: mkrt COMMAND [OPTIONS]\n"
+		   "       mkrt help COMMAND      (or mkrt COMMAND --help)\n"
+		   "       mkrt --version\n\n"
+		   "mkrt keeps one kernel resident on a device and talks to it through a ring of\n"
+		   "64-byte slots, with no kernel launch per request.\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].about);
+	fprintf(f, "\nenvironment:\n"
+		   "  MKRT_BACKEND      the backend (");
+	for (int i = 0; i < mkrt_backend_count(); i++)
+		fprintf(f, "%s%s", i ? ", " : "", mkrt_backend_name(i));
+	fprintf(f, "); default: the best probe\n"
+		   "  MKRT_DEVICE       an OpenCL device: its index, or a platform or device name substring\n"
+		   "  MKRT_SHM_NAME     the shm backend's shared-memory name (default /mkrt-PID)\n"
+		   "  MKRT_SHM_BACKEND  the backend the shm broker forwards to\n"
+		   "  MKRT_IO_ENGINE    the load-miss read engine (built in: %s)\n"
+		   "  MKRT_CACHE_DIR    where built kernels are cached (default $XDG_CACHE_HOME/mkrt,\n"
+		   "                    else ~/.cache/mkrt; empty: no cache)\n"
+		   "  MKRT_CL_DIR       read the kernel sources from this folder, not the built-in copy\n"
+		   "\nexit status: 0 success, 1 failure (said why on stderr), 2 bad usage\n",
+		mkrt_io_engines());
 	return CLI_USAGE;
+}
+
+/* A backend variable naming no backend: said here, with the names, before
+ * any command runs (the library's own message is for programs). */
+static bool env_backend_ok(const char *var)
+{
+	const char *v = getenv(var);
+
+	if (!v || !v[0])
+		return true;
+	for (int i = 0; i < mkrt_backend_count(); i++)
+		if (strcmp(mkrt_backend_name(i), v) == 0)
+			return true;
+	fprintf(stderr, "mkrt: %s=%s names no backend; it takes one of:", var, v);
+	for (int i = 0; i < mkrt_backend_count(); i++)
+		fprintf(stderr, " %s", mkrt_backend_name(i));
+	fprintf(stderr, "\n");
+	return false;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage(stderr);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+	    (strcmp(cmd, "help") == 0 && argc == 2)) {
 		usage(stdout);
 		return CLI_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "mkrt: unknown command '%s'\n", argv[1]);
-	return usage(stderr);
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("mkrt %s (wire protocol %u)\n", mkrt_version(), mkrt_protocol_version());
+		return CLI_OK;
+	}
+	bool help = strcmp(cmd, "help") == 0;
+	if (help)
+		cmd = argv[2];
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		if (help) {
+			char *hargv[] = { argv[2], "--help", NULL };
+			return commands[i].run(2, hargv);
+		}
+		if (!env_backend_ok("MKRT_BACKEND") || !env_backend_ok("MKRT_SHM_BACKEND"))
+			return CLI_USAGE;
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "mkrt: unknown command '%s'; the commands:", cmd);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(stderr, " %s", commands[i].name);
+	fprintf(stderr, "\nTry 'mkrt --help'.\n");
+	return CLI_USAGE;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * replay.c - `mkrt replay [--backend NAME] [--serial] IN OUT`: load a capture,
- * run it on a backend until quiescent, write the final state as a capture.
+ * replay.c - `mkrt replay [--backend NAME] [--serial] [--json] IN OUT`: load
+ * a capture, run it on a backend until quiescent, write the final state as a
+ * capture, and say what the slots ended as.
  */
 #include "cli.h"
 
@@ -57,31 +58,93 @@ static int write_file(const char *path, const uint8_t *buf, size_t len)
 	return ok ? CLI_OK : CLI_FAIL;
 }
 
+static const char *const status_names[MKRT_STATUS_COUNT] = {
+	"EMPTY", "PUBLISHED", "CLAIMED", "DONE", "WAIT_IO", "YIELD", "REQUEUE", "FAULT",
+};
+
+static const char *const fault_names[] = {
+	"NONE", "UNKNOWN_OPCODE", "OUT_OF_RANGE", "PACKED", "HANDLER", "IO", "NO_IO", "REJECTED",
+};
+#define FAULT_KINDS (sizeof(fault_names) / sizeof(fault_names[0]))
+
+/* What the replay left: slots by status, FAULT slots by reason (the last
+ * kind counts reasons past the known ones). */
+static void summary(const struct mkrt_capture *out, const char *in, const char *to, bool json)
+{
+	uint32_t by_status[MKRT_STATUS_COUNT + 1] = { 0 }, by_fault[FAULT_KINDS + 1] = { 0 };
+	bool first = true;
+
+	for (uint32_t s = 0; s < out->slot_count; s++) {
+		const uint32_t *w = &out->ring[(size_t)s * MKRT_SLOT_WORDS];
+		uint32_t st = w[MKRT_SLOT_STATUS] < MKRT_STATUS_COUNT ? w[MKRT_SLOT_STATUS] : MKRT_STATUS_COUNT;
+		by_status[st]++;
+		if (st == MKRT_STATUS_FAULT)
+			by_fault[w[MKRT_SLOT_FAULT_REASON] < FAULT_KINDS ? w[MKRT_SLOT_FAULT_REASON] : FAULT_KINDS]++;
+	}
+	if (json) {
+		printf("{\"in\": ");
+		cli_json_str(stdout, in);
+		printf(", \"out\": ");
+		cli_json_str(stdout, to);
+		printf(", \"slots\": %u, \"status\": {", out->slot_count);
+		for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
+			if (by_status[k]) {
+				printf("%s\"%s\": %u", first ? "" : ", ",
+				       k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER", by_status[k]);
+				first = false;
+			}
+		printf("}, \"faults\": {");
+		first = true;
+		for (uint32_t k = 0; k <= FAULT_KINDS; k++)
+			if (by_fault[k]) {
+				printf("%s\"%s\": %u", first ? "" : ", ", k < FAULT_KINDS ? fault_names[k] : "OTHER",
+				       by_fault[k]);
+				first = false;
+			}
+		printf("}, \"done_count\": %u}\n", out->control[MKRT_CTL_DONE_COUNT]);
+		return;
+	}
+	printf("replayed %s into %s: %u slots:", in, to, out->slot_count);
+	for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
+		if (by_status[k]) {
+			printf("%s %u %s", first ? "" : ",", by_status[k],
+			       k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER");
+			first = false;
+		}
+	printf("; DONE_COUNT %u\n", out->control[MKRT_CTL_DONE_COUNT]);
+	for (uint32_t k = 0; k <= FAULT_KINDS; k++)
+		if (by_fault[k])
+			printf("  FAULT %-15s %u\n", k < FAULT_KINDS ? fault_names[k] : "OTHER", by_fault[k]);
+}
+
 int cli_replay(int argc, char **argv)
 {
-	const char *backend = NULL, *paths[2] = { NULL, NULL };
-	bool serial = false;
-	int npaths = 0;
+	const char *backend = NULL;
+	char *paths[2] = { NULL, NULL };
+	bool serial = false, json = false;
+	const struct cli_opt opts[] = {
+		{ "--backend", CLI_BACKEND, &backend, "NAME", 0, 0, "$MKRT_BACKEND, else the best probe",
+		  "the backend to run the capture on" },
+		{ "--serial", CLI_FLAG, &serial, NULL, 0, 0, NULL,
+		  "run one slot at a time, in slot order (a deterministic replay)" },
+		{ "--json", CLI_FLAG, &json, NULL, 0, 0, NULL, "the summary as one JSON object" },
+	};
+	const struct cli_cmd cmd = {
+		"replay", "IN OUT", 2,
+		"Load the capture IN (mkrt/capture.h), run it on a backend until no slot it\n"
+		"holds can move, write the final state to OUT as a capture, and print what the\n"
+		"slots ended as: how many DONE, and FAULT by reason.",
+		opts, CLI_NOPTS(opts), NULL,
+	};
+	int rc = cli_parse(&cmd, argc, argv, paths, 2, NULL);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--serial") == 0)
-			serial = true;
-		else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
-			backend = argv[++i];
-		else if (argv[i][0] != '-' && npaths < 2)
-			paths[npaths++] = argv[i];
-		else
-			npaths = 3;
-	}
-	if (npaths != 2) {
-		fprintf(stderr, "usage: mkrt replay [--backend NAME] [--serial] IN OUT\n");
-		return CLI_USAGE;
-	}
+	if (rc >= 0)
+		return rc;
 
 	uint8_t *in_bytes = NULL, *out_bytes = NULL;
 	size_t in_len = 0, out_len = 0;
 	struct mkrt_capture in, out;
-	int rc = read_file(paths[0], &in_bytes, &in_len);
+	rc = read_file(paths[0], &in_bytes, &in_len);
 	if (rc)
 		return rc;
 	int err = mkrt_capture_decode(in_bytes, in_len, &in);
@@ -93,10 +156,14 @@ int cli_replay(int argc, char **argv)
 	if (err)
 		return cli_fail("replay", err);
 	err = mkrt_capture_encode(&out, &out_bytes, &out_len);
-	mkrt_capture_free(&out);
-	if (err)
+	if (err) {
+		mkrt_capture_free(&out);
 		return cli_fail("replay", err);
+	}
 	rc = write_file(paths[1], out_bytes, out_len);
 	free(out_bytes);
+	if (!rc)
+		summary(&out, paths[0], paths[1], json);
+	mkrt_capture_free(&out);
 	return rc;
 }

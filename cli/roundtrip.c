@@ -12,6 +12,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,7 +97,9 @@ static int run(struct mkrt_runtime *rt, const struct opts *o, const uint32_t *su
 		struct mkrt_slot res;
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		uint32_t r = (uint32_t)(x >> 33);
-		uint32_t hot = o->frames / 2 ? o->frames / 2 : 1;
+		/* the hot set: half the frames, and never past the resources */
+		uint32_t hot = o->frames / 2 < o->resources ? o->frames / 2 : o->resources;
+		hot = hot ? hot : 1;
 		uint32_t rid = r % 10 < 7 ? r % hot : r % o->resources;
 		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { rid, r % 10 == 9 } };
 		double t0 = cli_now_ns();
@@ -138,45 +141,52 @@ static void print(const struct opts *o, struct mkrt_runtime *rt, const struct re
 	       r->p50_us, r->p99_us, (unsigned long long)st->io_requests, (unsigned long long)st->evictions);
 }
 
-static bool parse(int argc, char **argv, struct opts *o)
+/* The data file, removed on every way out: return, and SIGINT, SIGTERM or
+ * SIGHUP (unlink is async-signal-safe). */
+static char data_path[512];
+
+static void remove_data(int sig)
 {
-	*o = (struct opts){ NULL, 10000, 1000, 64, false };
-	for (int i = 1; i < argc; i++) {
-		uint32_t *num = NULL;
-		if (strcmp(argv[i], "--json") == 0)
-			o->json = true;
-		else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
-			o->backend = argv[++i];
-		else if (strcmp(argv[i], "--count") == 0)
-			num = &o->count;
-		else if (strcmp(argv[i], "--resources") == 0)
-			num = &o->resources;
-		else if (strcmp(argv[i], "--frames") == 0)
-			num = &o->frames;
-		else
-			return false;
-		if (num && (i + 1 >= argc || !cli_parse_count(argv[++i], num)))
-			return false;
-	}
-	return true;
+	unlink(data_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 int cli_roundtrip(int argc, char **argv)
 {
-	struct opts o;
+	struct opts o = { NULL, 10000, 1000, 64, false };
+	const struct cli_opt opts[] = {
+		{ "--backend", CLI_BACKEND, &o.backend, "NAME", 0, 0, "$MKRT_BACKEND, else the best probe",
+		  "the backend to run on" },
+		{ "--count", CLI_NUM, &o.count, "N", 1, CLI_COUNT_MAX, "10000", "LOAD_MISS requests to send" },
+		{ "--resources", CLI_NUM, &o.resources, "R", 1, 1u << 18, "1000",
+		  "4 KiB records in the data file (a temporary file, removed on exit)" },
+		{ "--frames", CLI_NUM, &o.frames, "F", 1, 65536, "64", "device frames that hold records" },
+		{ "--json", CLI_FLAG, &o.json, NULL, 0, 0, NULL, "one JSON object instead of text" },
+	};
+	const struct cli_cmd cmd = {
+		"roundtrip", NULL, 0,
+		"The load-miss round trip end to end: R records in a file, N LOAD_MISS requests\n"
+		"(70% from a hot set that stays resident, every tenth a prefetch), every\n"
+		"returned checksum compared with the file's. Exit 1 if any is not.",
+		opts, CLI_NOPTS(opts), "environment: MKRT_BACKEND, MKRT_DEVICE, MKRT_IO_ENGINE, TMPDIR",
+	};
 	struct report rep = { 0 };
 	struct mkrt_stats st = { 0 };
-	char path[512];
 	uint32_t *sums = NULL;
+	int rc = cli_parse(&cmd, argc, argv, NULL, 0, NULL);
 
-	if (!parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: mkrt roundtrip [--backend NAME] [--count N] [--resources R] "
-				"[--frames F] [--json]\n");
-		return CLI_USAGE;
-	}
-	int rc = make_data(path, sizeof(path), o.resources, &sums);
+	if (rc >= 0)
+		return rc;
+	signal(SIGINT, remove_data);
+	signal(SIGTERM, remove_data);
+	signal(SIGHUP, remove_data);
+	rc = make_data(data_path, sizeof(data_path), o.resources, &sums);
+	char *path = data_path;
 	double *lat = malloc(o.count * sizeof(double));
 	if (rc || !lat) {
+		if (path[0])
+			unlink(path);
 		free(sums);
 		free(lat);
 		return rc ? rc : cli_fail("roundtrip", MKRT_ENOMEM);

@@ -11,7 +11,6 @@
 #include "cli.h"
 
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,50 +23,6 @@ static void serve_on_signal(int sig)
 {
 	(void)sig;
 	serve_stop = 1;
-}
-
-struct serve_opts {
-	const char *name, *backend, *data, *dfa;
-	uint32_t record_bytes, frames, seconds, slots, tenants, observable;
-};
-
-static bool serve_parse(int argc, char **argv, struct serve_opts *o)
-{
-	*o = (struct serve_opts){ .record_bytes = 4096, .frames = 64, .tenants = 1 };
-	for (int i = 1; i < argc; i++) {
-		static const struct {
-			const char *flag;
-			size_t at;
-		} counts[] = {
-			{ "--record-bytes", offsetof(struct serve_opts, record_bytes) },
-			{ "--frames", offsetof(struct serve_opts, frames) },
-			{ "--seconds", offsetof(struct serve_opts, seconds) },
-			{ "--slots", offsetof(struct serve_opts, slots) },
-			{ "--tenants", offsetof(struct serve_opts, tenants) },
-			{ "--observable", offsetof(struct serve_opts, observable) },
-		};
-		uint32_t *num = NULL;
-		if (i + 1 >= argc)
-			return false;
-		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
-			if (strcmp(argv[i], counts[k].flag) == 0)
-				num = (uint32_t *)((char *)o + counts[k].at);
-		if (num) {
-			if (!cli_parse_count(argv[++i], num))
-				return false;
-		} else if (strcmp(argv[i], "--name") == 0) {
-			o->name = argv[++i];
-		} else if (strcmp(argv[i], "--backend") == 0) {
-			o->backend = argv[++i];
-		} else if (strcmp(argv[i], "--data") == 0) {
-			o->data = argv[++i];
-		} else if (strcmp(argv[i], "--dfa") == 0) {
-			o->dfa = argv[++i];
-		} else {
-			return false;
-		}
-	}
-	return o->name != NULL;
 }
 
 /* The DFA table in @path: little-endian u32 words, 256 per state. */
@@ -96,18 +51,55 @@ static uint32_t *serve_read_dfa(const char *path, uint32_t *words)
 
 int cli_serve(int argc, char **argv)
 {
-	struct serve_opts o;
+	struct {
+		const char *name, *backend, *data, *dfa;
+		uint32_t record_bytes, frames, seconds, slots, tenants, observable;
+	} o = { .record_bytes = 4096, .frames = 64, .tenants = 1 };
+	const struct cli_opt opts[] = {
+		{ "--name", CLI_TEXT, &o.name, "/NAME", 0, 0, NULL,
+		  "the shared-memory name producers open; required" },
+		{ "--data", CLI_TEXT, &o.data, "FILE", 0, 0, "none: no load misses",
+		  "serve load misses from fixed-size records of FILE" },
+		{ "--record-bytes", CLI_NUM, &o.record_bytes, "B", 4, 1u << 24, "4096",
+		  "bytes per record of --data (a multiple of 4)" },
+		{ "--frames", CLI_NUM, &o.frames, "F", 1, 65536, "64", "device frames that hold records" },
+		{ "--slots", CLI_NUM, &o.slots, "N", 4, 65536, "256", "ring slots per producer" },
+		{ "--tenants", CLI_NUM, &o.tenants, "T", 1, MKRT_CTL_TENANT_LAST - MKRT_CTL_TENANT_BASE_DEFAULT + 1, "1",
+		  "tenants 0 .. T-1 are authorized" },
+		{ "--observable", CLI_NUM, &o.observable, "W", 1, 1u << 20, "64",
+		  "control words after OBS that producers see" },
+		{ "--dfa", CLI_TEXT, &o.dfa, "FILE", 0, 0, "none",
+		  "DFA_STEP table: 256 little-endian u32 words per state" },
+		{ "--backend", CLI_BACKEND, &o.backend, "NAME", 0, 0, "$MKRT_SHM_BACKEND, else the best probe",
+		  "the backend the broker forwards to" },
+		{ "--seconds", CLI_NUM, &o.seconds, "S", 1, 1u << 24, "until SIGINT or SIGTERM",
+		  "serve this long" },
+	};
+	const struct cli_cmd cmd = {
+		"serve", NULL, 0,
+		"Serve producers in other processes (the shm backend; examples/shm_producer):\n"
+		"prints one line when ready, then serves until SIGINT or SIGTERM (or --seconds),\n"
+		"and prints what the broker forwarded, completed and rejected.",
+		opts, CLI_NOPTS(opts), "environment: MKRT_SHM_BACKEND, MKRT_DEVICE, MKRT_IO_ENGINE",
+	};
 	struct stat st;
 	struct mkrt_runtime *rt;
 	struct mkrt_io_config io;
 	struct mkrt_control_config control;
 	struct mkrt_config cfg;
 	uint32_t *dfa = NULL;
+	int rc = cli_parse(&cmd, argc, argv, NULL, 0, NULL);
 
-	if (!serve_parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: mkrt serve --name /NAME [--data FILE [--record-bytes B] [--frames F]] "
-				"[--slots N] [--tenants T] [--observable W] [--dfa FILE] [--backend NAME] "
-				"[--seconds S]\n");
+	if (rc >= 0)
+		return rc;
+	if (!o.name) {
+		fprintf(stderr, "mkrt serve: --name /NAME is required (the name producers open)\n"
+				"Try 'mkrt serve --help'.\n");
+		return CLI_USAGE;
+	}
+	if (o.record_bytes % 4) {
+		fprintf(stderr, "mkrt serve: --record-bytes takes a multiple of 4, not %u\n"
+				"Try 'mkrt serve --help'.\n", o.record_bytes);
 		return CLI_USAGE;
 	}
 	mkrt_config_init(&cfg);
@@ -130,11 +122,6 @@ int cli_serve(int argc, char **argv)
 	}
 	/* tenants 0 .. T-1 authorized, their masks at the default base */
 	mkrt_control_config_default(&control);
-	if (o.tenants < 1 || o.tenants > MKRT_CTL_TENANT_LAST - MKRT_CTL_TENANT_BASE_DEFAULT + 1) {
-		fprintf(stderr, "mkrt: serve: --tenants %u. Fix: pass 1 to %u\n", o.tenants,
-			MKRT_CTL_TENANT_LAST - MKRT_CTL_TENANT_BASE_DEFAULT + 1);
-		return CLI_USAGE;
-	}
 	control.tenant_count = o.tenants;
 	for (uint32_t t = 0; t < o.tenants; t++)
 		control.tenant_masks[t] = 1;

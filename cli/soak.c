@@ -456,49 +456,6 @@ static void soak_reap(struct soak_child_proc *ch, double deadline_ns, struct soa
 
 /* ---- the command --------------------------------------------------------------------------------- */
 
-static bool soak_parse(int argc, char **argv, struct soak_opts *o)
-{
-	*o = (struct soak_opts){ .seconds = 60, .producers = 4, .shm_producers = 2, .resources = 512,
-				 .record_bytes = 1024, .frames = 256 };
-	for (int i = 1; i < argc; i++) {
-		uint32_t *num = NULL;
-		if (strcmp(argv[i], "--json") == 0) {
-			o->json = true;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return false;
-		if (strcmp(argv[i], "--backend") == 0)
-			o->backend = argv[++i];
-		else if (strcmp(argv[i], "--shm-child") == 0)
-			o->child_name = argv[++i];
-		else if (strcmp(argv[i], "--data") == 0)
-			o->child_data = argv[++i];
-		else if (strcmp(argv[i], "--seconds") == 0)
-			num = &o->seconds;
-		else if (strcmp(argv[i], "--producers") == 0)
-			num = &o->producers;
-		else if (strcmp(argv[i], "--shm-producers") == 0 && strcmp(argv[i + 1], "0") == 0) {
-			o->shm_producers = 0; /* the one option where 0 makes sense */
-			i++;
-		} else if (strcmp(argv[i], "--shm-producers") == 0)
-			num = &o->shm_producers;
-		else if (strcmp(argv[i], "--resources") == 0)
-			num = &o->resources;
-		else if (strcmp(argv[i], "--record-bytes") == 0)
-			num = &o->record_bytes;
-		else if (strcmp(argv[i], "--frames") == 0)
-			num = &o->frames;
-		else if (strcmp(argv[i], "--seed") == 0)
-			num = &o->seed;
-		else
-			return false;
-		if (num && !cli_parse_count(argv[++i], num))
-			return false;
-	}
-	return o->producers <= 64 && o->shm_producers <= SOAK_MAX_CHILDREN && o->record_bytes % 4 == 0;
-}
-
 static void soak_report(const struct soak_opts *o, struct mkrt_runtime *rt, const struct soak_counts *c,
 			double secs)
 {
@@ -547,23 +504,54 @@ static void soak_report(const struct soak_opts *o, struct mkrt_runtime *rt, cons
 
 int cli_soak(int argc, char **argv)
 {
-	struct soak_opts o;
+	struct soak_opts o = { .seconds = 60, .producers = 4, .shm_producers = 2, .resources = 512,
+			       .record_bytes = 1024, .frames = 256 };
+	const struct cli_opt opts[] = {
+		{ "--seconds", CLI_NUM, &o.seconds, "S", 1, 1u << 24, "60", "how long to run" },
+		{ "--backend", CLI_BACKEND, &o.backend, "NAME", 0, 0, "$MKRT_BACKEND, else the best probe",
+		  "the backend under test (shm producers go through shm to it)" },
+		{ "--producers", CLI_NUM, &o.producers, "P", 1, 64, "4", "producer threads in this process" },
+		{ "--shm-producers", CLI_NUM, &o.shm_producers, "K", 0, SOAK_MAX_CHILDREN, "2",
+		  "producer processes through the shm backend" },
+		{ "--resources", CLI_NUM, &o.resources, "R", 1, 1u << 16, "512", "records in the data file" },
+		{ "--record-bytes", CLI_NUM, &o.record_bytes, "B", 4, 1u << 20, "1024",
+		  "bytes per record (a multiple of 4)" },
+		{ "--frames", CLI_NUM, &o.frames, "F", 1, 65536, "256", "device frames that hold records" },
+		{ "--json", CLI_FLAG, &o.json, NULL, 0, 0, NULL, "one JSON object instead of text" },
+		{ "--shm-child", CLI_TEXT, &o.child_name, "/NAME", 0, 0, NULL,
+		  "internal: run as one of the soak's producer processes" },
+		{ "--data", CLI_TEXT, &o.child_data, "FILE", 0, 0, NULL, "internal: that process's data file" },
+		{ "--seed", CLI_NUM, &o.seed, "N", 0, UINT32_MAX, NULL, "internal: that process's seed" },
+	};
+	const struct cli_cmd cmd = {
+		"soak", NULL, 0,
+		"Mixed traffic with injected faults, every result checked against the\n"
+		"reference executor or the data file: prints slots processed, faults injected\n"
+		"and reported, and what was lost or corrupted. Exit 1 unless both are 0.",
+		opts, CLI_NOPTS(opts), "environment: MKRT_BACKEND, MKRT_DEVICE, TMPDIR",
+	};
 	struct soak_counts c = { 0 };
 	struct soak_data d;
 	struct soak_child_proc kids[SOAK_MAX_CHILDREN];
 	struct soak_producer *ps = NULL;
 	pthread_t *threads = NULL;
 	struct mkrt_runtime *rt = NULL;
-	int rc = CLI_FAIL;
+	int rc = cli_parse(&cmd, argc, argv, NULL, 0, NULL);
 
-	if (!soak_parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: mkrt soak [--seconds S] [--backend NAME] [--producers P] "
-				"[--shm-producers K (0-%u)] [--resources R] [--record-bytes B] [--frames F] "
-				"[--json]\n", SOAK_MAX_CHILDREN);
+	if (rc >= 0)
+		return rc;
+	rc = CLI_FAIL;
+	if (o.record_bytes % 4) {
+		fprintf(stderr, "mkrt soak: --record-bytes takes a multiple of 4, not %u\n"
+				"Try 'mkrt soak --help'.\n", o.record_bytes);
 		return CLI_USAGE;
 	}
-	if (o.child_name)
-		return o.child_data ? soak_child(&o) : CLI_USAGE;
+	if (o.child_name) {
+		if (o.child_data)
+			return soak_child(&o);
+		fprintf(stderr, "mkrt soak: --shm-child needs --data\n");
+		return CLI_USAGE;
+	}
 	if (soak_data_make(&d, o.resources, o.record_bytes)) {
 		fprintf(stderr, "mkrt soak: cannot write the data file %s: %s\n", d.path, strerror(errno));
 		soak_data_free(&d);

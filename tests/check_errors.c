@@ -42,6 +42,19 @@ START_TEST(unknown_codes_are_safe)
 }
 END_TEST
 
+/* The version calls: the library's version as configure says it, and the
+ * protocol this header and the library agree on. */
+START_TEST(version_and_protocol)
+{
+	unsigned major, minor, patch;
+	char tail;
+
+	ck_assert_str_eq(mkrt_version(), PACKAGE_VERSION);
+	ck_assert_int_eq(sscanf(mkrt_version(), "%u.%u.%u%c", &major, &minor, &patch, &tail), 3);
+	ck_assert_uint_eq(mkrt_protocol_version(), MKRT_PROTOCOL_VERSION);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("errors");
@@ -50,5 +63,6 @@ int main(void)
 	tcase_add_test(tc, every_code_has_name_and_fix);
 	tcase_add_test(tc, known_names);
 	tcase_add_test(tc, unknown_codes_are_safe);
+	tcase_add_test(tc, version_and_protocol);
 	return mkrt_run_suite(s);
 }

@@ -142,4 +142,85 @@ done
 if "$MKRT" soak --shm-producers 9 2>"$tmp/soak.err"; then
 	fail "mkrt soak took 9 shm producers"
 fi
-grep -q "usage: mkrt soak" "$tmp/soak.err" || fail "no usage for a bad soak option"
+grep -q "^mkrt soak: --shm-producers takes a whole number from 0 to 4, not '9'" "$tmp/soak.err" ||
+	fail "no clear refusal of a bad soak option: $(cat "$tmp/soak.err")"
+
+# The front door: a version, help for every command on stdout (exit 0) that
+# names every option with its range or default, and a refusal of every bad
+# value that names the flag, what it takes and what was given (exit 2).
+"$MKRT" --version >"$tmp/version.txt" || fail "mkrt --version"
+grep -Eq '^mkrt [0-9]+\.[0-9]+\.[0-9]+ \(wire protocol [0-9]+\)$' "$tmp/version.txt" ||
+	fail "mkrt --version: $(cat "$tmp/version.txt")"
+echo "mkrt --version: $(cat "$tmp/version.txt")"
+"$MKRT" --help >"$tmp/help.txt" || fail "mkrt --help exited non-zero"
+for want in roundtrip bench devices serve soak replay MKRT_BACKEND MKRT_DEVICE MKRT_SHM_NAME \
+	MKRT_SHM_BACKEND MKRT_IO_ENGINE MKRT_CACHE_DIR MKRT_CL_DIR copy shm cuda; do
+	grep -q "$want" "$tmp/help.txt" || fail "mkrt --help does not mention $want"
+done
+for cmd in roundtrip bench devices serve soak replay; do
+	for how in "$cmd --help" "$cmd -h" "help $cmd"; do
+		# shellcheck disable=SC2086
+		"$MKRT" $how >"$tmp/h.txt" 2>"$tmp/h.err" || fail "mkrt $how exited non-zero"
+		[ -s "$tmp/h.err" ] && fail "mkrt $how wrote to stderr: $(cat "$tmp/h.err")"
+		grep -q "^usage: mkrt $cmd " "$tmp/h.txt" || fail "mkrt $how: no usage line"
+	done
+	# every option the help lists comes with what it takes or its default
+	n_opts=$(grep -c '^  --' "$tmp/h.txt" || true)
+	n_told=$(grep -Ec '^ {27}\(' "$tmp/h.txt" || true)
+	[ "$n_opts" -ge 1 ] || fail "mkrt $cmd --help lists no option"
+	[ "$(grep -c '^  --[a-z-]* [A-Z/|,.N]' "$tmp/h.txt" || true)" = "$n_told" ] ||
+		fail "mkrt $cmd --help: an option with a value lacks its range or default"
+done
+echo "mkrt COMMAND --help: on stdout, exit 0, every option's range or default, for 6 commands"
+refused() { # refused EXPECTED-STDERR-TEXT ARGS...: exit 2, with that text and no more
+	want=$1
+	shift
+	set +e
+	"$MKRT" "$@" >"$tmp/r.out" 2>"$tmp/r.err"
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] || fail "mkrt $*: exit $rc, want 2"
+	grep -qF -- "$want" "$tmp/r.err" || fail "mkrt $*: said $(cat "$tmp/r.err"), want $want"
+	[ "$(grep -c 'Fix:' "$tmp/r.err")" -le 1 ] || fail "mkrt $*: more than one Fix"
+	grep -q 'mkrt_[a-z_]*()' "$tmp/r.err" && fail "mkrt $*: cites a C function: $(cat "$tmp/r.err")"
+	echo "mkrt $*: $(head -n1 "$tmp/r.err")"
+}
+refused "--count takes a whole number from 1 to 16777216, not '-1'" roundtrip --count -1
+refused "--count takes a whole number from 1 to 16777216, not '1e99'" roundtrip --count 1e99
+refused "--seconds takes a whole number from 1 to 16777216, not 'abc'" soak --seconds abc
+refused "--slots takes a whole number from 4 to 65536, not 'abc'" bench --slots abc
+refused "--lanes takes N or a list N,N,... (at most 16), each from 0 to 64, not '999999'" bench --lanes 999999
+refused "--backend takes a backend: svm cuda copy host shm, not 'nonsense'" replay --backend nonsense a b
+refused "unknown option '--frob'" bench --frob
+refused "--count needs a value" roundtrip --count
+refused "missing IN OUT" replay
+refused "unexpected argument 'x'" devices x
+refused "unknown command 'frob'" frob
+MKRT_BACKEND=nonsense refused "MKRT_BACKEND=nonsense names no backend; it takes one of: svm cuda copy host shm" devices
+MKRT_SHM_BACKEND=nonsense refused "MKRT_SHM_BACKEND=nonsense names no backend" serve --name /x
+
+# replay says what the slots ended as, in text and in JSON
+"$MKRT" replay --backend host --serial "$tmp/in.cap" "$tmp/host2.cap" >"$tmp/replay.txt"
+grep -q "2 slots: 2 DONE; DONE_COUNT 2" "$tmp/replay.txt" || fail "mkrt replay summary: $(cat "$tmp/replay.txt")"
+"$MKRT" replay --backend host --serial --json "$tmp/in.cap" "$tmp/host3.cap" >"$tmp/replay.json"
+grep -q '"slots": 2, "status": {"DONE": 2}, "faults": {}, "done_count": 2}' "$tmp/replay.json" ||
+	fail "mkrt replay --json: $(cat "$tmp/replay.json")"
+echo "mkrt replay: $(cat "$tmp/replay.txt")"
+
+# temporary files go on every way out: an interrupted roundtrip, an example
+# given a bad argument; a ring with one resource faults nothing
+mkdir -p "$tmp/t"
+TMPDIR="$tmp/t" "$MKRT" roundtrip --backend host --count 16000000 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do # the file appears, however loaded the machine (a watchdog, not a bound)
+	[ -n "$(ls "$tmp/t")" ] && break
+	sleep 0.1
+done
+[ -n "$(ls "$tmp/t")" ] || fail "mkrt roundtrip wrote no data file in \$TMPDIR"
+kill -INT "$pid"
+wait "$pid" && fail "an interrupted mkrt roundtrip exited 0"
+[ -z "$(ls "$tmp/t")" ] || fail "an interrupted mkrt roundtrip left $(ls "$tmp/t")"
+echo "mkrt roundtrip, interrupted: its data file is gone"
+"$MKRT" roundtrip --backend host --resources 1 --count 20 --json >"$tmp/one.json"
+grep -q '"faults": 0, "verified": 20,' "$tmp/one.json" || fail "roundtrip --resources 1: $(cat "$tmp/one.json")"
+echo "mkrt roundtrip --resources 1 --count 20: $(cat "$tmp/one.json")"

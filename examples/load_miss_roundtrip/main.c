@@ -51,9 +51,27 @@ static uint32_t *write_file(const char *path, uint32_t R)
 	return sums;
 }
 
+/* Argument @i as a whole number in [1, @max], else @def when absent; 0 when
+ * it is neither (the caller says so). */
+static uint32_t arg(int argc, char **argv, int i, uint32_t def, uint32_t max)
+{
+	char *end;
+	unsigned long v;
+
+	if (argc <= i)
+		return def;
+	v = strtoul(argv[i], &end, 10);
+	return argv[i][0] >= '0' && argv[i][0] <= '9' && !*end && v >= 1 && v <= max ? (uint32_t)v : 0;
+}
+
 int main(int argc, char **argv)
 {
-	uint32_t N = argc > 1 ? (uint32_t)atoi(argv[1]) : 10000, R = argc > 2 ? (uint32_t)atoi(argv[2]) : 1000;
+	uint32_t N = arg(argc, argv, 1, 10000, 1u << 24), R = arg(argc, argv, 2, 1000, 1u << 18);
+	if (argc > 3 || !N || !R) {
+		fprintf(stderr, "usage: load_miss_roundtrip [N [R]]: N requests (1 to 16777216, default "
+				"10000) over R resources (1 to 262144, default 1000)\n");
+		return 2;
+	}
 	char path[] = "/tmp/mkrt-example-XXXXXX";
 	close(mkstemp(path));
 	uint32_t *sums = write_file(path, R);
@@ -66,11 +84,15 @@ int main(int argc, char **argv)
 	mkrt_config_init(&cfg);
 	cfg.io = &io;
 	int err = mkrt_runtime_open(&cfg, &rt);
-	if (err || !lat || N == 0 || R == 0)
-		return fprintf(stderr, "%s\n%s\n", mkrt_strerror(err), mkrt_last_detail()), 1;
+	if (err || !lat) {
+		fprintf(stderr, "%s\n%s\n", mkrt_strerror(err), mkrt_last_detail());
+		unlink(path);
+		return 1;
+	}
+	uint32_t hot = R < 32 ? R : 32;
 
 	for (uint32_t i = 0; i < N; i++) {
-		uint32_t r = (uint32_t)rand(), id = r % 4 ? r % 32 : r % R; /* 3/4 from 32 hot ones */
+		uint32_t r = (uint32_t)rand(), id = r % 4 ? r % hot : r % R; /* 3/4 from 32 hot ones */
 		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { id, i % 10 == 9 } }, res;
 		struct mkrt_ticket t;
 		double t0 = now_us();

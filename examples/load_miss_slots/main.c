@@ -23,9 +23,22 @@ static int fail(const char *what, int err)
 	return EXIT_FAILURE;
 }
 
+/* Argument @i as a whole number from 1 to 2^24, @def when absent; exits
+ * with the usage when it is neither. */
 static uint32_t arg_u32(int argc, char **argv, int i, uint32_t def)
 {
-	return argc > i ? (uint32_t)strtoul(argv[i], NULL, 0) : def;
+	char *end;
+	unsigned long v;
+
+	if (argc <= i)
+		return def;
+	v = strtoul(argv[i], &end, 10);
+	if (argv[i][0] < '0' || argv[i][0] > '9' || *end || v < 1 || v > (1ul << 24)) {
+		fprintf(stderr, "usage: load_miss_slots [COUNT [RESOURCES]], each 1 to 16777216, not '%s'\n",
+			argv[i]);
+		exit(2);
+	}
+	return (uint32_t)v;
 }
 
 int main(int argc, char **argv)

@@ -55,7 +55,13 @@ static uint32_t sum_c(void *user, uint32_t op, uint32_t args[MKRT_SLOT_ARGS], st
 
 int main(int argc, char **argv)
 {
-	uint32_t N = argc > 1 ? (uint32_t)atoi(argv[1]) : 2000, want[RESOURCES], bad = 0;
+	char *end = NULL;
+	unsigned long n = argc > 1 ? strtoul(argv[1], &end, 10) : 2000;
+	if (argc > 2 || (end && (*end || argv[1][0] < '0' || argv[1][0] > '9')) || n < 1 || n > (1ul << 24)) {
+		fprintf(stderr, "usage: resource_cache [N]: N requests, 1 to 16777216 (default 2000)\n");
+		return 2;
+	}
+	uint32_t N = (uint32_t)n, want[RESOURCES], bad = 0;
 	char path[] = "/tmp/mkrt-cache-XXXXXX";
 	FILE *f = fdopen(mkstemp(path), "wb");
 	static uint8_t rec[RECORD];

@@ -93,6 +93,13 @@ MKRT_API void mkrt_config_init(struct mkrt_config *cfg);
 
 /* ---- registry ----------------------------------------------------------------- */
 
+/* mkrt_version - the library's version, "MAJOR.MINOR.PATCH".
+ * mkrt_protocol_version - the wire protocol the library speaks: the
+ * MKRT_PROTOCOL_VERSION it was built with, which a program built against
+ * another mkrt/protocol.h can compare with its own. */
+MKRT_API const char *mkrt_version(void);
+MKRT_API uint32_t mkrt_protocol_version(void);
+
 /* mkrt_backend_count / mkrt_backend_name - the registry, in preference order.
  * mkrt_backend_name returns NULL past the end. */
 MKRT_API int mkrt_backend_count(void);

@@ -7,6 +7,16 @@
 
 #define MKRT__MAX_LANES 64u
 
+const char *mkrt_version(void)
+{
+	return PACKAGE_VERSION; /* configure.ac's AC_INIT */
+}
+
+uint32_t mkrt_protocol_version(void)
+{
+	return MKRT_PROTOCOL_VERSION;
+}
+
 void mkrt_config_init(struct mkrt_config *cfg)
 {
 	if (cfg)
