@@ -5,7 +5,7 @@
 # bench (every figure reported) and soak (nothing lost or corrupted).
 # Skips (77) only where no OpenCL platform exists.
 set -eu
-: "${top_builddir:=.}"
+: "${top_builddir:=.}" "${top_srcdir:=.}"
 MKRT="$top_builddir/cli/mkrt"
 tmp="${TMPDIR:-/tmp}/mkrt-cli.$$"
 mkdir -p "$tmp"
@@ -224,3 +224,41 @@ echo "mkrt roundtrip, interrupted: its data file is gone"
 "$MKRT" roundtrip --backend host --resources 1 --count 20 --json >"$tmp/one.json"
 grep -q '"faults": 0, "verified": 20,' "$tmp/one.json" || fail "roundtrip --resources 1: $(cat "$tmp/one.json")"
 echo "mkrt roundtrip --resources 1 --count 20: $(cat "$tmp/one.json")"
+
+# mkrt(1) names every command, every option each one's help lists, and every
+# variable; libmkrt(3) too; groff, where installed, renders both without a
+# warning
+for cmd in roundtrip bench devices serve soak replay; do
+	grep -q "^\.BR $cmd" "$top_srcdir/man/mkrt.1" || fail "mkrt(1) lacks the command $cmd"
+	for opt in $("$MKRT" $cmd --help | awk '/^  --/ { print $1 }'); do
+		grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$top_srcdir/man/mkrt.1" ||
+			fail "mkrt(1) lacks $cmd $opt"
+	done
+done
+for var in MKRT_BACKEND MKRT_DEVICE MKRT_SHM_NAME MKRT_SHM_BACKEND MKRT_IO_ENGINE MKRT_CACHE_DIR MKRT_CL_DIR; do
+	grep -q "^\.B $var" "$top_srcdir/man/mkrt.1" || fail "mkrt(1) lacks $var"
+	grep -q "$var" "$top_srcdir/man/libmkrt.3" || fail "libmkrt(3) lacks $var"
+done
+if command -v groff >/dev/null; then
+	for page in mkrt.1 libmkrt.3; do
+		groff -man -ww -z "$top_srcdir/man/$page" 2>"$tmp/groff.err"
+		[ -s "$tmp/groff.err" ] && fail "groff warns on $page: $(cat "$tmp/groff.err")"
+	done
+	echo "mkrt(1), libmkrt(3): every command, option and variable; groff renders both cleanly"
+else
+	echo "mkrt(1), libmkrt(3): every command, option and variable (no groff here to render them)"
+fi
+
+# bash completion: commands, a command's options, backend names, from
+# mkrt's own help
+if command -v bash >/dev/null; then
+	complete_at() { # complete_at WORD...: what completes the last word
+		bash -c '. "$1/completion/mkrt"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mkrt
+			echo "${COMPREPLY[*]}"' sh "$top_srcdir" "$MKRT" "$@"
+	}
+	[ "$(complete_at ro)" = roundtrip ] || fail "completion of 'mkrt ro': $(complete_at ro)"
+	[ "$(complete_at bench --l)" = --lanes ] || fail "completion of 'mkrt bench --l': $(complete_at bench --l)"
+	[ "$(complete_at replay --backend ho)" = host ] || fail "completion of --backend ho: $(complete_at replay --backend ho)"
+	[ "$(complete_at help se)" = serve ] || fail "completion of 'mkrt help se': $(complete_at help se)"
+	echo "bash completion: mkrt ro -> roundtrip, bench --l -> --lanes, --backend ho -> host"
+fi
