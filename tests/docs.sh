@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The documents cite only what the repository holds: every repository path
+# that README.md, docs/*.md, cl/README.md and the examples' READMEs name in
+# backquotes exists (or is a program the build makes from its .c), and the design the code's comments cite as "DESIGN §N"
+# is docs/DESIGN.md, with that section.
+set -eu
+: "${top_srcdir:=.}"
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+cd "$top_srcdir"
+n=0
+for doc in README.md docs/*.md cl/README.md examples/*/README.md tests/repro/README.md; do
+	for path in $(grep -o '`[a-z][a-zA-Z0-9_./-]*/[a-zA-Z0-9_.-]*`' "$doc" | tr -d '`' | sort -u); do
+		case $path in
+		*/*.[a-z]* | docs/* | cl/* | tests/* | examples/* | runtime/* | include/* | cli/*) ;;
+		*) continue ;;
+		esac
+		case $path in
+		/* | *PREFIX* | *.so* | build/* | fuzz/corpus/*) continue ;;
+		esac
+		first=${path%%/*}
+		[ -e "$first" ] || continue # not a path of this repository (a URL's tail, /dev/...)
+		# a file, or a program the build makes from path.c
+		[ -e "$path" ] || [ -e "$path.c" ] || fail "$doc names $path, which is not in the repository"
+		n=$((n + 1))
+	done
+done
+for s in $(grep -rhoE 'DESIGN §[0-9]+' --include='*.c' --include='*.h' --include='*.cl' --include='*.md' \
+	--include='*.sh' . | sed 's/DESIGN §//' | sort -un); do
+	grep -q "^## $s\. " docs/DESIGN.md || fail "DESIGN §$s is cited, docs/DESIGN.md has no section $s"
+done
+echo "$n repository paths named in the documents all exist; every DESIGN §N cited is in docs/DESIGN.md"
