@@ -26,6 +26,7 @@
 #include <CL/cl.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,16 @@ struct figures {
 	double stream_work;          /* --work-us: slots/s of slots that take work_us each */
 	uint32_t work_iters;         /* the work opcode's iterations for work_us, as calibrated */
 	char device[MKRT_NAME_LEN], backend[16];
+	double q[5][CLI_QUANTILES];  /* distributions, us: enum series (--plot) */
 };
+
+/* The latency distributions a bench keeps (--plot). */
+enum series { S_FLOOR, S_RTT, S_HIT, S_MISS, S_LAUNCH, S_COUNT };
+
+static void keep(struct figures *f, enum series s, double *lat, uint32_t n)
+{
+	cli_quantiles(lat, n, 1000.0, f->q[s]);
+}
 
 /* A percentile of nanosecond samples, in microseconds. */
 static double pct(double *v, uint32_t n, uint32_t p)
@@ -448,13 +458,13 @@ static double launch_p50(const char *device, double *lat)
 static int make_file(char *path, uint32_t records)
 {
 	static uint8_t rec[RECORD];
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, 256, "%s/mkrt-bench-XXXXXX", dir && dir[0] ? dir : "/tmp");
-	int fd = mkstemp(path);
+	int fd = cli_temp_create("bench", path, 256);
 	for (uint32_t r = 0; fd >= 0 && r < records; r++) {
 		memset(rec, (int)r, sizeof(rec));
-		if (write(fd, rec, RECORD) != (ssize_t)RECORD)
+		if (write(fd, rec, RECORD) != (ssize_t)RECORD) {
+			close(fd);
 			return -1;
+		}
 	}
 	return fd;
 }
@@ -465,16 +475,20 @@ static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
 	const uint32_t records = 2048, n = 4000;
 	static uint8_t buf[RECORD];
 	int fd = make_file(path, records);
-	if (fd < 0)
-		return MKRT_EINVAL;
-	for (uint32_t i = 0; i < records; i++) /* into the page cache */
-		if (pread(fd, buf, RECORD, (off_t)i * RECORD) != (ssize_t)RECORD)
-			return MKRT_EINVAL;
-	for (uint32_t i = 0; i < n; i++) {
+	bool read_ok = fd >= 0;
+	for (uint32_t i = 0; read_ok && i < records; i++) /* into the page cache */
+		read_ok = pread(fd, buf, RECORD, (off_t)i * RECORD) == (ssize_t)RECORD;
+	for (uint32_t i = 0; read_ok && i < n; i++) {
 		double t0 = cli_now_ns();
-		if (pread(fd, buf, RECORD, (off_t)(i % records) * RECORD) != (ssize_t)RECORD)
-			return MKRT_EINVAL;
+		read_ok = pread(fd, buf, RECORD, (off_t)(i % records) * RECORD) == (ssize_t)RECORD;
 		lat[i] = cli_now_ns() - t0;
+	}
+	if (!read_ok) {
+		fprintf(stderr, "mkrt bench: cannot write and read back %s\n", path);
+		if (fd >= 0)
+			close(fd);
+		cli_temp_remove(path);
+		return MKRT_EINVAL;
 	}
 	f->pread_p50 = pct(lat, n, 50);
 	close(fd);
@@ -493,14 +507,18 @@ static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
 		if (!err && res.args[MKRT_LM_OUTCOME] != MKRT_LM_MISS)
 			err = MKRT_EINVAL;
 	}
-	if (!err)
+	if (!err) {
 		f->miss_p50 = pct(lat, n, 50);
+		keep(f, S_MISS, lat, n);
+	}
 	/* hits: one resident resource, over and over, raw */
 	struct mkrt_slot hit = { .opcode = MKRT_OP_LOAD_MISS, .args = { 5 } };
 	if (!err)
 		err = raw_rtt(rt, &hit, lat, &f->hit_p50, &f->hit_p99);
+	if (!err)
+		keep(f, S_HIT, lat, SAMPLES);
 	mkrt_runtime_close(rt);
-	unlink(path);
+	cli_temp_remove(path);
 	return err;
 }
 
@@ -592,13 +610,13 @@ static void print(const struct figures *f, bool json)
 		       "\"idle_spinning_core_pct\": %.2f, \"first_rtt_after_park_us\": %.2f, "
 		       "\"rtt_over_floor\": %.3f, \"launch_over_rtt\": %.1f, \"stream_over_floor\": %.3f, "
 		       "\"stream_raw_over_floor\": %.3f, \"hit_over_nop\": %.3f, \"miss_over_pread_plus_nop\": %.3f, "
-		       "\"work_us\": %u, \"work_iters\": %u, \"stream_work_slots_per_s\": %.0f}\n",
+		       "\"work_us\": %u, \"work_iters\": %u, \"stream_work_slots_per_s\": %.0f",
 		       f->floor_p50, f->rtt_p50, f->rtt_p99, f->rtt_api_p50, f->hit_p50, f->hit_p99,
 		       f->launch_p50, f->stream, f->stream_raw, f->stream_batched, f->stream_floor, f->miss_p50, f->pread_p50, f->idle_parked,
 		       f->idle_spinning, f->wake_us, rtt_over_floor, launch_over_rtt, stream_over_floor,
 		       f->stream_raw / f->stream_floor, f->hit_p50 / f->rtt_p50, f->miss_p50 / (f->pread_p50 + f->rtt_p50),
 		       bench_work_us, f->work_iters, f->stream_work);
-		return;
+		return; /* the caller closes the object */
 	}
 	printf("mkrt bench on %s (%s)\n", f->backend, f->device);
 	if (f->gpu_floor)
@@ -667,6 +685,8 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	bench_at("raw round trips");
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99); /* also the warm-up */
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99);
+	if (!err)
+		keep(f, S_RTT, lat, SAMPLES);
 	f->launch_drv_p50 = -1;
 	bench_at("floor");
 	if (!err && mkrt_runtime_measure(rt, MKRT_MEASURE_FLOOR, SAMPLES, lat) == 0) {
@@ -678,6 +698,7 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	mkrt_runtime_close(rt);
 	if (!f->gpu_floor)
 		f->floor_p50 = floor_p50(lat);
+	keep(f, S_FLOOR, lat, SAMPLES);
 	if (err)
 		return err;
 	bench_at("open");
@@ -700,6 +721,8 @@ static int measure(const char *backend, struct figures *f, double *lat)
 		bench_at("load misses");
 	err = err ? err : miss_vs_pread(f->backend, f, lat);
 	f->launch_p50 = strcmp(f->backend, "host") != 0 ? launch_p50(f->device, lat) : -1;
+	if (f->launch_p50 > 0)
+		keep(f, S_LAUNCH, lat, 2000);
 	if (!err)
 		bench_at("idle");
 	err = err ? err : idle(f->backend, MKRT_PARK_NEVER, &f->idle_spinning, NULL);
@@ -731,11 +754,159 @@ static void print_sweep(const struct figures *f, int n)
 	       f[0].floor_p50, f[0].launch_p50);
 }
 
+/* ---- several runs, and the other formats ------------------------------------------ */
+
+/* The figures a run reports, by name: what --runs takes the median, min and
+ * max of, and what --format md|csv prints. */
+static const struct {
+	const char *name;
+	size_t at;
+} fields[] = {
+	{ "floor_p50_us", offsetof(struct figures, floor_p50) },
+	{ "rtt_nop_p50_us", offsetof(struct figures, rtt_p50) },
+	{ "rtt_nop_p99_us", offsetof(struct figures, rtt_p99) },
+	{ "rtt_api_p50_us", offsetof(struct figures, rtt_api_p50) },
+	{ "rtt_hit_p50_us", offsetof(struct figures, hit_p50) },
+	{ "rtt_hit_p99_us", offsetof(struct figures, hit_p99) },
+	{ "launch_p50_us", offsetof(struct figures, launch_p50) },
+	{ "launch_driver_p50_us", offsetof(struct figures, launch_drv_p50) },
+	{ "stream_slots_per_s", offsetof(struct figures, stream) },
+	{ "stream_batched_slots_per_s", offsetof(struct figures, stream_batched) },
+	{ "stream_raw_slots_per_s", offsetof(struct figures, stream_raw) },
+	{ "stream_floor_slots_per_s", offsetof(struct figures, stream_floor) },
+	{ "miss_p50_us", offsetof(struct figures, miss_p50) },
+	{ "pread_4k_p50_us", offsetof(struct figures, pread_p50) },
+	{ "idle_parked_core_pct", offsetof(struct figures, idle_parked) },
+	{ "idle_spinning_core_pct", offsetof(struct figures, idle_spinning) },
+	{ "first_rtt_after_park_us", offsetof(struct figures, wake_us) },
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define MAX_RUNS 100
+
+static double *field(struct figures *f, size_t k)
+{
+	return (double *)(void *)((char *)f + fields[k].at);
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of @n runs @r into @med (every field, and each point of each
+ * distribution), their least and greatest into @lo and @hi. */
+static void aggregate(struct figures *r, int n, struct figures *med, struct figures *lo, struct figures *hi)
+{
+	double v[MAX_RUNS];
+
+	*med = *lo = *hi = r[0];
+	for (size_t k = 0; k < NFIELDS; k++) {
+		for (int i = 0; i < n; i++)
+			v[i] = *field(&r[i], k);
+		qsort(v, (size_t)n, sizeof(double), by_double);
+		*field(med, k) = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		*field(lo, k) = v[0];
+		*field(hi, k) = v[n - 1];
+	}
+	for (int s = 0; s < S_COUNT; s++)
+		for (int q = 0; q < CLI_QUANTILES; q++) {
+			for (int i = 0; i < n; i++)
+				v[i] = r[i].q[s][q];
+			qsort(v, (size_t)n, sizeof(double), by_double);
+			med->q[s][q] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		}
+}
+
+/* --format md: one column per lane count; with several runs, each figure
+ * as median (min..max). */
+static void print_md(struct figures *med, struct figures *lo, struct figures *hi, int n, int runs)
+{
+	printf("mkrt bench on %s (%s)%s\n\n| figure |", med[0].backend, med[0].device,
+	       runs > 1 ? ", median (min..max) of the runs" : "");
+	for (int i = 0; i < n; i++)
+		printf(" lanes %u (%llu) |", med[i].lanes, (unsigned long long)med[i].lanes_run);
+	printf("\n| --- |");
+	for (int i = 0; i < n; i++)
+		printf(" ---: |");
+	printf("\n");
+	for (size_t k = 0; k < NFIELDS; k++) {
+		printf("| %s |", fields[k].name);
+		for (int i = 0; i < n; i++) {
+			printf(" %.4g", *field(&med[i], k));
+			if (runs > 1)
+				printf(" (%.4g..%.4g)", *field(&lo[i], k), *field(&hi[i], k));
+			printf(" |");
+		}
+		printf("\n");
+	}
+	printf("\n(%d run%s each; a negative figure was not measured here)\n", runs, runs > 1 ? "s" : "");
+}
+
+/* --format csv: a header, then a row per lane count (min and max columns
+ * with several runs). */
+static void print_csv(struct figures *med, struct figures *lo, struct figures *hi, int n, int runs)
+{
+	printf("backend,device,lanes,lanes_run,runs");
+	for (size_t k = 0; k < NFIELDS; k++)
+		printf(runs > 1 ? ",%s,%s_min,%s_max" : ",%s", fields[k].name, fields[k].name, fields[k].name);
+	printf("\n");
+	for (int i = 0; i < n; i++) {
+		printf("%s,\"", med[i].backend);
+		for (const char *c = med[i].device; *c; c++)
+			printf(*c == '"' ? "\"\"" : "%c", *c);
+		printf("\",%u,%llu,%d", med[i].lanes, (unsigned long long)med[i].lanes_run, runs);
+		for (size_t k = 0; k < NFIELDS; k++) {
+			printf(",%.6g", *field(&med[i], k));
+			if (runs > 1)
+				printf(",%.6g,%.6g", *field(&lo[i], k), *field(&hi[i], k));
+		}
+		printf("\n");
+	}
+}
+
+/* The rest of a row's JSON object (print() left it open): the runs, and
+ * with several, each figure's min and max. */
+static void print_json_tail(struct figures *lo, struct figures *hi, int runs)
+{
+	printf(", \"runs\": %d", runs);
+	for (int m = 0; runs > 1 && m < 2; m++) {
+		printf(", \"%s\": {", m ? "max" : "min");
+		for (size_t k = 0; k < NFIELDS; k++)
+			printf("%s\"%s\": %.6g", k ? ", " : "", fields[k].name, *field(m ? hi : lo, k));
+		printf("}");
+	}
+	printf("}\n");
+}
+
+/* --plot: the distributions of the first row, on one log axis. */
+static int plot(const char *path, const struct figures *f, int runs)
+{
+	static const char *const names[S_COUNT] = { "floor", "NOP round trip", "LOAD_MISS hit",
+						    "4 KiB miss", "kernel launch" };
+	static const char *const colors[S_COUNT] = { "#cfe8cf", "#9ecae1", "#c6dbef", "#fdd0a2", "#fcbba1" };
+	struct cli_series s[S_COUNT];
+	char title[256], note[256];
+
+	for (int k = 0; k < S_COUNT; k++) {
+		s[k].name = names[k];
+		s[k].color = colors[k];
+		memcpy(s[k].q, f->q[k], sizeof(s[k].q));
+	}
+	snprintf(title, sizeof(title), "mkrt bench: %s on %s", f->backend, f->device);
+	snprintf(note, sizeof(note), "%llu lane%s; floor: %s; launch: enqueue + finish; %s",
+		 (unsigned long long)f->lanes_run, f->lanes_run == 1 ? "" : "s",
+		 f->gpu_floor ? "a ping kernel through the same memory" : "two host threads",
+		 runs > 1 ? "each point the median of the runs" : "one run");
+	return cli_plot_svg(path, title, note, s, S_COUNT);
+}
+
 int cli_bench(int argc, char **argv)
 {
-	const char *backend = NULL;
+	const char *backend = NULL, *format = "text", *plot_path = NULL;
 	bool json = false;
-	struct figures f[CLI_LIST_MAX] = { { 0 } };
+	uint32_t runs = 1;
+	struct figures med[CLI_LIST_MAX], lo[CLI_LIST_MAX], hi[CLI_LIST_MAX];
 	struct cli_list lanes = { { 0 }, 1 };
 	const struct cli_opt opts[] = {
 		{ "--backend", CLI_BACKEND, &backend, "NAME", 0, 0, "$MKRT_BACKEND, else the best probe",
@@ -745,7 +916,13 @@ int cli_bench(int argc, char **argv)
 		{ "--slots", CLI_NUM, &bench_slots, "N", 4, 65536, "256", "ring slots" },
 		{ "--work-us", CLI_NUM, &bench_work_us, "N", 1, 100000, "none",
 		  "also stream slots of N us of device work (calibrated on one lane)" },
-		{ "--json", CLI_FLAG, &json, NULL, 0, 0, NULL, "JSON instead of text (a sweep: {\"sweep\": [...]})" },
+		{ "--runs", CLI_NUM, &runs, "N", 1, MAX_RUNS, "1",
+		  "measure N times: every figure the median, with its min and max" },
+		{ "--format", CLI_TEXT, &format, "text|md|csv|json", 0, 0, "text",
+		  "a report, a Markdown table, CSV rows, or JSON" },
+		{ "--json", CLI_FLAG, &json, NULL, 0, 0, NULL, "the same as --format json" },
+		{ "--plot", CLI_TEXT, &plot_path, "FILE.svg", 0, 0, "none",
+		  "also draw the latency distributions (floor, round trip, hit, miss, launch)" },
 	};
 	const struct cli_cmd cmd = {
 		"bench", NULL, 0,
@@ -759,32 +936,59 @@ int cli_bench(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (json)
+		format = "json";
+	if (strcmp(format, "text") && strcmp(format, "md") && strcmp(format, "csv") && strcmp(format, "json")) {
+		fprintf(stderr, "mkrt bench: --format takes text, md, csv or json, not '%s'\n"
+				"Try 'mkrt bench --help'.\n", format);
+		return CLI_USAGE;
+	}
 	double *lat = malloc(SAMPLES * sizeof(double));
-	if (!lat)
+	struct figures *r = calloc(runs, sizeof(*r));
+	if (!lat || !r) {
+		free(lat);
+		free(r);
 		return cli_fail("bench", MKRT_ENOMEM);
+	}
 	int err = bench_work_us ? work_calibrate(backend, &bench_work_iters) : 0;
 	for (int k = 0; k < n && !err; k++) {
 		bench_lanes = lanes.v[k];
-		err = measure(backend, &f[k], lat);
+		for (uint32_t i = 0; i < runs && !err; i++)
+			err = measure(backend, &r[i], lat);
+		if (!err)
+			aggregate(r, (int)runs, &med[k], &lo[k], &hi[k]);
 	}
 	free(lat);
+	free(r);
 	if (err) {
 		char what[64];
 		snprintf(what, sizeof(what), "bench (%s)", bench_step);
 		return cli_fail(what, err);
 	}
-	if (n == 1 || json) {
-		if (json && n > 1)
+	if (!strcmp(format, "md")) {
+		print_md(med, lo, hi, n, (int)runs);
+	} else if (!strcmp(format, "csv")) {
+		print_csv(med, lo, hi, n, (int)runs);
+	} else if (n == 1 || !strcmp(format, "json")) {
+		bool js = !strcmp(format, "json");
+		if (js && n > 1)
 			printf("{\"sweep\": [\n");
 		for (int k = 0; k < n; k++) {
-			if (json && n > 1 && k)
+			if (js && n > 1 && k)
 				printf(",\n");
-			print(&f[k], json);
+			print(&med[k], js);
+			if (js)
+				print_json_tail(&lo[k], &hi[k], (int)runs);
 		}
-		if (json && n > 1)
+		if (js && n > 1)
 			printf("]}\n");
+		if (!js && runs > 1) {
+			printf("  over %u runs, min .. max:\n", runs);
+			for (size_t k = 0; k < NFIELDS; k++)
+				printf("    %-28s %.4g .. %.4g\n", fields[k].name, *field(&lo[0], k), *field(&hi[0], k));
+		}
 	} else {
-		print_sweep(f, n);
+		print_sweep(med, n);
 	}
-	return CLI_OK;
+	return plot_path ? plot(plot_path, &med[0], (int)runs) : CLI_OK;
 }

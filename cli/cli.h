@@ -22,6 +22,7 @@ int cli_roundtrip(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_soak(int argc, char **argv);
+int cli_capture(int argc, char **argv);
 
 /* Print "mkrt: WHAT: MKRT_EX: message" and the detail, if any; returns CLI_FAIL. */
 int cli_fail(const char *what, int err);
@@ -78,6 +79,13 @@ void cli_help(const struct cli_cmd *cmd, FILE *f);
 
 #define CLI_NOPTS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A temporary file $TMPDIR/mkrt-STEM-XXXXXX (TMPDIR unset: /tmp), its name
+ * in @path; its descriptor, or -1. It is removed by cli_temp_remove(), or
+ * on SIGINT, SIGTERM or SIGHUP (the signal then ends the program as it
+ * would have). At most four at once. */
+int cli_temp_create(const char *stem, char *path, size_t len);
+void cli_temp_remove(const char *path);
+
 /* Monotonic time in nanoseconds. */
 double cli_now_ns(void);
 
@@ -86,5 +94,38 @@ double cli_percentile(double *v, uint32_t n, uint32_t p);
 
 /* JSON string literal of @s (escaped) to @f. */
 void cli_json_str(FILE *f, const char *s);
+
+/* ---- captures (replay.c) ---- */
+
+#define CLI_FAULT_KINDS 8 /* MKRT_FAULT_NONE .. MKRT_FAULT_REJECTED */
+
+/* Capture @path, read and decoded into @c; CLI_FAIL (said why) otherwise. */
+int cli_read_capture(const char *path, struct mkrt_capture *c);
+/* @c's slots by status (MKRT_STATUS_COUNT + 1 counts, the last: any other
+ * value) and its FAULT slots by reason (CLI_FAULT_KINDS + 1 likewise). */
+void cli_count_slots(const struct mkrt_capture *c, uint32_t *by_status, uint32_t *by_fault);
+/* " 2 DONE, 1 FAULT" and a line per fault reason; or as JSON members
+ * "status": {...}, "faults": {...}. */
+void cli_print_counts(const uint32_t *by_status, const uint32_t *by_fault);
+void cli_print_counts_json(const uint32_t *by_status, const uint32_t *by_fault);
+
+/* ---- latency distributions (main.c, plot.c) ---- */
+
+#define CLI_QUANTILES 7 /* the 1st, 10th, 25th, 50th, 75th, 90th and 99th percentiles */
+
+struct cli_series {
+	const char *name;
+	const char *color;        /* the box's fill */
+	double q[CLI_QUANTILES];  /* us; q[3] == 0: not measured, left out */
+};
+
+/* The CLI_QUANTILES percentiles of @n samples (sorts @v) into @q, each
+ * divided by @scale. */
+void cli_quantiles(double *v, uint32_t n, double scale, double *q);
+
+/* An SVG of @n series on one log axis, titled @title, @note under it;
+ * CLI_FAIL (said why) when @path cannot be written. */
+int cli_plot_svg(const char *path, const char *title, const char *note, const struct cli_series *s,
+		 int n);
 
 #endif /* MKRT_CLI_H */

@@ -2,9 +2,11 @@
 /* main.c - the mkrt command: subcommand dispatch and shared helpers. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -17,6 +19,7 @@ static const struct {
 	{ "serve", cli_serve, "serve producers in other processes (the shm backend)" },
 	{ "soak", cli_soak, "mixed traffic with injected faults, every result checked" },
 	{ "replay", cli_replay, "run a capture until quiescent, and say what its slots ended as" },
+	{ "capture", cli_capture, "record a capture of a running workload, or show what one holds" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -28,6 +31,58 @@ int cli_fail(const char *what, int err)
 	if (detail && detail[0])
 		fprintf(stderr, "  %s\n", detail);
 	return CLI_FAIL;
+}
+
+/* ---- temporary files: removed on every way out, signals included ---- */
+
+#define CLI_TEMPS 4
+static char cli_temps[CLI_TEMPS][512];
+
+static void cli_temp_on_signal(int sig)
+{
+	for (int i = 0; i < CLI_TEMPS; i++)
+		if (cli_temps[i][0])
+			unlink(cli_temps[i]); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int cli_temp_create(const char *stem, char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	static bool handled;
+	int slot = -1, fd;
+
+	for (int i = 0; i < CLI_TEMPS && slot < 0; i++)
+		if (!cli_temps[i][0])
+			slot = i;
+	if (slot < 0 || len > sizeof(cli_temps[0]))
+		return -1;
+	if (!handled) {
+		signal(SIGINT, cli_temp_on_signal);
+		signal(SIGTERM, cli_temp_on_signal);
+		signal(SIGHUP, cli_temp_on_signal);
+		handled = true;
+	}
+	snprintf(path, len, "%s/mkrt-%s-XXXXXX", dir && dir[0] ? dir : "/tmp", stem);
+	/* named before it exists, so a signal between the two removes it too */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fd = mkstemp(path);
+	if (fd >= 0)
+		snprintf(cli_temps[slot], sizeof(cli_temps[slot]), "%s", path);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return fd;
+}
+
+void cli_temp_remove(const char *path)
+{
+	for (int i = 0; i < CLI_TEMPS; i++)
+		if (cli_temps[i][0] && strcmp(cli_temps[i], path) == 0) {
+			unlink(path);
+			cli_temps[i][0] = '\0';
+		}
 }
 
 double cli_now_ns(void)
@@ -51,6 +106,15 @@ double cli_percentile(double *v, uint32_t n, uint32_t p)
 
 	qsort(v, n, sizeof(double), cli_by_value);
 	return v[i < n ? i : n - 1];
+}
+
+void cli_quantiles(double *v, uint32_t n, double scale, double *q)
+{
+	static const uint32_t at[CLI_QUANTILES] = { 1, 10, 25, 50, 75, 90, 99 };
+
+	for (int k = 0; k < CLI_QUANTILES; k++)
+		q[k] = (k ? v[(uint64_t)n * at[k] / 100 < n ? (uint64_t)n * at[k] / 100 : n - 1]
+			  : cli_percentile(v, n, at[0])) / scale; /* the first sorts */
 }
 
 void cli_json_str(FILE *f, const char *s)

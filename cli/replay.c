@@ -62,59 +62,94 @@ static const char *const status_names[MKRT_STATUS_COUNT] = {
 	"EMPTY", "PUBLISHED", "CLAIMED", "DONE", "WAIT_IO", "YIELD", "REQUEUE", "FAULT",
 };
 
-static const char *const fault_names[] = {
+static const char *const fault_names[CLI_FAULT_KINDS] = {
 	"NONE", "UNKNOWN_OPCODE", "OUT_OF_RANGE", "PACKED", "HANDLER", "IO", "NO_IO", "REJECTED",
 };
-#define FAULT_KINDS (sizeof(fault_names) / sizeof(fault_names[0]))
 
-/* What the replay left: slots by status, FAULT slots by reason (the last
- * kind counts reasons past the known ones). */
-static void summary(const struct mkrt_capture *out, const char *in, const char *to, bool json)
+void cli_count_slots(const struct mkrt_capture *c, uint32_t *by_status, uint32_t *by_fault)
 {
-	uint32_t by_status[MKRT_STATUS_COUNT + 1] = { 0 }, by_fault[FAULT_KINDS + 1] = { 0 };
-	bool first = true;
-
-	for (uint32_t s = 0; s < out->slot_count; s++) {
-		const uint32_t *w = &out->ring[(size_t)s * MKRT_SLOT_WORDS];
+	memset(by_status, 0, (MKRT_STATUS_COUNT + 1) * sizeof(uint32_t));
+	memset(by_fault, 0, (CLI_FAULT_KINDS + 1) * sizeof(uint32_t));
+	for (uint32_t s = 0; s < c->slot_count; s++) {
+		const uint32_t *w = &c->ring[(size_t)s * MKRT_SLOT_WORDS];
 		uint32_t st = w[MKRT_SLOT_STATUS] < MKRT_STATUS_COUNT ? w[MKRT_SLOT_STATUS] : MKRT_STATUS_COUNT;
 		by_status[st]++;
 		if (st == MKRT_STATUS_FAULT)
-			by_fault[w[MKRT_SLOT_FAULT_REASON] < FAULT_KINDS ? w[MKRT_SLOT_FAULT_REASON] : FAULT_KINDS]++;
+			by_fault[w[MKRT_SLOT_FAULT_REASON] < CLI_FAULT_KINDS ? w[MKRT_SLOT_FAULT_REASON]
+									   : CLI_FAULT_KINDS]++;
 	}
-	if (json) {
-		printf("{\"in\": ");
-		cli_json_str(stdout, in);
-		printf(", \"out\": ");
-		cli_json_str(stdout, to);
-		printf(", \"slots\": %u, \"status\": {", out->slot_count);
-		for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
-			if (by_status[k]) {
-				printf("%s\"%s\": %u", first ? "" : ", ",
-				       k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER", by_status[k]);
-				first = false;
-			}
-		printf("}, \"faults\": {");
-		first = true;
-		for (uint32_t k = 0; k <= FAULT_KINDS; k++)
-			if (by_fault[k]) {
-				printf("%s\"%s\": %u", first ? "" : ", ", k < FAULT_KINDS ? fault_names[k] : "OTHER",
-				       by_fault[k]);
-				first = false;
-			}
-		printf("}, \"done_count\": %u}\n", out->control[MKRT_CTL_DONE_COUNT]);
-		return;
-	}
-	printf("replayed %s into %s: %u slots:", in, to, out->slot_count);
+}
+
+void cli_print_counts(const uint32_t *by_status, const uint32_t *by_fault)
+{
+	bool first = true;
+
 	for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
 		if (by_status[k]) {
 			printf("%s %u %s", first ? "" : ",", by_status[k],
 			       k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER");
 			first = false;
 		}
-	printf("; DONE_COUNT %u\n", out->control[MKRT_CTL_DONE_COUNT]);
-	for (uint32_t k = 0; k <= FAULT_KINDS; k++)
+	printf("\n");
+	for (uint32_t k = 0; k <= CLI_FAULT_KINDS; k++)
 		if (by_fault[k])
-			printf("  FAULT %-15s %u\n", k < FAULT_KINDS ? fault_names[k] : "OTHER", by_fault[k]);
+			printf("  FAULT %-15s %u\n", k < CLI_FAULT_KINDS ? fault_names[k] : "OTHER", by_fault[k]);
+}
+
+void cli_print_counts_json(const uint32_t *by_status, const uint32_t *by_fault)
+{
+	bool first = true;
+
+	printf("\"status\": {");
+	for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
+		if (by_status[k]) {
+			printf("%s\"%s\": %u", first ? "" : ", ", k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER",
+			       by_status[k]);
+			first = false;
+		}
+	printf("}, \"faults\": {");
+	first = true;
+	for (uint32_t k = 0; k <= CLI_FAULT_KINDS; k++)
+		if (by_fault[k]) {
+			printf("%s\"%s\": %u", first ? "" : ", ", k < CLI_FAULT_KINDS ? fault_names[k] : "OTHER",
+			       by_fault[k]);
+			first = false;
+		}
+	printf("}");
+}
+
+int cli_read_capture(const char *path, struct mkrt_capture *c)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int rc = read_file(path, &bytes, &len);
+
+	if (rc)
+		return rc;
+	int err = mkrt_capture_decode(bytes, len, c);
+	free(bytes);
+	return err ? cli_fail(path, err) : CLI_OK;
+}
+
+/* What the replay left: slots by status, FAULT slots by reason. */
+static void summary(const struct mkrt_capture *out, const char *in, const char *to, bool json)
+{
+	uint32_t by_status[MKRT_STATUS_COUNT + 1], by_fault[CLI_FAULT_KINDS + 1];
+
+	cli_count_slots(out, by_status, by_fault);
+	if (json) {
+		printf("{\"in\": ");
+		cli_json_str(stdout, in);
+		printf(", \"out\": ");
+		cli_json_str(stdout, to);
+		printf(", \"slots\": %u, ", out->slot_count);
+		cli_print_counts_json(by_status, by_fault);
+		printf(", \"done_count\": %u}\n", out->control[MKRT_CTL_DONE_COUNT]);
+		return;
+	}
+	printf("replayed %s into %s: DONE_COUNT %u; %u slots:", in, to, out->control[MKRT_CTL_DONE_COUNT],
+	       out->slot_count);
+	cli_print_counts(by_status, by_fault);
 }
 
 int cli_replay(int argc, char **argv)
@@ -141,17 +176,13 @@ int cli_replay(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	uint8_t *in_bytes = NULL, *out_bytes = NULL;
-	size_t in_len = 0, out_len = 0;
+	uint8_t *out_bytes = NULL;
+	size_t out_len = 0;
 	struct mkrt_capture in, out;
-	rc = read_file(paths[0], &in_bytes, &in_len);
+	rc = cli_read_capture(paths[0], &in);
 	if (rc)
 		return rc;
-	int err = mkrt_capture_decode(in_bytes, in_len, &in);
-	free(in_bytes);
-	if (err)
-		return cli_fail(paths[0], err);
-	err = mkrt_replay(backend, serial, &in, REPLAY_TIMEOUT_MS, &out);
+	int err = mkrt_replay(backend, serial, &in, REPLAY_TIMEOUT_MS, &out);
 	mkrt_capture_free(&in);
 	if (err)
 		return cli_fail("replay", err);

@@ -12,7 +12,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,10 +39,7 @@ static uint8_t data_byte(uint32_t rec, uint32_t i)
 static int make_data(char *path, size_t len, uint32_t records, uint32_t **sums)
 {
 	uint8_t buf[RECORD_BYTES];
-	const char *dir = getenv("TMPDIR");
-
-	snprintf(path, len, "%s/mkrt-roundtrip-XXXXXX", dir && dir[0] ? dir : "/tmp");
-	int fd = mkstemp(path);
+	int fd = cli_temp_create("roundtrip", path, len);
 	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	*sums = calloc(records, sizeof(uint32_t));
 	if (!f || !*sums) {
@@ -141,17 +137,6 @@ static void print(const struct opts *o, struct mkrt_runtime *rt, const struct re
 	       r->p50_us, r->p99_us, (unsigned long long)st->io_requests, (unsigned long long)st->evictions);
 }
 
-/* The data file, removed on every way out: return, and SIGINT, SIGTERM or
- * SIGHUP (unlink is async-signal-safe). */
-static char data_path[512];
-
-static void remove_data(int sig)
-{
-	unlink(data_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 int cli_roundtrip(int argc, char **argv)
 {
 	struct opts o = { NULL, 10000, 1000, 64, false };
@@ -178,15 +163,11 @@ int cli_roundtrip(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	signal(SIGINT, remove_data);
-	signal(SIGTERM, remove_data);
-	signal(SIGHUP, remove_data);
-	rc = make_data(data_path, sizeof(data_path), o.resources, &sums);
-	char *path = data_path;
+	char path[512] = "";
+	rc = make_data(path, sizeof(path), o.resources, &sums);
 	double *lat = malloc(o.count * sizeof(double));
 	if (rc || !lat) {
-		if (path[0])
-			unlink(path);
+		cli_temp_remove(path);
 		free(sums);
 		free(lat);
 		return rc ? rc : cli_fail("roundtrip", MKRT_ENOMEM);
@@ -208,7 +189,7 @@ int cli_roundtrip(int argc, char **argv)
 			print(&o, rt, &rep, &st);
 		mkrt_runtime_close(rt);
 	}
-	unlink(path);
+	cli_temp_remove(path);
 	free(sums);
 	free(lat);
 	if (!rc && (rep.faults || rep.verified != o.count))

@@ -25,6 +25,44 @@ static void serve_on_signal(int sig)
 	serve_stop = 1;
 }
 
+/* What --stats reports differences of. */
+struct serve_tally {
+	double t;
+	struct mkrt_shm_stats shm;
+	struct mkrt_stats rt;
+};
+
+static void serve_tally(struct mkrt_runtime *rt, struct serve_tally *t)
+{
+	mkrt_runtime_shm_stats(rt, &t->shm);
+	mkrt_runtime_stats(rt, &t->rt);
+}
+
+/* One --stats line: what happened since @last (which becomes now). */
+static void serve_report(struct mkrt_runtime *rt, struct serve_tally *last)
+{
+	struct serve_tally now = { .t = cli_now_ns() };
+	double secs = (now.t - last->t) / 1e9;
+
+	serve_tally(rt, &now);
+	uint64_t faults = 0;
+	for (uint32_t r = 0; r <= MKRT_SHM_CLIENTS; r++)
+		faults += now.shm.ring_faults[r] - last->shm.ring_faults[r];
+	printf("stats %.1fs: %.0f slots/s, %llu faults (%llu rejected), %llu misses, %llu parks",
+	       secs, (double)(now.shm.completed - last->shm.completed) / secs, (unsigned long long)faults,
+	       (unsigned long long)(now.shm.rejected - last->shm.rejected),
+	       (unsigned long long)(now.rt.io_requests - last->rt.io_requests),
+	       (unsigned long long)(now.rt.parks - last->rt.parks));
+	for (uint32_t r = 1; r <= MKRT_SHM_CLIENTS; r++)
+		if (now.shm.owner[r] || now.shm.ring_completed[r] != last->shm.ring_completed[r])
+			printf("; producer %u (pid %u): %.0f slots/s, %llu faults", r, now.shm.owner[r],
+			       (double)(now.shm.ring_completed[r] - last->shm.ring_completed[r]) / secs,
+			       (unsigned long long)(now.shm.ring_faults[r] - last->shm.ring_faults[r]));
+	printf("\n");
+	fflush(stdout);
+	*last = now;
+}
+
 /* The DFA table in @path: little-endian u32 words, 256 per state. */
 static uint32_t *serve_read_dfa(const char *path, uint32_t *words)
 {
@@ -53,7 +91,7 @@ int cli_serve(int argc, char **argv)
 {
 	struct {
 		const char *name, *backend, *data, *dfa;
-		uint32_t record_bytes, frames, seconds, slots, tenants, observable;
+		uint32_t record_bytes, frames, seconds, slots, tenants, observable, stats;
 	} o = { .record_bytes = 4096, .frames = 64, .tenants = 1 };
 	const struct cli_opt opts[] = {
 		{ "--name", CLI_TEXT, &o.name, "/NAME", 0, 0, NULL,
@@ -74,6 +112,8 @@ int cli_serve(int argc, char **argv)
 		  "the backend the broker forwards to" },
 		{ "--seconds", CLI_NUM, &o.seconds, "S", 1, 1u << 24, "until SIGINT or SIGTERM",
 		  "serve this long" },
+		{ "--stats", CLI_NUM, &o.stats, "S", 1, 3600, "none",
+		  "every S seconds, a line: slots/s, faults, misses, parks, and per producer" },
 	};
 	const struct cli_cmd cmd = {
 		"serve", NULL, 0,
@@ -146,8 +186,16 @@ int cli_serve(int argc, char **argv)
 		printf("no load misses (no --data)\n");
 	fflush(stdout);
 	double until = o.seconds ? cli_now_ns() + o.seconds * 1e9 : 0;
-	while (!serve_stop && (!until || cli_now_ns() < until))
+	struct serve_tally last = { .t = cli_now_ns() };
+	serve_tally(rt, &last);
+	double next = o.stats ? last.t + o.stats * 1e9 : 0;
+	while (!serve_stop && (!until || cli_now_ns() < until)) {
 		usleep(20000);
+		if (next && cli_now_ns() >= next) {
+			serve_report(rt, &last);
+			next += o.stats * 1e9;
+		}
+	}
 
 	struct mkrt_shm_stats ss = { 0 };
 	err = mkrt_runtime_stop(rt, 5000);

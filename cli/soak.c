@@ -63,7 +63,7 @@ struct soak_counts {
 
 /* The data file: record i is bytes [i * B, (i + 1) * B). */
 struct soak_data {
-	char path[64];
+	char path[512];
 	int fd;
 	uint32_t records, bytes;
 	uint32_t *sums;
@@ -96,9 +96,8 @@ static int soak_data_make(struct soak_data *d, uint32_t records, uint32_t bytes)
 	uint32_t *rec = malloc(bytes), seed = 0x50A4u;
 
 	*d = (struct soak_data){ .records = records, .bytes = bytes, .fd = -1 };
-	snprintf(d->path, sizeof(d->path), "%s", "/tmp/mkrt-soak.XXXXXX");
 	d->sums = calloc(records, sizeof(*d->sums));
-	if (!rec || !d->sums || (d->fd = mkstemp(d->path)) < 0) {
+	if (!rec || !d->sums || (d->fd = cli_temp_create("soak", d->path, sizeof(d->path))) < 0) {
 		free(rec);
 		return -1;
 	}
@@ -119,7 +118,7 @@ static void soak_data_free(struct soak_data *d)
 {
 	if (d->fd >= 0) {
 		close(d->fd);
-		unlink(d->path);
+		cli_temp_remove(d->path);
 	}
 	free(d->sums);
 }

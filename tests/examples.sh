@@ -32,20 +32,29 @@ tmp="${TMPDIR:-/tmp}/mkrt-serve.$$"
 mkdir -p "$tmp"
 seg="/mkrt-examples-$$"
 head -c $((4096 * 200)) /dev/urandom >"$tmp/records.bin"
-"$top_builddir/cli/mkrt" serve --name "$seg" --data "$tmp/records.bin" --seconds 600 >"$tmp/serve.out" 2>&1 &
+"$top_builddir/cli/mkrt" serve --name "$seg" --data "$tmp/records.bin" --seconds 600 --stats 1 \
+	>"$tmp/serve.out" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
-i=0
-until grep -q '^serving' "$tmp/serve.out"; do
-	i=$((i + 1))
-	if [ $i -gt 1200 ] || ! kill -0 $server 2>/dev/null; then
-		cat "$tmp/serve.out"
-		echo "FAIL: mkrt serve did not come up"
-		exit 1
-	fi
-	sleep 0.1
-done
+# wait_for ERE WHAT: until the server's output has a line matching ERE, with
+# a watchdog of two minutes (never a bound on speed)
+wait_for() {
+	i=0
+	until grep -Eq "$1" "$tmp/serve.out"; do
+		i=$((i + 1))
+		if [ $i -gt 1200 ] || ! kill -0 $server 2>/dev/null; then
+			cat "$tmp/serve.out"
+			echo "FAIL: mkrt serve $2"
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+wait_for '^serving' "did not come up"
 "$ex/shm_producer/shm_producer" "$seg" "$tmp/records.bin" 2000
+# --stats: a line a second; one of them saw the producer
+wait_for '^stats [0-9.]+s: .*; producer 1 \(pid [0-9]+\): [1-9][0-9]* slots/s, 0 faults' \
+	"--stats said nothing of the producer"
 kill -TERM $server
 wait $server
 cat "$tmp/serve.out"

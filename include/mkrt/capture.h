@@ -62,6 +62,16 @@ MKRT_API int mkrt_capture_encode(const struct mkrt_capture *c, uint8_t **out, si
 MKRT_API int mkrt_replay(const char *backend, bool serial, const struct mkrt_capture *in,
 			 uint32_t timeout_ms, struct mkrt_capture *out);
 
+/*
+ * mkrt_runtime_capture - what a running runtime holds now, as a capture in
+ * @out (mkrt_capture_free() it): its control words, ring, debug log, IO
+ * queue and DFA table, each read as one snapshot while executors may still
+ * move slots (a slot read mid-flight is as it was at that moment).
+ * Errors: EINVAL, NOMEM, ECAPTURE (a region too large for a capture).
+ */
+struct mkrt_runtime;
+MKRT_API int mkrt_runtime_capture(struct mkrt_runtime *rt, struct mkrt_capture *out);
+
 MKRT_END_DECLS
 
 #endif /* MKRT_CAPTURE_H */

@@ -44,6 +44,12 @@ struct mkrt_shm_stats {
 	uint64_t forwarded;      /* slots sent on to the device backend */
 	uint64_t completed;      /* ... and written back DONE or FAULT */
 	uint64_t rejected;       /* refused at intake (FAULT, MKRT_FAULT_REJECTED) */
+	/* per ring: [0] the server's own, [1 + i] the i-th ring lent to a
+	 * producer process (its pid in owner, 0 while free) */
+	uint64_t ring_completed[1 + MKRT_SHM_CLIENTS]; /* DONE or FAULT */
+	uint64_t ring_faults[1 + MKRT_SHM_CLIENTS];    /* ... of which FAULT */
+	uint64_t ring_rejected[1 + MKRT_SHM_CLIENTS];
+	uint32_t owner[1 + MKRT_SHM_CLIENTS];
 };
 
 /*

@@ -188,6 +188,12 @@ void mkrt__shm_stats(const struct mkrt__shm_header *h, struct mkrt_shm_stats *ou
 	out->forwarded = mkrt__load64_relaxed(&h->forwarded);
 	out->completed = mkrt__load64_relaxed(&h->completed);
 	out->rejected = mkrt__load64_relaxed(&h->rejected);
+	for (uint32_t r = 0; r < MKRT__SHM_RINGS; r++) {
+		out->ring_completed[r] = mkrt__load64_relaxed(&h->ring_completed[r]);
+		out->ring_faults[r] = mkrt__load64_relaxed(&h->ring_faults[r]);
+		out->ring_rejected[r] = mkrt__load64_relaxed(&h->ring_rejected[r]);
+		out->owner[r] = mkrt__load_relaxed(&h->owner[r]);
+	}
 }
 
 /* Whether builtin @op with arguments @a would write a control word below

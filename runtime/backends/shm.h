@@ -15,7 +15,7 @@
 #include "mkrt/shm.h"
 
 #define MKRT__SHM_MAGIC   0x31304d4853544b4dull /* "MKTSHM01" */
-#define MKRT__SHM_VERSION 2u
+#define MKRT__SHM_VERSION 3u
 #define MKRT__SHM_RINGS   (1u + MKRT_SHM_CLIENTS)
 #define MKRT__SHM_HEADER  4096u
 
@@ -25,6 +25,8 @@ struct mkrt__shm_header {
 	uint32_t server_pid;
 	uint32_t live;                      /* 1 while the broker runs */
 	uint64_t forwarded, completed, rejected;
+	uint64_t ring_completed[MKRT__SHM_RINGS], ring_faults[MKRT__SHM_RINGS];
+	uint64_t ring_rejected[MKRT__SHM_RINGS];
 	uint32_t owner[MKRT__SHM_RINGS];    /* producer pid of each ring, 0: free */
 	/* what a client may learn (mkrt_shm_client_info) */
 	uint32_t control_words;

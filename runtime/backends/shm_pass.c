@@ -17,6 +17,7 @@ static void mkrt__shm_reject(struct mkrt__shm *b, uint32_t k)
 	/* release: the producer that acquires FAULT sees the reason */
 	mkrt__store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_FAULT);
 	mkrt__add64_relaxed(&b->map.hdr->rejected, 1);
+	mkrt__add64_relaxed(&b->map.hdr->ring_rejected[k / b->slots], 1);
 }
 
 /* Segment slot @k is not forwarded: forward it if it is PUBLISHED and sound. */
@@ -87,6 +88,9 @@ static void mkrt__shm_finish(struct mkrt__shm *b, uint32_t k, uint32_t status)
 	/* release: the producer that acquires DONE/FAULT sees the results */
 	mkrt__store_release(&s[MKRT_SLOT_STATUS], status);
 	mkrt__add64_relaxed(&b->map.hdr->completed, 1);
+	mkrt__add64_relaxed(&b->map.hdr->ring_completed[k / b->slots], 1);
+	if (status == MKRT_STATUS_FAULT)
+		mkrt__add64_relaxed(&b->map.hdr->ring_faults[k / b->slots], 1);
 }
 
 /* Inner slot @k went back to EMPTY: a withdrawal its cancel left posted

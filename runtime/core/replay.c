@@ -216,3 +216,30 @@ out_free:
 	free(r.held);
 	return err;
 }
+
+int mkrt_runtime_capture(struct mkrt_runtime *rt, struct mkrt_capture *out)
+{
+	uint32_t w[MKRT__REGION_COUNT];
+	uint32_t *to[MKRT__REGION_COUNT];
+	int err;
+
+	if (!rt || !out)
+		return MKRT_EINVAL;
+	for (int r = 0; r < MKRT__REGION_COUNT; r++)
+		w[r] = rt->ops.region_words(rt->state, (enum mkrt__region)r);
+	err = mkrt_capture_alloc(out, w[MKRT__REGION_RING] / MKRT_SLOT_WORDS, w[MKRT__REGION_CONTROL],
+				 w[MKRT__REGION_DEBUG], w[MKRT__REGION_IO], w[MKRT__REGION_DFA]);
+	if (err)
+		return err;
+	to[MKRT__REGION_RING] = out->ring;
+	to[MKRT__REGION_CONTROL] = out->control;
+	to[MKRT__REGION_DEBUG] = out->debug;
+	to[MKRT__REGION_IO] = out->io;
+	to[MKRT__REGION_DFA] = out->dfa;
+	for (int r = 0; r < MKRT__REGION_COUNT && !err; r++)
+		if (w[r])
+			err = rt->ops.read_region(rt->state, (enum mkrt__region)r, 0, w[r], to[r]);
+	if (err)
+		mkrt_capture_free(out);
+	return err;
+}
