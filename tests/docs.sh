@@ -3,7 +3,8 @@
 # The documents cite only what the repository holds: every repository path
 # that README.md, docs/*.md, cl/README.md and the examples' READMEs name in
 # backquotes exists (or is a program the build makes from its .c), and the design the code's comments cite as "DESIGN §N"
-# is docs/DESIGN.md, with that section.
+# is docs/DESIGN.md, with that section; and the device handler's signature
+# reads the same in the README, runtime.h and its example.
 set -eu
 : "${top_srcdir:=.}"
 fail() {
@@ -31,5 +32,10 @@ done
 for s in $(grep -rhoE 'DESIGN §[0-9]+' --include='*.c' --include='*.h' --include='*.cl' --include='*.md' \
 	--include='*.sh' . | sed 's/DESIGN §//' | sort -un); do
 	grep -q "^## $s\. " docs/DESIGN.md || fail "DESIGN §$s is cited, docs/DESIGN.md has no section $s"
+done
+# the device handler's signature is the same wherever it is written down
+sig='(uint opcode, __private uint \*args, const struct mkrt_ctx \*ctx)'
+for f in README.md include/mkrt/runtime.h examples/device_opcode/main.c; do
+	grep -q "$sig" "$f" || fail "$f does not give the device handler's signature as $sig"
 done
 echo "$n repository paths named in the documents all exist; every DESIGN §N cited is in docs/DESIGN.md"

@@ -30,9 +30,11 @@ MKRT_BEGIN_DECLS
 #define MKRT_PARK_NEVER          0xFFFFFFFFu
 
 /* A user opcode implemented in OpenCL C for the device backends:
- * uint FUNCTION(uint opcode, __private uint *args)   (args: the 12 argument
- * words, in and out; return 0 for DONE or a non-zero fault reason), defined
- * in mkrt_config.cl_source and compiled into the megakernel. */
+ * uint FUNCTION(uint opcode, __private uint *args, const struct mkrt_ctx *ctx)
+ * (args: the 12 argument words, in and out; ctx: for the resource calls of
+ * cl/load_miss.cl; return 0 for DONE or a non-zero fault reason), defined in
+ * mkrt_config.cl_source and compiled into the megakernel, as in README.md
+ * and examples/device_opcode. */
 struct mkrt_cl_handler {
 	uint32_t opcode;            /* a user opcode (mkrt_user_opcode()) */
 	const char *function;       /* an OpenCL C identifier */
