@@ -13,6 +13,20 @@ sed -n '/^<!-- quickstart -->/,/^<!-- \/quickstart -->/p' "$top_srcdir/README.md
 	{ rm -f "${TMPDIR:-/tmp}/qs.$$"; echo "FAIL: README example differs from examples/quickstart/main.c"; exit 1; }
 rm -f "${TMPDIR:-/tmp}/qs.$$"
 
+# a bad argument: the usage, exit 2, before anything is opened or written
+for bad in "load_miss_roundtrip/load_miss_roundtrip abc" "load_miss_roundtrip/load_miss_roundtrip 10 0" \
+	"resource_cache/resource_cache -5" "load_miss_slots/load_miss_slots 1e9"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$ex"/$bad >/dev/null 2>"${TMPDIR:-/tmp}/ex.$$"
+	rc=$?
+	set -e
+	grep -q '^usage: ' "${TMPDIR:-/tmp}/ex.$$" && [ $rc = 2 ] ||
+		{ echo "FAIL: examples/$bad: exit $rc, $(cat "${TMPDIR:-/tmp}/ex.$$")"; exit 1; }
+done
+rm -f "${TMPDIR:-/tmp}/ex.$$"
+echo "the examples refuse bad arguments with their usage (exit 2)"
+
 "$ex/load_miss_slots/load_miss_slots" 2000 100
 MKRT_BACKEND=host "$ex/load_miss_roundtrip/load_miss_roundtrip" 3000 500
 MKRT_BACKEND=host "$ex/resource_cache/resource_cache" 1500
