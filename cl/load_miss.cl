@@ -11,8 +11,9 @@
  * host servicer loads the frame, pins it for this lane and completes OK or
  * ERROR. A prefetch does not wait. Every wait gives up at SHUTDOWN.
  *
- * Built as OpenCL C 1.2 (the copy backend), the host cannot CAS these words:
- * it only reads and writes them with transfers. There the lane that misses
+ * Where the host never read-modify-writes a word the lanes do
+ * (MKRT_HOST_NO_RMW: copy's transfers, cuda's bus, svm without SVM atomics),
+ * it only loads and stores these words. There the lane that misses
  * also picks the frame (MKRT_LANES_EVICT): a clock sweep takes a frame nobody
  * pins by CAS 0 -> EVICTING, unmaps its old resource, and names the frame in
  * the request's DST; the host fills that frame and completes as above.
@@ -37,7 +38,7 @@ struct mkrt_io_env {
 	mkrt_word_t *busy;        /* C[MKRT_CTL_BUSY_LANES]: lanes waiting here */
 };
 
-#ifdef MKRT_CL12
+#ifdef MKRT_HOST_NO_RMW
 #define MKRT_LANES_EVICT 1
 #endif
 

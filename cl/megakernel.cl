@@ -74,8 +74,9 @@ struct mkrt_env {
 	__global const uint *dfa;
 	uint dfa_words;
 	struct mkrt_io_env io;
-#ifdef MKRT_CL12
-	/* the copy backend's withdrawal words (mkrt_kernel_abi.h): the host
+#ifdef MKRT_HOST_NO_RMW
+	/* the withdrawal words (mkrt_kernel_abi.h) of a host that never
+	 * read-modify-writes a ring word (MKRT_HOST_NO_RMW): the host
 	 * sets a slot's to 1 to withdraw it while PUBLISHED (mkrt_withdrawn);
 	 * looked at only while MKRT_WITHDRAW_ANY, read once per pass, is set */
 	mkrt_word_t *withdraw;
@@ -247,10 +248,11 @@ bool mkrt_authorized(const struct mkrt_env *e, __private const uint *c, uint ten
 	return (w < 8u ? c[w] : mkrt_load_relaxed(&e->ctl[w])) != 0;
 }
 
-#ifdef MKRT_CL12
+#ifdef MKRT_HOST_NO_RMW
 /*
- * The copy backend's host cannot CAS ring words, so it withdraws a slot by
- * setting its withdrawal word (after the publish: the queue is in order);
+ * A host that never read-modify-writes a ring word (copy's transfers,
+ * cuda's bus, svm without SVM atomics: MKRT_HOST_NO_RMW) withdraws a slot by
+ * setting its withdrawal word (after the publish);
  * the first lane to find the slot PUBLISHED with it set moves it to EMPTY,
  * and the host reads that back. 1 when @slot is withdrawn (by this lane or
  * another): leave it alone. The host clears the word before it publishes
@@ -418,7 +420,7 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	uint st = h[MKRT_SLOT_STATUS];
 	if (st != MKRT_STATUS_PUBLISHED)
 		return 0;
-#ifdef MKRT_CL12
+#ifdef MKRT_HOST_NO_RMW
 	if (mkrt_withdrawn(e, s, slot))
 		return 0;
 #endif
@@ -601,7 +603,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 			      mkrt_word_t *io, mkrt_word_t *residency, uint resources,
 			      mkrt_word_t *frames, uint frame_count, mkrt_arena_word_t *arena,
 			      uint frame_words
-#ifdef MKRT_CL12
+#ifdef MKRT_HOST_NO_RMW
 			      , mkrt_word_t *withdraw
 #endif
 #ifdef MKRT_BUS
@@ -614,7 +616,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 		{ io, residency, resources, frames, frame_count, arena, frame_words,
 		  &ctl[MKRT_CTL_SHUTDOWN], &ctl[MKRT_CTL_CLOCK_HAND], &ctl[MKRT_CTL_EVICTIONS],
 		  &ctl[MKRT_CTL_BUSY_LANES] },
-#ifdef MKRT_CL12
+#ifdef MKRT_HOST_NO_RMW
 		withdraw, 0,
 #endif
 #ifdef MKRT_BUS
@@ -644,7 +646,7 @@ __kernel void mkrt_megakernel(mkrt_word_t *ring, uint slot_count, mkrt_word_t *c
 		/* acquire: pairs with the host's (or a SHUTDOWN slot's) release,
 		 * and with the host's ordered writes of a withdrawal (the slot's
 		 * word before the flag) */
-#ifdef MKRT_CL12
+#ifdef MKRT_HOST_NO_RMW
 		mkrt_load_round(ctl, &withdraw[MKRT_WITHDRAW_ANY(slot_count)], c);
 		e.withdrawals = c[3];
 #else

@@ -33,6 +33,12 @@
 #if __OPENCL_C_VERSION__ < 200
 
 #define MKRT_CL12 1
+/* The copy backend's host reaches these words only by transfers, the cuda
+ * backend's only by loads and stores (PCIe atomics are not host atomics):
+ * the host never read-modify-writes a word the lanes do (DESIGN §3), so
+ * lanes withdraw slots and pick frames themselves. An OpenCL C 2.0 build
+ * gets the same with -DMKRT_HOST_NO_RMW: svm's modes without SVM atomics. */
+#define MKRT_HOST_NO_RMW 1
 typedef volatile __global uint mkrt_word_t;
 /* Frame bytes the host rewrites with transfers while the kernel runs: never
  * from a cache that does not see them (a GPU's L1). */

@@ -25,14 +25,17 @@
 #define MKRT_KARG_FRAME_COUNT   13u
 #define MKRT_KARG_ARENA         14u  /* buffer: the frames' bytes */
 #define MKRT_KARG_FRAME_WORDS   15u
-#define MKRT_KARG_WITHDRAW      16u  /* buffer: withdrawal words (OpenCL C 1.2 builds only) */
+#define MKRT_KARG_WITHDRAW      16u  /* buffer: withdrawal words (MKRT_HOST_NO_RMW builds only) */
 #define MKRT_KARG_CLAIMS        17u  /* buffer in device memory: the claim table (PTX builds only) */
 #define MKRT_KARG_COUNT_CL20    16u  /* arguments of an OpenCL C 2.0+ (svm) build */
-#define MKRT_KARG_COUNT         17u  /* ... and of an OpenCL C 1.2 (copy) build */
+#define MKRT_KARG_COUNT         17u  /* ... with withdrawal words: OpenCL C 1.2 (copy),
+                                        or 2.0+ with -DMKRT_HOST_NO_RMW (svm, fine) */
 #define MKRT_KARG_COUNT_BUS     18u  /* ... and of one for a bus (cuda's PTX) */
 
-/* The withdrawal words: one per slot (the host sets 1 to withdraw a
- * PUBLISHED slot), then one that is non-zero while any of them is set.
+/* The withdrawal words, where the host never read-modify-writes a ring
+ * word (MKRT_HOST_NO_RMW, cl/mkrt_atomics.h; runtime/backends/withdraw.c):
+ * one per slot (the host sets 1 to withdraw a PUBLISHED slot), then one
+ * that is non-zero while any of them is set.
  * The cuda backend adds its doorbell after them, a 64-bit word (two words,
  * 8-byte aligned): the slot the host published last in its low half, and a
  * count the host raises with every publish in its high half, one word so

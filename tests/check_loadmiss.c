@@ -478,6 +478,9 @@ int main(void)
 {
 	Suite *s = suite_create("loadmiss");
 	TCase *tc = mkrt_tcase(s, "roundtrip", 300);
+#ifdef MKRT_AUDIT_SHARED_RMW
+	mkrt_test_audit_fine(s, tc);
+#endif
 	int nb = mkrt_test_backends(backend_list, have_opencl() ? 4 : 2, backends, 8);
 
 	if (nb == 2 && !getenv("MKRT_TEST_BACKENDS"))

@@ -35,8 +35,9 @@ START_TEST(device_caps_and_probe)
 		int score = mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode));
 		ck_assert_int_ge(score, 0);
 		if (score) {
-			ck_assert(info.svm_fine_buffer);
-			ck_assert(strcmp(mode, "fine+atomics") == 0 || strcmp(mode, "fine") == 0);
+			ck_assert(strcmp(mode, "fine+atomics") == 0 || strcmp(mode, "fine") == 0 ||
+				  strcmp(mode, "usm-host") == 0);
+			ck_assert(info.svm_fine_buffer || strcmp(mode, "usm-host") == 0);
 			best = i;
 		} else {
 			ck_assert_msg(reason[0], "device %d refused without a reason", i);
@@ -47,6 +48,45 @@ START_TEST(device_caps_and_probe)
 	ck_assert_err(mkrt_device_get(0, NULL), MKRT_EINVAL);
 	ck_assert_err(mkrt_device_probe_svm(9999, reason, sizeof(reason), mode, sizeof(mode)),
 		      MKRT_ENODEVICE);
+}
+END_TEST
+
+/* MKRT_SVM_MODE forces one memory mode (runtime/opencl/cl.h): the probe
+ * accepts that mode or refuses with why; a name of no mode is refused with
+ * the names. PoCL 3.1 has no USM (refused, saying so); PoCL 5.0 does. */
+START_TEST(forced_modes)
+{
+	static const char *const modes[] = { "fine+atomics", "fine", "usm-host" };
+	char reason[512], mode[64];
+
+	for (size_t m = 0; m < 3; m++) {
+		setenv("MKRT_SVM_MODE", modes[m], 1);
+		int accepted = 0;
+		for (int i = 0; i < mkrt_device_count(); i++) {
+			if (mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)) > 0) {
+				ck_assert_str_eq(mode, modes[m]);
+				accepted++;
+			} else {
+				/* the forced mode's reason alone, by its name */
+				ck_assert_msg(strncmp(reason, modes[m], strlen(modes[m])) == 0 ||
+						      strstr(reason, "basic") || strstr(reason, "OpenCL C"),
+					      "%s: %s", modes[m], reason);
+			}
+		}
+		printf("MKRT_SVM_MODE=%s: %d device(s) accept it%s%s\n", modes[m], accepted,
+		       accepted ? "" : "; ", accepted ? "" : reason);
+		/* the fine modes run on every PoCL; usm-host where PoCL has USM */
+		if (m < 2)
+			ck_assert_int_gt(accepted, 0);
+	}
+	setenv("MKRT_SVM_MODE", "coarse", 1);
+	ck_assert_int_eq(mkrt_device_probe_svm(0, reason, sizeof(reason), mode, sizeof(mode)), 0);
+	ck_assert_msg(strstr(reason, "MKRT_SVM_MODE='coarse' names no mode (fine+atomics, fine, usm-host)"),
+		      "%s", reason);
+	struct mkrt_runtime *rt = NULL;
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "svm" }, &rt), MKRT_EUNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "names no mode"));
+	unsetenv("MKRT_SVM_MODE");
 }
 END_TEST
 
@@ -428,6 +468,7 @@ int main(void)
 
 	tcase_add_test(disc, device_caps_and_probe);
 	tcase_add_test(disc, device_match);
+	tcase_add_test(disc, forced_modes);
 	tcase_add_test(disc, pocl_basic_driver_is_refused);
 	tcase_add_test(disc, automatic_choice_is_svm);
 	tcase_add_test(disc, selection_report_is_the_choice);

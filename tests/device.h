@@ -103,4 +103,65 @@ static inline void mkrt_test_wait_claimed(struct mkrt_runtime *rt, struct mkrt_t
 	}
 }
 
+#ifdef MKRT_AUDIT_SHARED_RMW
+/*
+ * The device suites built again as tests/check_*_fine (Makefile.am): svm
+ * forced into its mode without SVM atomics (MKRT_SVM_MODE=fine, what AMD's
+ * ROCm offers), linked with libmkrt_audit, which counts every host
+ * read-modify-write of memory shared with the lanes in such a mode
+ * (runtime/core/atomics.h). Every test ends asserting that count is 0
+ * (DESIGN §3); audit_counts proves the count is real.
+ */
+#include "atomics.h"
+
+static void mkrt_test_no_shared_rmw(void)
+{
+	ck_assert_msg(mkrt__audit_rmw_count() == 0,
+		      "%llu host read-modify-writes of words shared with the lanes",
+		      (unsigned long long)mkrt__audit_rmw_count());
+}
+
+/* The mode is the one forced, the memory is registered with the audit, and
+ * a host CAS on it is counted (one that cannot succeed: the word keeps its
+ * value), while one on the host's own memory is not. */
+START_TEST(audit_counts)
+{
+	struct mkrt_runtime *rt = NULL;
+	char reason[512], mode[64];
+	uint32_t *ring;
+	size_t words;
+	int passed = 0;
+
+	for (int i = 0; i < mkrt_device_count(); i++)
+		if (mkrt_device_probe_svm((uint32_t)i, reason, sizeof(reason), mode, sizeof(mode)) > 0) {
+			ck_assert_str_eq(mode, "fine");
+			passed++;
+		}
+	ck_assert_int_gt(passed, 0);
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "svm" }, &rt), 0);
+	ck_assert_uint_gt(mkrt__audit_shares(), 0);
+	ck_assert_uint_eq(mkrt__audit_rmw_count(), 0);
+	ck_assert_err(mkrt_runtime_ring(rt, &ring, &words), 0);
+	uint32_t own = 0, expect = MKRT_STATUS_COUNT;
+	mkrt__add_relaxed(&own, 1);
+	ck_assert_uint_eq(mkrt__audit_rmw_count(), 0);
+	ck_assert(!mkrt__cas_acq_rel(&ring[MKRT_SLOT_STATUS], &expect, MKRT_STATUS_COUNT));
+	ck_assert_uint_eq(mkrt__audit_rmw_count(), 1);
+	mkrt__store_relaxed(&ring[MKRT_SLOT_STATUS], expect); /* a store is not counted */
+	ck_assert_uint_eq(mkrt__audit_rmw_count(), 1);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
+/* Force the mode for the tests of @tc (forked after this) and audit each;
+ * audit_counts in a case of its own in @s. */
+static inline void mkrt_test_audit_fine(Suite *s, TCase *tc)
+{
+	setenv("MKRT_SVM_MODE", "fine", 1);
+	setenv("MKRT_TEST_BACKENDS", "svm", 1);
+	tcase_add_checked_fixture(tc, NULL, mkrt_test_no_shared_rmw);
+	tcase_add_test(mkrt_tcase(s, "audit", 120), audit_counts);
+}
+#endif /* MKRT_AUDIT_SHARED_RMW */
+
 #endif /* MKRT_TEST_DEVICE_H */

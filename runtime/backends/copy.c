@@ -234,7 +234,7 @@ static int mkrt__copy_args(struct mkrt__copy *c, const struct mkrt_config *cfg)
 		[MKRT__CB_FRAMES] = MKRT_KARG_FRAMES,     [MKRT__CB_ARENA] = MKRT_KARG_ARENA,
 		[MKRT__CB_WITHDRAW] = MKRT_KARG_WITHDRAW,
 	};
-	struct mkrt__kargs a = { .svm = false, .nargs = MKRT_KARG_COUNT };
+	struct mkrt__kargs a = { .svm = NULL, .nargs = MKRT_KARG_COUNT };
 
 	for (int b = 0; b < MKRT__CB_COUNT; b++)
 		a.mem[buffer_arg[b]] = c->buf[b];

@@ -20,8 +20,8 @@
  *
  * Over PCIe a host read-modify-write and a lane's are not atomic with each
  * other (DESIGN §3), so the host never read-modify-writes a word the lanes
- * do: it withdraws a slot through the copy backend's withdrawal words
- * (cl/megakernel.cl, mkrt_withdrawn) instead of a CAS, the lanes pick and
+ * do: it withdraws a slot through withdrawal words (withdraw.h) instead
+ * of a CAS, the lanes pick and
  * evict load-miss frames themselves (io/frames.c, the lanes' port), and it
  * never runs slots itself while the kernel is cold (no assist).
  *
@@ -30,7 +30,7 @@
  * own, with a host function on the stream to say when a launch returned.
  */
 #include "words.h"
-#include "resident.h"
+#include "withdraw.h"
 #include "driver.h"
 #include "ptx.h"
 
@@ -59,10 +59,8 @@ struct mkrt__cuda_rt {
 	uint32_t count[MKRT_KARG_COUNT_BUS];
 	void *params[MKRT_KARG_COUNT_BUS];
 	CUdeviceptr claims;          /* the lanes' claim table, in device memory */
-	/* cancel: the copy backend's withdrawal words, in pinned memory */
-	uint32_t *withdraw;          /* MKRT_WITHDRAW_WORDS(slots) */
-	pthread_mutex_t withdraw_lock;
-	uint32_t withdrawals;        /* words set; under withdraw_lock */
+	/* cancel: withdrawal words in pinned memory, the doorbell after them */
+	struct mkrt__withdrawals wd;
 };
 
 static int mkrt__cuda_fail(const struct mkrt__cuda *cu, const char *call, CUresult rc)
@@ -178,7 +176,7 @@ static const struct mkrt__launcher mkrt__cuda_launcher = {
  * every lane look at its share. */
 static void mkrt__cuda_ring_doorbell(struct mkrt__cuda_rt *c, uint32_t slot, uint32_t bump)
 {
-	uint64_t *bell = (uint64_t *)(void *)&c->withdraw[MKRT_DOORBELL(c->w.b.slot_count)];
+	uint64_t *bell = (uint64_t *)(void *)&c->wd.words[MKRT_DOORBELL(c->w.b.slot_count)];
 	uint64_t old = mkrt__load64_relaxed(bell);
 
 	/* release: the slot's PUBLISHED before the bell */
@@ -186,20 +184,9 @@ static void mkrt__cuda_ring_doorbell(struct mkrt__cuda_rt *c, uint32_t slot, uin
 		;
 }
 
-/* ---- withdrawals ------------------------------------------------------------------------------ */
-
-/* Under withdraw_lock: set or clear @slot's withdrawal word, and keep the
- * word after them (the lanes' cue to look at such words at all) non-zero
- * exactly while one is set: raised after the first, lowered after the last. */
-static void mkrt__cuda_set_withdrawal(struct mkrt__cuda_rt *c, uint32_t slot, bool set)
+static void mkrt__cuda_withdraw_notify(void *owner, uint32_t slot)
 {
-	uint32_t slots = c->w.b.slot_count;
-
-	/* release: the slot's word before the flag the lanes acquire */
-	mkrt__store_release(&c->withdraw[slot], set);
-	c->withdrawals += set ? 1u : (uint32_t)-1;
-	if (c->withdrawals == (set ? 1u : 0u))
-		mkrt__store_release(&c->withdraw[MKRT_WITHDRAW_ANY(slots)], set);
+	mkrt__cuda_ring_doorbell(owner, slot, 1);
 }
 
 /* Is a PUBLISHED slot waiting for a lane: to run it, or to withdraw it? */
@@ -208,14 +195,7 @@ static bool mkrt__cuda_work_waiting(void *owner)
 	struct mkrt__cuda_rt *c = owner;
 	const struct mkrt_exec_buffers *b = &c->w.b;
 
-	if (mkrt__words_work_waiting(owner))
-		return true;
-	for (uint32_t s = 0; s < b->slot_count; s++)
-		if (mkrt__load_relaxed(&c->withdraw[s]) &&
-		    mkrt__load_relaxed(&b->ring[(size_t)s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) ==
-			    MKRT_STATUS_PUBLISHED)
-			return true;
-	return false;
+	return mkrt__words_work_waiting(owner) || mkrt__withdrawals_waiting(&c->wd, b->ring);
 }
 
 static const struct mkrt__resident_hooks mkrt__cuda_hooks = {
@@ -326,7 +306,7 @@ static int mkrt__cuda_args(struct mkrt__cuda_rt *c, const struct mkrt_config *cf
 		[MKRT_KARG_DEBUG] = b->debug_log,     [MKRT_KARG_DFA] = b->dfa,
 		[MKRT_KARG_IO] = b->io,               [MKRT_KARG_RESIDENCY] = b->residency,
 		[MKRT_KARG_FRAMES] = b->frames,       [MKRT_KARG_ARENA] = b->arena,
-		[MKRT_KARG_WITHDRAW] = c->withdraw,
+		[MKRT_KARG_WITHDRAW] = c->wd.words,
 	};
 
 	c->count[MKRT_KARG_SLOTS] = b->slot_count;
@@ -361,8 +341,8 @@ static void mkrt__cuda_free(struct mkrt__cuda_rt *c)
 		if (c->ctx_retained)
 			c->cu.cuCtxSetCurrent(c->ctx);
 		mkrt__words_free(&c->w, mkrt__cuda_release, c);
-		if (c->withdraw)
-			c->cu.cuMemFreeHost(c->withdraw);
+		if (c->wd.words)
+			c->cu.cuMemFreeHost(c->wd.words);
 		if (c->claims)
 			c->cu.cuMemFree_v2(c->claims);
 		if (c->stream)
@@ -374,7 +354,7 @@ static void mkrt__cuda_free(struct mkrt__cuda_rt *c)
 		mkrt__cuda_close(&c->cu);
 	}
 	mkrt__resident_fini(&c->r);
-	pthread_mutex_destroy(&c->withdraw_lock);
+	mkrt__withdrawals_fini(&c->wd);
 	free(c);
 }
 
@@ -385,7 +365,7 @@ static int mkrt__cuda_rt_open(const struct mkrt_config *cfg, void **state)
 
 	if (!c)
 		return MKRT_ENOMEM;
-	pthread_mutex_init(&c->withdraw_lock, NULL);
+	mkrt__withdrawals_init(&c->wd);
 	mkrt__resident_init_watch(&c->r, "cuda", cfg, &mkrt__cuda_hooks, c, &mkrt__cuda_launcher);
 	err = mkrt__cuda_open(&c->cu);
 	if (!err)
@@ -398,8 +378,11 @@ static int mkrt__cuda_rt_open(const struct mkrt_config *cfg, void **state)
 	err = mkrt__words_init(&c->w, cfg, mkrt__cuda_alloc, c);
 	if (err)
 		goto out_free;
-	c->withdraw = mkrt__cuda_alloc(c, MKRT_WITHDRAW_WORDS(cfg->slots));
-	if (!c->withdraw) {
+	c->wd.words = mkrt__cuda_alloc(c, MKRT_WITHDRAW_WORDS(cfg->slots));
+	c->wd.slots = cfg->slots;
+	c->wd.notify = mkrt__cuda_withdraw_notify;
+	c->wd.owner = c;
+	if (!c->wd.words) {
 		err = MKRT_ENOMEM;
 		goto out_free;
 	}
@@ -426,14 +409,7 @@ static int mkrt__cuda_publish(void *state, uint32_t slot, const struct mkrt_slot
 	struct mkrt__cuda_rt *c = state;
 	int err;
 
-	/* a withdrawal asked for in the slot's earlier life must not withdraw
-	 * this publish: cleared ahead of it (release: before PUBLISHED) */
-	if (mkrt__load_relaxed(&c->withdraw[slot])) {
-		pthread_mutex_lock(&c->withdraw_lock);
-		if (mkrt__load_relaxed(&c->withdraw[slot]))
-			mkrt__cuda_set_withdrawal(c, slot, false);
-		pthread_mutex_unlock(&c->withdraw_lock);
-	}
+	mkrt__withdrawals_clear(&c->wd, slot);
 	err = mkrt__words_publish(state, slot, req, nargs);
 	if (!err) {
 		mkrt__cuda_ring_doorbell(c, slot, 1);
@@ -442,40 +418,12 @@ static int mkrt__cuda_publish(void *state, uint32_t slot, const struct mkrt_slot
 	return err;
 }
 
-/*
- * Withdraw a PUBLISHED slot, as the copy backend does (copy_ring.c): set its
- * withdrawal word, and the first lane that finds it PUBLISHED with the word
- * set moves it to EMPTY. EMPTY is 0, anything else but PUBLISHED ESTATE (a
- * lane claimed it first); a lane that does not look within two epochs and
- * a second leaves the request posted: EINPROGRESS.
- */
+/* Withdraw a PUBLISHED slot (withdraw.h): the lanes learn of it by the bell. */
 static int mkrt__cuda_cancel_slot(void *state, uint32_t slot)
 {
 	struct mkrt__cuda_rt *c = state;
-	const uint32_t *st = &c->w.b.ring[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
-	struct mkrt__backoff backoff = { 0 };
-	uint64_t deadline = mkrt__now_ns() + ((uint64_t)c->r.epoch_ms * 2u + 1000u) * 1000000u;
-	uint32_t now;
 
-	if (slot >= c->w.b.slot_count)
-		return MKRT_ERANGE;
-	if (mkrt__load_acquire(st) != MKRT_STATUS_PUBLISHED)
-		return MKRT_ESTATE;
-	pthread_mutex_lock(&c->withdraw_lock);
-	if (!mkrt__load_relaxed(&c->withdraw[slot]))
-		mkrt__cuda_set_withdrawal(c, slot, true);
-	pthread_mutex_unlock(&c->withdraw_lock);
-	mkrt__cuda_ring_doorbell(c, slot, 1);
-	mkrt__resident_ring_bell(&c->r); /* only a lane can withdraw it */
-	/* acquire: the lane's decision, and what it wrote before it */
-	while ((now = mkrt__load_acquire(st)) == MKRT_STATUS_PUBLISHED) {
-		if (mkrt__resident_live(&c->r) == 0)
-			return MKRT_ESHUTDOWN;
-		if (mkrt__now_ns() >= deadline)
-			return MKRT_EINPROGRESS;
-		mkrt__backoff_pause(&backoff);
-	}
-	return now == MKRT_STATUS_EMPTY ? 0 : MKRT_ESTATE;
+	return mkrt__withdrawals_cancel(&c->wd, c->w.b.ring, slot, &c->r);
 }
 
 static int mkrt__cuda_start(void *state)
@@ -534,8 +482,6 @@ static void mkrt__cuda_stats(void *state, struct mkrt_stats *out)
 	memset(out, 0, sizeof(*out));
 	mkrt__resident_stats(&c->r, out);
 	mkrt__words_io_stats(&c->w, out);
-	/* the lanes evict, and count it where the host can read it */
-	out->evictions = mkrt__load_relaxed(&c->w.b.control[MKRT_CTL_EVICTIONS]);
 }
 
 /* ---- the floor and the launch baseline (mkrt_runtime_measure) --------------------------------- */

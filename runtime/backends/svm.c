@@ -8,9 +8,17 @@
  * yields, relaunches and parks the megakernel; its hooks here are plain
  * loads and stores, since the host touches the SVM words exactly like the
  * host backend's memory (words.c).
+ *
+ * The memory is the mode the probe accepted (cl.h). Without SVM atomics
+ * (AMD's "fine", Intel's "usm-host") a host read-modify-write and a lane's
+ * are not atomic with each other, so the host never read-modify-writes a
+ * word the lanes do (DESIGN §3), as over cuda's bus: the kernel is built
+ * with -DMKRT_HOST_NO_RMW, a slot is withdrawn through withdrawal words
+ * (withdraw.h), reset with a store, the lanes pick load-miss frames (the
+ * lanes' port, io/frames.c), and no host thread runs slots (no assist).
  */
 #include "words.h"
-#include "resident.h"
+#include "withdraw.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +29,9 @@
 struct mkrt__svm {
 	struct mkrt__words w;        /* first: the shared word hooks take the state */
 	struct mkrt__resident r;
-	cl_svm_mem_flags flags;
+	struct mkrt__svm_mem mem;
+	bool host_rmw;               /* the mode lets the host CAS what lanes do */
+	struct mkrt__withdrawals wd; /* !host_rmw: cancel */
 };
 
 /* ---- device choice ---------------------------------------------------------- */
@@ -39,13 +49,11 @@ static uint32_t *mkrt__svm_alloc(void *ctx, size_t words)
 {
 	struct mkrt__svm *s = ctx;
 	size_t bytes = (words * sizeof(uint32_t) + MKRT_SLOT_BYTES - 1) / MKRT_SLOT_BYTES * MKRT_SLOT_BYTES;
-	uint32_t *p = mkrt__svm_alloc_bytes(s->r.ctx, CL_MEM_READ_WRITE | s->flags, bytes,
-					    MKRT_SLOT_BYTES);
+	uint32_t *p = mkrt__svm_mem_alloc(&s->mem, bytes, MKRT_SLOT_BYTES);
 
 	if (!p) {
-		mkrt__detail("clSVMAlloc(%zu B, align %u, %s) returned NULL on %s", bytes,
-			     MKRT_SLOT_BYTES, s->flags & CL_MEM_SVM_ATOMICS ? "fine+atomics" : "fine",
-			     s->r.dev.info.name);
+		mkrt__detail("%s(%zu B, align %u, %s) returned NULL on %s", mkrt__svm_mem_call(&s->mem), bytes,
+			     MKRT_SLOT_BYTES, mkrt__svm_mode_name(s->mem.mode), s->r.dev.info.name);
 		return NULL;
 	}
 	memset(p, 0, bytes); /* no kernel runs yet: plain stores are fine */
@@ -54,7 +62,7 @@ static uint32_t *mkrt__svm_alloc(void *ctx, size_t words)
 
 static void mkrt__svm_release(void *ctx, uint32_t *p)
 {
-	clSVMFree(((struct mkrt__svm *)ctx)->r.ctx, p);
+	mkrt__svm_mem_free(&((struct mkrt__svm *)ctx)->mem, p);
 }
 
 /* ---- geometry and arguments ----------------------------------------------------------- */
@@ -85,7 +93,8 @@ static void mkrt__svm_geometry(struct mkrt__resident *r, uint32_t lanes)
 static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 {
 	const struct mkrt_exec_buffers *b = &s->w.b;
-	struct mkrt__kargs a = { .svm = true, .nargs = MKRT_KARG_COUNT_CL20 };
+	struct mkrt__kargs a = { .svm = &s->mem,
+				 .nargs = s->host_rmw ? MKRT_KARG_COUNT_CL20 : MKRT_KARG_COUNT };
 
 	a.svm_ptr[MKRT_KARG_RING] = b->ring;
 	a.svm_ptr[MKRT_KARG_CONTROL] = b->control;
@@ -95,6 +104,7 @@ static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 	a.svm_ptr[MKRT_KARG_RESIDENCY] = b->residency;
 	a.svm_ptr[MKRT_KARG_FRAMES] = b->frames;
 	a.svm_ptr[MKRT_KARG_ARENA] = b->arena;
+	a.svm_ptr[MKRT_KARG_WITHDRAW] = s->wd.words;
 	a.count[MKRT_KARG_SLOTS] = b->slot_count;
 	a.count[MKRT_KARG_CONTROL_WORDS] = b->control_words;
 	a.count[MKRT_KARG_DEBUG_WORDS] = b->debug_words;
@@ -108,23 +118,36 @@ static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 
 static void mkrt__svm_free(struct mkrt__svm *s)
 {
-	if (s->r.ctx)
+	if (s->r.ctx) {
 		mkrt__words_free(&s->w, mkrt__svm_release, s);
+		mkrt__svm_mem_free(&s->mem, s->wd.words);
+	}
 	mkrt__resident_fini(&s->r);
+	mkrt__withdrawals_fini(&s->wd);
 	free(s);
 }
 
 /* ---- the resident layer's hooks: plain loads and stores (words.c) ---------------------- */
 
 /* After a park, while the launch starts: host and lanes claim by the same
- * CAS on the same memory. CPU devices only: on a GPU a host RMW and a device
- * RMW of one word are atomic with each other only under SVM atomics, which
- * the svm handshake does not require (DESIGN §3). */
+ * CAS on the same memory. CPU devices in a mode with host RMWs only: on a
+ * GPU a host RMW and a device RMW of one word are atomic with each other
+ * only under SVM atomics, which the svm handshake does not prove (DESIGN
+ * §3). */
 static uint32_t mkrt__svm_assist(void *owner)
 {
 	struct mkrt__svm *s = owner;
 
-	return s->r.dev.info.gpu ? 0 : mkrt__exec_pass_nonblocking(&s->w.b);
+	return s->r.dev.info.gpu || !s->host_rmw ? 0 : mkrt__exec_pass_nonblocking(&s->w.b);
+}
+
+/* Is a PUBLISHED slot waiting for a lane: to run it, or to withdraw it? */
+static bool mkrt__svm_work_waiting(void *owner)
+{
+	struct mkrt__svm *s = owner;
+
+	return mkrt__words_work_waiting(owner) ||
+	       (!s->host_rmw && mkrt__withdrawals_waiting(&s->wd, s->w.b.ring));
 }
 
 /* A waiter serves a load miss, and while the kernel is cold runs slots. */
@@ -137,7 +160,7 @@ static uint32_t mkrt__svm_serve_io(void *state)
 
 static const struct mkrt__resident_hooks mkrt__svm_hooks = {
 	MKRT__WORDS_RESIDENT_HOOKS,
-	.work_waiting = mkrt__words_work_waiting,
+	.work_waiting = mkrt__svm_work_waiting,
 	.assist = mkrt__svm_assist,
 };
 
@@ -146,23 +169,38 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	struct mkrt__svm *s = calloc(1, sizeof(*s));
 	struct mkrt__device dev;
 	struct mkrt__verdict v;
-	char why[1024];
+	char why[1024], options[64];
 	int err;
 
 	if (!s)
 		return MKRT_ENOMEM;
+	mkrt__withdrawals_init(&s->wd);
 	if (!mkrt__device_chosen(cfg, mkrt__svm_verdict, &dev, &v, why, sizeof(why))) {
 		mkrt__detail("svm backend unavailable: %s", why);
-		free(s);
-		return MKRT_EUNAVAILABLE;
+		err = MKRT_EUNAVAILABLE;
+		goto out_free;
 	}
-	s->flags = v.flags;
-	err = mkrt__resident_init(&s->r, "svm", &dev, cfg, mkrt__device_cl_std(&dev.info), &mkrt__svm_hooks, s);
+	s->host_rmw = mkrt__svm_mode_host_rmw(v.svm_mode);
+	snprintf(options, sizeof(options), "%s%s", mkrt__device_cl_std(&dev.info),
+		 s->host_rmw ? "" : " -DMKRT_HOST_NO_RMW");
+	err = mkrt__resident_init(&s->r, "svm", &dev, cfg, options, &mkrt__svm_hooks, s);
+	if (!err)
+		err = mkrt__svm_mem_init(&s->mem, s->r.ctx, dev.platform, v.svm_mode);
 	if (err)
 		goto out_free;
+	if (!s->host_rmw)
+		s->w.io_port = &mkrt__lane_frames_port; /* the host never CASes what lanes do */
 	err = mkrt__words_init(&s->w, cfg, mkrt__svm_alloc, s);
 	if (err)
 		goto out_free;
+	if (!s->host_rmw) {
+		s->wd.words = mkrt__svm_alloc(s, MKRT_WITHDRAW_WORDS(cfg->slots));
+		s->wd.slots = cfg->slots;
+		if (!s->wd.words) {
+			err = MKRT_ENOMEM;
+			goto out_free;
+		}
+	}
 	s->r.io = s->w.servicer;
 	err = mkrt__svm_args(s, cfg);
 	if (err)
@@ -181,11 +219,45 @@ out_free:
 static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__svm *s = state;
-	int err = mkrt__words_publish(state, slot, req, nargs);
+	int err;
 
+	if (!s->host_rmw && slot < s->wd.slots)
+		mkrt__withdrawals_clear(&s->wd, slot);
+	err = mkrt__words_publish(state, slot, req, nargs);
 	if (!err)
 		mkrt__resident_ring_bell(&s->r);
 	return err;
+}
+
+/* Without host RMWs: withdrawal words (withdraw.h); a lane moves the slot. */
+static int mkrt__svm_cancel_slot(void *state, uint32_t slot)
+{
+	struct mkrt__svm *s = state;
+
+	if (s->host_rmw)
+		return mkrt__words_cancel_slot(state, slot);
+	return mkrt__withdrawals_cancel(&s->wd, s->w.b.ring, slot, &s->r);
+}
+
+/* Without host RMWs, DONE or FAULT goes back to EMPTY with a store: no lane
+ * writes a slot in either status, and the runtime resets a slot from the
+ * one thread that holds its ticket (submit.c). */
+static int mkrt__svm_reset_slot(void *state, uint32_t slot)
+{
+	struct mkrt__svm *s = state;
+
+	if (s->host_rmw)
+		return mkrt__words_reset_slot(state, slot);
+	if (slot >= s->w.b.slot_count)
+		return MKRT_ERANGE;
+	uint32_t *st = &s->w.b.ring[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+	/* acquire: the lane's results, read before the slot is reused */
+	uint32_t now = mkrt__load_acquire(st);
+	if (now != MKRT_STATUS_DONE && now != MKRT_STATUS_FAULT)
+		return MKRT_ESTATE;
+	/* release: our reads of the results before the next publish's writes */
+	mkrt__store_release(st, MKRT_STATUS_EMPTY);
+	return 0;
 }
 
 static int mkrt__svm_start(void *state)
@@ -246,7 +318,12 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.start = mkrt__svm_start,
 	.stop = mkrt__svm_stop,
 	.close = mkrt__svm_close,
-	MKRT__WORDS_HOOKS,
+	.read_slot = mkrt__words_read_slot,
+	.ring_words = mkrt__words_ring,
+	.reset_slot = mkrt__svm_reset_slot,
+	.cancel_slot = mkrt__svm_cancel_slot,
+	.region_words = mkrt__words_region_words,
+	.read_region = mkrt__words_read_region,
 	.serve_io = mkrt__svm_serve_io,
 	.executors_live = mkrt__svm_executors_live,
 	.stats = mkrt__svm_stats,

@@ -13,10 +13,43 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "atomic u32 is a plain word");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "u32 atomics are lock-free");
+
+/*
+ * The audit of DESIGN §3's rule for memory where host and device
+ * read-modify-writes are not atomic with each other (svm's modes without
+ * SVM atomics): no word there is read-modify-written by the host. A build
+ * with MKRT_AUDIT_SHARED_RMW (the tests' libmkrt_audit) counts every host
+ * read-modify-write that lands in memory registered as such (audit.c); the
+ * forced-mode suites assert the count stays 0. Otherwise these cost nothing.
+ */
+#ifdef MKRT_AUDIT_SHARED_RMW
+void mkrt__audit_share(const void *p, size_t bytes);
+void mkrt__audit_unshare(const void *p);
+void mkrt__audit_rmw(const void *p);
+uint64_t mkrt__audit_rmw_count(void);  /* host RMWs of registered words */
+uint64_t mkrt__audit_shares(void);     /* registrations ever made */
+#else
+static inline void mkrt__audit_share(const void *p, size_t bytes)
+{
+	(void)p;
+	(void)bytes;
+}
+
+static inline void mkrt__audit_unshare(const void *p)
+{
+	(void)p;
+}
+
+static inline void mkrt__audit_rmw(const void *p)
+{
+	(void)p;
+}
+#endif
 
 static inline _Atomic uint32_t *mkrt__aw(uint32_t *p)
 {
@@ -45,16 +78,19 @@ static inline void mkrt__store_relaxed(uint32_t *p, uint32_t v)
 
 static inline uint32_t mkrt__add_relaxed(uint32_t *p, uint32_t v)
 {
+	mkrt__audit_rmw(p);
 	return atomic_fetch_add_explicit(mkrt__aw(p), v, memory_order_relaxed);
 }
 
 static inline uint32_t mkrt__add_release(uint32_t *p, uint32_t v)
 {
+	mkrt__audit_rmw(p);
 	return atomic_fetch_add_explicit(mkrt__aw(p), v, memory_order_release);
 }
 
 static inline uint32_t mkrt__sub_release(uint32_t *p, uint32_t v)
 {
+	mkrt__audit_rmw(p);
 	return atomic_fetch_sub_explicit(mkrt__aw(p), v, memory_order_release);
 }
 
@@ -67,6 +103,7 @@ static inline uint32_t mkrt__sub_release(uint32_t *p, uint32_t v)
  */
 static inline void mkrt__dekker_rmw(uint32_t *word)
 {
+	mkrt__audit_rmw(word);
 	atomic_fetch_add_explicit(mkrt__aw(word), 0, memory_order_acq_rel);
 }
 
@@ -82,6 +119,7 @@ static inline void mkrt__compiler_barrier(void)
  * a device only loads. */
 static inline void mkrt__add64_relaxed(uint64_t *p, uint64_t v)
 {
+	mkrt__audit_rmw(p);
 	atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
 }
 
@@ -94,6 +132,7 @@ static inline uint64_t mkrt__load64_relaxed(const uint64_t *p)
  * compare-and-swap among host threads, release. */
 static inline bool mkrt__cas64_release(uint64_t *p, uint64_t *expected, uint64_t desired)
 {
+	mkrt__audit_rmw(p);
 	return atomic_compare_exchange_weak_explicit((_Atomic uint64_t *)p, expected, desired,
 						     memory_order_release, memory_order_relaxed);
 }
@@ -101,12 +140,14 @@ static inline bool mkrt__cas64_release(uint64_t *p, uint64_t *expected, uint64_t
 /* Compare-and-swap; on failure *expected gets the current value. */
 static inline bool mkrt__cas_acq_rel(uint32_t *p, uint32_t *expected, uint32_t desired)
 {
+	mkrt__audit_rmw(p);
 	return atomic_compare_exchange_strong_explicit(mkrt__aw(p), expected, desired,
 						       memory_order_acq_rel, memory_order_acquire);
 }
 
 static inline bool mkrt__cas_relaxed(uint32_t *p, uint32_t *expected, uint32_t desired)
 {
+	mkrt__audit_rmw(p);
 	return atomic_compare_exchange_strong_explicit(mkrt__aw(p), expected, desired,
 						       memory_order_relaxed, memory_order_relaxed);
 }

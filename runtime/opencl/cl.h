@@ -33,14 +33,50 @@ int mkrt__device_at(uint32_t index, struct mkrt__device *out);
 const char *mkrt__device_cl_std(const struct mkrt_device_info *info);
 
 /*
+ * The svm backend's memory modes (DESIGN §3, §5), in the order its probe
+ * tries them (svm_probe.c); svm_mem.c allocates in each:
+ * - fine+atomics: fine-grained SVM with CL_MEM_SVM_ATOMICS, where a host
+ *   read-modify-write and a lane's are atomic with each other;
+ * - fine: fine-grained SVM without that flag (AMD's ROCm): the host never
+ *   read-modify-writes a word the lanes do (MKRT_HOST_NO_RMW);
+ * - usm-host: cl_intel_unified_shared_memory host allocations (Intel's GPU
+ *   driver has no fine-grained SVM), likewise without host RMWs.
+ * MKRT_SVM_MODE=NAME forces one.
+ */
+enum mkrt__svm_mode { MKRT__SVM_FINE_ATOMICS, MKRT__SVM_FINE, MKRT__SVM_USM_HOST, MKRT__SVM_MODES };
+const char *mkrt__svm_mode_name(enum mkrt__svm_mode m);
+/* Whether the host may read-modify-write words the lanes do in mode @m. */
+bool mkrt__svm_mode_host_rmw(enum mkrt__svm_mode m);
+
+/* Memory of one mode on one context. */
+struct mkrt__svm_mem {
+	cl_context ctx;
+	enum mkrt__svm_mode mode;
+	/* usm-host: the extension's entry points, from the platform */
+	clHostMemAllocINTEL_fn usm_alloc;
+	clMemBlockingFreeINTEL_fn usm_free;
+	clSetKernelArgMemPointerINTEL_fn usm_set_arg;
+};
+/* @m for @ctx on @platform: 0, or ENOTSUP when the platform lacks the
+ * usm-host entry points (said in mkrt_last_detail()). */
+int mkrt__svm_mem_init(struct mkrt__svm_mem *m, cl_context ctx, cl_platform_id platform,
+		       enum mkrt__svm_mode mode);
+/* @bytes aligned to @align, which host and lanes address alike; NULL when
+ * the driver has none. Not zeroed. */
+void *mkrt__svm_mem_alloc(const struct mkrt__svm_mem *m, size_t bytes, cl_uint align);
+void mkrt__svm_mem_free(const struct mkrt__svm_mem *m, void *p);
+/* The allocating call's name, for messages. */
+const char *mkrt__svm_mem_call(const struct mkrt__svm_mem *m);
+/* Kernel argument @index of @k: the pointer @p of such memory. */
+cl_int mkrt__svm_mem_set_arg(const struct mkrt__svm_mem *m, cl_kernel k, cl_uint index, const void *p);
+
+/*
  * Fault injection, for the test suites only (the library never sets it):
- * the next @mkrt__inject_svm_alloc - 1 calls of mkrt__svm_alloc_bytes
+ * the next @mkrt__inject_svm_alloc - 1 calls of mkrt__svm_mem_alloc
  * succeed, then every call fails as a driver out of SVM would, with NULL.
  * 0 (the default) injects nothing.
  */
 extern uint32_t mkrt__inject_svm_alloc;
-/* clSVMAlloc, through the injection above. */
-void *mkrt__svm_alloc_bytes(cl_context ctx, cl_svm_mem_flags flags, size_t bytes, cl_uint align);
 
 /* Embedded sources (generated from cl/ and include/mkrt/protocol.h). */
 struct mkrt__cl_source {
@@ -77,7 +113,7 @@ int mkrt__megakernel_build(cl_context ctx, const struct mkrt__device *dev, const
  */
 struct mkrt__verdict {
 	int score;                  /* 0: unavailable */
-	cl_svm_mem_flags flags;     /* svm: the accepted allocation mode */
+	enum mkrt__svm_mode svm_mode; /* svm: the accepted memory mode */
 	char mode[64];              /* what passed, or how the probe ended */
 	char reason[320];           /* why not, when score is 0 */
 	bool transient;             /* refused for want of a resource the driver

@@ -53,18 +53,3 @@ int mkrt__cl_fail(const char *call, cl_int code)
 	mkrt__detail("%s failed: %s (%d)", call, mkrt__cl_name(code), (int)code);
 	return MKRT_ECL;
 }
-
-/* ---- fault injection ------------------------------------------------------------------ */
-
-uint32_t mkrt__inject_svm_alloc;
-
-void *mkrt__svm_alloc_bytes(cl_context ctx, cl_svm_mem_flags flags, size_t bytes, cl_uint align)
-{
-	uint32_t left = mkrt__load_relaxed(&mkrt__inject_svm_alloc);
-
-	if (left == 1)
-		return NULL; /* stays 1: every later allocation fails too */
-	if (left > 1)
-		mkrt__store_relaxed(&mkrt__inject_svm_alloc, left - 1);
-	return clSVMAlloc(ctx, flags, bytes, align);
-}

@@ -141,7 +141,7 @@ int mkrt__resident_set_args(struct mkrt__resident *r, const struct mkrt__kargs *
 		if (!mkrt__karg_is_buffer(k))
 			rc = clSetKernelArg(r->kernel, k, sizeof(cl_uint), &a->count[k]);
 		else if (a->svm)
-			rc = clSetKernelArgSVMPointer(r->kernel, k, a->svm_ptr[k]);
+			rc = mkrt__svm_mem_set_arg(a->svm, r->kernel, k, a->svm_ptr[k]);
 		else
 			rc = clSetKernelArg(r->kernel, k, sizeof(cl_mem), &a->mem[k]);
 		if (rc != CL_SUCCESS) {

@@ -20,14 +20,15 @@
 
 #include <pthread.h>
 
-/* Values for every argument: buffers as SVM pointers (svm) or cl_mem
- * handles (copy), counts as words. */
+/* Values for every argument: buffers as pointers into svm's memory or
+ * cl_mem handles (copy), counts as words. */
 struct mkrt__kargs {
-	bool svm;                    /* buffers are SVM pointers, else cl_mem */
+	const struct mkrt__svm_mem *svm; /* buffers are pointers into it, else cl_mem */
 	const void *svm_ptr[MKRT_KARG_COUNT];
 	cl_mem mem[MKRT_KARG_COUNT];
 	cl_uint count[MKRT_KARG_COUNT];
-	uint32_t nargs;              /* MKRT_KARG_COUNT_CL20 (svm) or MKRT_KARG_COUNT (copy) */
+	uint32_t nargs;              /* MKRT_KARG_COUNT_CL20 (svm), or MKRT_KARG_COUNT (copy;
+	                                svm without host RMWs) */
 };
 
 /* How the watcher reaches the device's control words. */

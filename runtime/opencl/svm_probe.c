@@ -3,10 +3,11 @@
  * svm_probe.c - the handshake probe: evidence, not capability bits, decides
  * whether the svm backend may use a device (DESIGN §3).
  *
- * For each allocation mode in order (fine-grained with atomics, then
- * fine-grained without the atomics flag), a one-lane kernel signals that it
- * runs, waits (a bounded number of spins) for a host release-store in that
- * memory and answers through it. The host's waits end when the word arrives
+ * For each memory mode in order (cl.h: fine-grained SVM with atomics, then
+ * without the atomics flag, then Intel's USM host allocations), or the one
+ * MKRT_SVM_MODE names, a one-lane kernel signals that it runs, waits (a
+ * bounded number of spins) for a host release-store in that memory and
+ * answers through it. The host's waits end when the word arrives
  * or the kernel has returned without it, so a loaded machine slows a probe
  * but does not fail it. The first mode that answers is accepted; every
  * refusal keeps its reason. probe.c caches the verdict.
@@ -18,6 +19,7 @@
 
 struct mkrt__probe_ctx {
 	const struct mkrt__device *dev;
+	struct mkrt__svm_mem mem;
 	cl_context ctx;
 	cl_command_queue queue;
 	cl_kernel kernel;
@@ -60,9 +62,9 @@ static const char *mkrt__handshake(struct mkrt__probe_ctx *pc, uint32_t *w, cl_u
 
 	*stuck = false;
 	memset(w, 0, 4 * sizeof(uint32_t));
-	if (clSetKernelArgSVMPointer(pc->kernel, 0, w) != CL_SUCCESS ||
+	if (mkrt__svm_mem_set_arg(&pc->mem, pc->kernel, 0, w) != CL_SUCCESS ||
 	    clSetKernelArg(pc->kernel, 1, sizeof(spins), &spins) != CL_SUCCESS)
-		return "clSetKernelArg* refused the SVM pointer";
+		return "clSetKernelArg* refused the pointer";
 	if (clEnqueueNDRangeKernel(pc->queue, pc->kernel, 1, NULL, &one, &one, 0, NULL, &ev) != CL_SUCCESS)
 		return "clEnqueueNDRangeKernel failed";
 	clFlush(pc->queue);
@@ -98,73 +100,158 @@ static const char *mkrt__handshakes(struct mkrt__probe_ctx *pc, uint32_t *w, boo
 	return why;
 }
 
-static const struct {
-	cl_svm_mem_flags flags;
-	const char *name;
-} mkrt__modes[] = {
-	{ CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS, "fine+atomics" },
-	{ CL_MEM_SVM_FINE_GRAIN_BUFFER, "fine" },
-};
+/* The mode MKRT_SVM_MODE names, MKRT__SVM_MODES when it names none (try
+ * every mode), or -1 when it names no mode. */
+static int mkrt__svm_forced(void)
+{
+	const char *v = getenv("MKRT_SVM_MODE");
 
-static void mkrt__try_modes(struct mkrt__probe_ctx *pc, struct mkrt__verdict *v)
+	if (!v || !v[0])
+		return MKRT__SVM_MODES;
+	for (int m = 0; m < MKRT__SVM_MODES; m++)
+		if (strcmp(v, mkrt__svm_mode_name((enum mkrt__svm_mode)m)) == 0)
+			return m;
+	return -1;
+}
+
+/* Why @info cannot offer mode @m at all, or NULL. */
+static const char *mkrt__mode_absent(const struct mkrt__device *dev, enum mkrt__svm_mode m, char *why,
+				     size_t len)
+{
+	const struct mkrt_device_info *info = &dev->info;
+	cl_device_unified_shared_memory_capabilities_intel caps = 0;
+	const cl_device_unified_shared_memory_capabilities_intel need =
+		CL_UNIFIED_SHARED_MEMORY_ACCESS_INTEL | CL_UNIFIED_SHARED_MEMORY_CONCURRENT_ACCESS_INTEL;
+
+	if (m != MKRT__SVM_USM_HOST) {
+		if (info->svm_fine_buffer)
+			return NULL;
+		snprintf(why, len, "no fine-grained SVM buffers (coarse=%d fine_system=%d atomics=%d)",
+			 info->svm_coarse, info->svm_fine_system, info->svm_atomics);
+		return why;
+	}
+	/* fails (caps stay 0) where the extension is absent */
+	clGetDeviceInfo(dev->id, CL_DEVICE_HOST_MEM_CAPABILITIES_INTEL, sizeof(caps), &caps, NULL);
+	if ((caps & need) == need)
+		return NULL;
+	snprintf(why, len, "no cl_intel_unified_shared_memory host allocations a running kernel may "
+		 "reach (host capabilities 0x%llx)", (unsigned long long)caps);
+	return why;
+}
+
+/* Why each mode MKRT_SVM_MODE leaves in play but not in @present is absent,
+ * appended to @v's reason, or nothing where @m is present. */
+static void mkrt__append_absent(const struct mkrt__device *dev, const bool *present, struct mkrt__verdict *v)
+{
+	int forced = mkrt__svm_forced();
+
+	for (int m = 0; m < MKRT__SVM_MODES; m++) {
+		char why[256];
+		if (present[m] || (forced != MKRT__SVM_MODES && m != forced) ||
+		    !mkrt__mode_absent(dev, (enum mkrt__svm_mode)m, why, sizeof(why)))
+			continue;
+		/* the fine modes lack the same thing: said once */
+		if (m == MKRT__SVM_FINE && forced == MKRT__SVM_MODES)
+			continue;
+		mkrt__verdict_append(v, m == MKRT__SVM_FINE_ATOMICS && forced == MKRT__SVM_MODES
+						? "fine+atomics, fine"
+						: mkrt__svm_mode_name((enum mkrt__svm_mode)m),
+				     why);
+	}
+}
+
+/* The handshake in mode @m; true when it passed. */
+static bool mkrt__try_mode(struct mkrt__probe_ctx *pc, enum mkrt__svm_mode m, struct mkrt__verdict *v,
+			   bool *stuck)
+{
+	const char *name = mkrt__svm_mode_name(m);
+	char why[256];
+
+	*stuck = false;
+	if (mkrt__svm_mem_init(&pc->mem, pc->ctx, pc->dev->platform, m)) {
+		mkrt__verdict_append(v, name, mkrt_last_detail());
+		return false;
+	}
+	uint32_t *w = mkrt__svm_mem_alloc(&pc->mem, 64, 64);
+	if (!w) {
+		snprintf(why, sizeof(why), "%s(64 B, align 64) returned NULL", mkrt__svm_mem_call(&pc->mem));
+		mkrt__verdict_append(v, name, why);
+		v->transient = true;
+		return false;
+	}
+	const char *failed = mkrt__handshakes(pc, w, stuck);
+	if (!*stuck)
+		mkrt__svm_mem_free(&pc->mem, w);
+	if (failed)
+		mkrt__verdict_append(v, name, failed);
+	return !failed;
+}
+
+/* Try the modes in @present in order; the first whose handshake passes is
+ * accepted. The reason says why each mode was not. */
+static void mkrt__try_modes(struct mkrt__probe_ctx *pc, const bool *present, struct mkrt__verdict *v)
 {
 	const struct mkrt_device_info *info = &pc->dev->info;
 
-	for (size_t m = 0; m < MKRT__ARRAY_SIZE(mkrt__modes); m++) {
-		char caps[160];
-		snprintf(caps, sizeof(caps), "caps: fine_buffer=%d atomics=%d coarse=%d",
-			 info->svm_fine_buffer, info->svm_atomics, info->svm_coarse);
-		uint32_t *w = mkrt__svm_alloc_bytes(pc->ctx, CL_MEM_READ_WRITE | mkrt__modes[m].flags, 64, 64);
-		if (!w) {
-			char why[224];
-			snprintf(why, sizeof(why), "clSVMAlloc(64 B, align 64) returned NULL (%s)", caps);
-			mkrt__verdict_append(v, mkrt__modes[m].name, why);
-			v->transient = true;
-			continue;
-		}
+	mkrt__append_absent(pc->dev, present, v);
+	for (int m = 0; m < MKRT__SVM_MODES; m++) {
 		bool stuck;
-		const char *why = mkrt__handshakes(pc, w, &stuck);
-		if (!stuck)
-			clSVMFree(pc->ctx, w);
-		if (!why) {
-			v->flags = mkrt__modes[m].flags;
-			snprintf(v->mode, sizeof(v->mode), "%s", mkrt__modes[m].name);
+		if (!present[m])
+			continue;
+		if (mkrt__try_mode(pc, (enum mkrt__svm_mode)m, v, &stuck)) {
+			v->svm_mode = (enum mkrt__svm_mode)m;
+			snprintf(v->mode, sizeof(v->mode), "%s", mkrt__svm_mode_name(v->svm_mode));
 			v->score = info->gpu ? 100 : info->cpu ? 50 : 75;
 			return;
 		}
-		mkrt__verdict_append(v, mkrt__modes[m].name, why);
 		if (stuck)
 			return; /* never reuse a context a kernel may still run in */
 	}
 }
 
-/* Refusals that need no kernel: the driver cannot host a resident kernel, or
- * lacks what the megakernel needs. */
-static bool mkrt__static_refusal(const struct mkrt_device_info *info, struct mkrt__verdict *v)
+/* Refusals that need no kernel: the driver cannot host a resident kernel,
+ * lacks what the megakernel needs, or offers none of the modes to try
+ * (@present: the ones it offers). */
+static bool mkrt__static_refusal(const struct mkrt__device *dev, bool *present, struct mkrt__verdict *v)
 {
+	const struct mkrt_device_info *info = &dev->info;
+	int forced = mkrt__svm_forced();
+	bool any = false;
+
 	if (mkrt__verdict_inside_enqueue(info, v))
 		return true;
-	if (!info->svm_fine_buffer)
-		snprintf(v->reason, sizeof(v->reason),
-			 "no fine-grained SVM buffers (coarse=%d fine_system=%d atomics=%d)",
-			 info->svm_coarse, info->svm_fine_system, info->svm_atomics);
-	else if (!mkrt__device_cl_std(info))
+	snprintf(v->mode, sizeof(v->mode), "not probed");
+	if (!mkrt__device_cl_std(info)) {
 		snprintf(v->reason, sizeof(v->reason),
 			 "needs OpenCL C 2.0, or 3.0 with acq_rel atomics (device offers OpenCL C %u.%u)",
 			 info->cl_c_major, info->cl_c_minor);
-	else
-		return false;
-	snprintf(v->mode, sizeof(v->mode), "not probed");
-	return true;
+		return true;
+	}
+	if (forced < 0) {
+		snprintf(v->reason, sizeof(v->reason),
+			 "MKRT_SVM_MODE='%.32s' names no mode (fine+atomics, fine, usm-host)",
+			 getenv("MKRT_SVM_MODE"));
+		return true;
+	}
+	for (int m = 0; m < MKRT__SVM_MODES; m++) {
+		char why[256];
+		present[m] = (forced == MKRT__SVM_MODES || m == forced) &&
+			     !mkrt__mode_absent(dev, (enum mkrt__svm_mode)m, why, sizeof(why));
+		any |= present[m];
+	}
+	if (!any)
+		mkrt__append_absent(dev, present, v);
+	return !any;
 }
 
 static void mkrt__svm_probe_device(const struct mkrt__device *dev, struct mkrt__verdict *v)
 {
 	struct mkrt__probe_ctx pc = { .dev = dev };
+	bool present[MKRT__SVM_MODES];
 	cl_program prog = NULL;
 	cl_int rc;
 
-	if (mkrt__static_refusal(&dev->info, v))
+	if (mkrt__static_refusal(dev, present, v))
 		return;
 	snprintf(v->mode, sizeof(v->mode), "probe failed");
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0 };
@@ -182,7 +269,7 @@ static void mkrt__svm_probe_device(const struct mkrt__device *dev, struct mkrt__
 	}
 	pc.kernel = mkrt__probe_kernel(pc.ctx, dev, mkrt__device_cl_std(&dev->info), &prog, v);
 	if (pc.kernel) {
-		mkrt__try_modes(&pc, v);
+		mkrt__try_modes(&pc, present, v);
 		clReleaseKernel(pc.kernel);
 		clReleaseProgram(prog);
 	}
@@ -193,7 +280,13 @@ out_release_context:
 
 void mkrt__svm_verdict(const struct mkrt__device *dev, struct mkrt__verdict *out)
 {
-	mkrt__verdict_of("svm", dev, mkrt__svm_probe_device, out);
+	const char *forced = getenv("MKRT_SVM_MODE");
+	char backend[48];
+
+	/* a verdict under a forced mode is cached apart */
+	snprintf(backend, sizeof(backend), "svm%s%.40s", forced && forced[0] ? ":" : "",
+		 forced ? forced : "");
+	mkrt__verdict_of(backend, dev, mkrt__svm_probe_device, out);
 }
 
 int mkrt_device_probe_svm(uint32_t index, char *reason, size_t reason_len, char *mode,

@@ -17,7 +17,8 @@
 # copy check_svm and check_registry into .device/new too); the cuda backend
 # on the H200 (cuda [SOAK_SECONDS], or its parts cuda-bench, cuda-suites and
 # cuda-soak: tests/repro/device-pack.sh gathers what they run) and its lane
-# sweep (cuda-sweep); the
+# sweep (cuda-sweep); svm's modes without SVM atomics on PoCL 5.0 (modes:
+# usm-host forced through the suites, and the audited fine-mode suites); the
 # megakernel's PTX through the driver API alone (ping: tests/repro/cuda_ping).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
@@ -70,7 +71,8 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 	# cuda: what one memory operation costs a lane, the registry's
 	# handshake, then the three parts below; cuda-bench [RUNS]: the bench on
 	# cuda and copy, RUNS times each (default once); cuda-suites: the
-	# differential and load-miss suites on cuda; cuda-soak [SECONDS]: a
+	# differential and load-miss suites on cuda, and on copy over NVIDIA's
+	# OpenCL; cuda-soak [SECONDS]: a
 	# soak of SECONDS (default 60) on cuda
 	verb=$1
 	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
@@ -97,6 +99,8 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		for t in check_differential check_loadmiss; do
 			echo "== $t on cuda"
 			MKRT_TEST_BACKENDS=cuda timeout 500 "$d/new/$t" 2>&1 | tail -12
+			echo "== $t on copy (NVIDIA OpenCL)"
+			MKRT_TEST_BACKENDS=copy MKRT_DEVICE=NVIDIA timeout 500 "$d/new/$t" 2>&1 | tail -12
 		done
 	fi
 	if [ "$verb" = cuda ] || [ "$verb" = cuda-soak ]; then
@@ -104,6 +108,25 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		echo "== mkrt soak --seconds $s --backend cuda"
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
+modes)
+	# svm's modes without SVM atomics on the GPU machine's PoCL 5.0 (16
+	# cores): usm-host (Intel's USM host allocations, which that PoCL
+	# offers), forced, through the differential and load-miss suites; and
+	# the fine-mode suites with their audit of host read-modify-writes
+	echo "== mkrt devices (MKRT_SVM_MODE=usm-host)"
+	MKRT_SVM_MODE=usm-host LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" timeout 120 "$d/new/mkrt" devices
+	for t in check_differential check_loadmiss; do
+		echo "== $t on svm, MKRT_SVM_MODE=usm-host"
+		MKRT_SVM_MODE=usm-host MKRT_TEST_BACKENDS=svm MKRT_DEVICE=Portable timeout 500 \
+			"$d/new/$t" 2>&1 | tail -12
+	done
+	echo "== mkrt roundtrip (MKRT_SVM_MODE=usm-host)"
+	MKRT_SVM_MODE=usm-host MKRT_DEVICE=Portable LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" \
+		timeout 200 "$d/new/mkrt" roundtrip --backend svm 2>&1 | tail -4
+	for t in check_differential_fine check_loadmiss_fine; do
+		echo "== $t (MKRT_SVM_MODE=fine, audited)"
+		MKRT_DEVICE=Portable timeout 500 "$d/new/$t" 2>&1 | tail -6
+	done ;;
 cuda-sweep)
 	# cuda-sweep [LANES]: the cuda backend's bench over lane counts (how
 	# many lanes may poll across the bus before they slow each other)
@@ -123,6 +146,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-bench [RUNS]|cuda-suites|cuda-soak [SECONDS]|cuda-sweep [LANES]|ping" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-bench [RUNS]|cuda-suites|cuda-soak [SECONDS]|cuda-sweep [LANES]|modes|ping" >&2
 	exit 2 ;;
 esac

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * withdraw.h - cancelling a PUBLISHED slot where the host never
+ * read-modify-writes a ring word the lanes do (internal): cuda over the
+ * bus, svm in its modes without SVM atomics (DESIGN §3). The host sets the
+ * slot's withdrawal word (mkrt_kernel_abi.h) and the first lane that finds
+ * the slot PUBLISHED with it set moves it to EMPTY (cl/megakernel.cl,
+ * mkrt_withdrawn). The copy backend does the same through transfers
+ * (copy_ring.c).
+ */
+#ifndef MKRT_WITHDRAW_H
+#define MKRT_WITHDRAW_H
+
+#include "resident.h"
+
+#include <pthread.h>
+
+struct mkrt__withdrawals {
+	uint32_t *words;      /* MKRT_WITHDRAW_WORDS(slots), where lanes load them */
+	uint32_t slots;
+	uint32_t set;         /* words set; under lock */
+	pthread_mutex_t lock;
+	/* after a withdrawal is asked: how lanes that watch something else
+	 * than the ring learn of it (cuda's doorbell), or NULL */
+	void (*notify)(void *owner, uint32_t slot);
+	void *owner;
+};
+
+/* Before @words is set: the lock. */
+void mkrt__withdrawals_init(struct mkrt__withdrawals *wd);
+void mkrt__withdrawals_fini(struct mkrt__withdrawals *wd);
+/* Before a publish into @slot: a withdrawal asked for in the slot's
+ * earlier life must not withdraw this one (cleared, release, before
+ * PUBLISHED). */
+void mkrt__withdrawals_clear(struct mkrt__withdrawals *wd, uint32_t slot);
+/* Withdraw PUBLISHED slot @slot of @ring, whose lanes @r launches: 0 once
+ * a lane moved it to EMPTY; ESTATE when it was not PUBLISHED or a lane
+ * claimed it first; ESHUTDOWN when no launch will come; EINPROGRESS when
+ * no lane looked within two epochs and a second (the request stays
+ * posted). ERANGE: no such slot. */
+int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring, uint32_t slot,
+			     struct mkrt__resident *r);
+/* Whether a PUBLISHED slot of @ring waits for a lane to withdraw it. */
+bool mkrt__withdrawals_waiting(struct mkrt__withdrawals *wd, const uint32_t *ring);
+
+#endif /* MKRT_WITHDRAW_H */
