@@ -248,15 +248,15 @@ bool mkrt_authorized(const struct mkrt_env *e, __private const uint *c, uint ten
 	return (w < 8u ? c[w] : mkrt_load_relaxed(&e->ctl[w])) != 0;
 }
 
-#ifdef MKRT_HOST_NO_RMW
+#if defined(MKRT_HOST_NO_RMW) && !defined(MKRT_BUS)
 /*
- * A host that never read-modify-writes a ring word (copy's transfers,
- * cuda's bus, svm without SVM atomics: MKRT_HOST_NO_RMW) withdraws a slot by
- * setting its withdrawal word (after the publish);
- * the first lane to find the slot PUBLISHED with it set moves it to EMPTY,
- * and the host reads that back. 1 when @slot is withdrawn (by this lane or
- * another): leave it alone. The host clears the word before it publishes
- * into the slot again.
+ * A host that never read-modify-writes a ring word (copy's transfers, svm
+ * without SVM atomics: MKRT_HOST_NO_RMW) withdraws a slot by setting its
+ * withdrawal word (after the publish); the first lane to find the slot
+ * PUBLISHED with it set moves it to EMPTY, and the host reads that back.
+ * 1 when @slot is withdrawn (by this lane or another): leave it alone. The
+ * host clears the word before it publishes into the slot again. (Over a bus
+ * the claim makes a store enough: mkrt_exec_claimed.)
  */
 bool mkrt_withdrawn(const struct mkrt_env *e, mkrt_word_t *s, uint slot)
 {

@@ -80,15 +80,26 @@ void cli_count_slots(const struct mkrt_capture *c, uint32_t *by_status, uint32_t
 	}
 }
 
+/* "NAME": N, ... over the non-zero of @counts[0..n] (n: OTHER). */
+static void print_json_counts(const uint32_t *counts, const char *const *names, uint32_t n)
+{
+	const char *sep = "";
+
+	for (uint32_t k = 0; k <= n; k++)
+		if (counts[k]) {
+			printf("%s\"%s\": %u", sep, k < n ? names[k] : "OTHER", counts[k]);
+			sep = ", ";
+		}
+}
+
 void cli_print_counts(const uint32_t *by_status, const uint32_t *by_fault)
 {
-	bool first = true;
+	const char *sep = "";
 
 	for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
 		if (by_status[k]) {
-			printf("%s %u %s", first ? "" : ",", by_status[k],
-			       k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER");
-			first = false;
+			printf("%s %u %s", sep, by_status[k], k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER");
+			sep = ",";
 		}
 	printf("\n");
 	for (uint32_t k = 0; k <= CLI_FAULT_KINDS; k++)
@@ -98,23 +109,10 @@ void cli_print_counts(const uint32_t *by_status, const uint32_t *by_fault)
 
 void cli_print_counts_json(const uint32_t *by_status, const uint32_t *by_fault)
 {
-	bool first = true;
-
 	printf("\"status\": {");
-	for (uint32_t k = 0; k <= MKRT_STATUS_COUNT; k++)
-		if (by_status[k]) {
-			printf("%s\"%s\": %u", first ? "" : ", ", k < MKRT_STATUS_COUNT ? status_names[k] : "OTHER",
-			       by_status[k]);
-			first = false;
-		}
+	print_json_counts(by_status, status_names, MKRT_STATUS_COUNT);
 	printf("}, \"faults\": {");
-	first = true;
-	for (uint32_t k = 0; k <= CLI_FAULT_KINDS; k++)
-		if (by_fault[k]) {
-			printf("%s\"%s\": %u", first ? "" : ", ", k < CLI_FAULT_KINDS ? fault_names[k] : "OTHER",
-			       by_fault[k]);
-			first = false;
-		}
+	print_json_counts(by_fault, fault_names, CLI_FAULT_KINDS);
 	printf("}");
 }
 
