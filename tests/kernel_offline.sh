@@ -39,12 +39,17 @@ for f in "$top_srcdir"/cl/*.cl "$top_srcdir"/cl/*.h; do
 done
 echo "each file in cl/ compiles alone (-Icl -Iinclude) as OpenCL C 1.2, 2.0 and 3.0"
 
+# AMD's ROCm has fine-grained SVM without SVM atomics: svm's "fine" mode,
+# where the megakernel is built with -DMKRT_HOST_NO_RMW (runtime/backends/svm.c)
 for cpu in gfx90a gfx1030 gfx1100; do
 	for k in megakernel probe; do
 		"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -nogpulib \
 			-target amdgcn-amd-amdhsa -mcpu=$cpu -Werror $inc -c "$tmp/$k.prog.cl" -o "$tmp/$k-$cpu.o"
 	done
-	echo "cl/ compiles for amdgcn-amd-amdhsa -mcpu=$cpu (OpenCL C 2.0)"
+	"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -nogpulib -DMKRT_HOST_NO_RMW \
+		-target amdgcn-amd-amdhsa -mcpu=$cpu -Werror $inc -c "$tmp/megakernel.prog.cl" \
+		-o "$tmp/megakernel-fine-$cpu.o"
+	echo "cl/ compiles for amdgcn-amd-amdhsa -mcpu=$cpu (OpenCL C 2.0; the megakernel also with -DMKRT_HOST_NO_RMW)"
 done
 # The Intel path: SPIR-V, validated. At -O0: llvm-spirv-15 mistranslates LLVM
 # 15's optimized IR of this kernel (i3 integers from switch lowering, an
@@ -52,13 +57,17 @@ done
 LLVM_SPIRV="$(command -v llvm-spirv-15 || command -v llvm-spirv || true)"
 SPIRV_VAL="$(command -v spirv-val || true)"
 if [ -n "$LLVM_SPIRV" ] && [ -n "$SPIRV_VAL" ]; then
-	for k in megakernel probe; do
+	# Intel's GPUs run svm's "usm-host" mode: -DMKRT_HOST_NO_RMW
+	for k in megakernel probe megakernel-usm; do
+		src=$k
+		flags=
+		[ $k = megakernel-usm ] && src=megakernel flags=-DMKRT_HOST_NO_RMW
 		"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -target spir64 -O0 -emit-llvm \
-			-Werror $inc -c "$tmp/$k.prog.cl" -o "$tmp/$k.bc"
+			-Werror $flags $inc -c "$tmp/$src.prog.cl" -o "$tmp/$k.bc"
 		"$LLVM_SPIRV" "$tmp/$k.bc" -o "$tmp/$k.spv"
 		"$SPIRV_VAL" "$tmp/$k.spv"
 	done
-	echo "cl/ compiles to SPIR-V (spir64, OpenCL C 2.0) and passes spirv-val"
+	echo "cl/ compiles to SPIR-V (spir64, OpenCL C 2.0; the megakernel also with -DMKRT_HOST_NO_RMW) and passes spirv-val"
 else
 	echo "llvm-spirv-15 or spirv-val missing: SPIR-V check not run (apt-get install llvm-spirv-15 spirv-tools)"
 fi
