@@ -171,13 +171,14 @@ bool mkrt_claim_take(mkrt_word_t *p)
 	return old == 0;
 }
 
-/* @wrote: the holder wrote into the slot (release), or only looked. */
+/* @wrote: the holder wrote into the slot, so the drop releases (a whole
+ * fence, which also orders what the lane writes after the drop after what
+ * it wrote before), or only looked. */
 void mkrt_claim_drop(mkrt_word_t *p, bool wrote)
 {
 	if (wrote)
-		mkrt_store_release(p, 0);
-	else
-		mkrt_store_relaxed(p, 0);
+		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
+	mkrt_store_relaxed(p, 0);
 }
 
 /* A sequentially consistent fence (a Dekker pair: cl/megakernel.cl). */
