@@ -356,14 +356,20 @@ uint mkrt_exec_claimed(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, u
 
 	(void)slot_count;
 	(void)yield; /* looked at again below, where it matters */
-	if (w[MKRT_SLOT_STATUS] != MKRT_STATUS_PUBLISHED || !mkrt_authorized(e, c, w[MKRT_SLOT_TENANT])) {
+	if (w[MKRT_SLOT_STATUS] != MKRT_STATUS_PUBLISHED) {
 		mkrt_claim_drop(claim, false);
 		return 0;
 	}
-	/* withdrawn (mkrt_withdrawn): the claim makes a store enough */
+	/* withdrawn (mkrt_withdrawn): the claim makes a store enough. Before
+	 * the tenant's check, as there: a slot of a denied tenant waits
+	 * PUBLISHED until it is withdrawn, which only a lane can do */
 	if (e->withdrawals && mkrt_load_relaxed(&e->withdraw[slot])) {
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_EMPTY);
 		mkrt_claim_drop(claim, true);
+		return 0;
+	}
+	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT])) {
+		mkrt_claim_drop(claim, false);
 		return 0;
 	}
 	/* A slot that may keep this lane: counted in BUSY_LANES for all of
