@@ -72,7 +72,7 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 	# handshake, then the three parts below; cuda-bench [RUNS]: the bench on
 	# cuda and copy, RUNS times each (default once); cuda-suites: the
 	# differential and load-miss suites on cuda, and on copy over NVIDIA's
-	# OpenCL; cuda-soak [SECONDS]: a
+	# OpenCL (each for at most SUITE_S seconds, default 500); cuda-soak [SECONDS]: a
 	# soak of SECONDS (default 60) on cuda
 	verb=$1
 	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
@@ -98,9 +98,10 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 	if [ "$verb" = cuda ] || [ "$verb" = cuda-suites ]; then
 		for t in check_differential check_loadmiss; do
 			echo "== $t on cuda"
-			MKRT_TEST_BACKENDS=cuda timeout 500 "$d/new/$t" 2>&1 | tail -12
+			MKRT_TEST_BACKENDS=cuda timeout "${SUITE_S:-500}" "$d/new/$t" 2>&1 | tail -12
 			echo "== $t on copy (NVIDIA OpenCL)"
-			MKRT_TEST_BACKENDS=copy MKRT_DEVICE=NVIDIA timeout 500 "$d/new/$t" 2>&1 | tail -12
+			MKRT_TEST_BACKENDS=copy MKRT_DEVICE=NVIDIA timeout "${SUITE_S:-500}" "$d/new/$t" 2>&1 |
+				tail -12
 		done
 	fi
 	if [ "$verb" = cuda ] || [ "$verb" = cuda-soak ]; then
