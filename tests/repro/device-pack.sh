@@ -6,10 +6,20 @@
 # reproducers, and the libraries that machine lacks.
 #   make && make check TESTS= && make tests/repro/cuda_ops tests/repro/cuda_ops.ptx &&
 #   sh tests/repro/device-pack.sh
-# (the suites link the library in, its PTX too: build them again after a
-# change to cl/)
+# (the suites link the library in, its PTX too: the script refuses a library
+# or suite older than any file of cl/)
 set -eu
 d=.device
+# the library and every suite embed cl/ (its PTX too): refuse stale ones
+for src in cl/*.cl cl/*.h include/mkrt/protocol.h; do
+	for built in .libs/libmkrt.so.0 tests/check_differential tests/check_loadmiss; do
+		if [ ! -e "$built" ] || [ -n "$(find "$src" -newer "$built")" ]; then
+			echo "device-pack: $built is missing or older than $src:" \
+				"run make && make check TESTS= first" >&2
+			exit 1
+		fi
+	done
+done
 mkdir -p "$d/new" "$d/lib"
 cp cli/.libs/mkrt "$d/new/"
 cp -L .libs/libmkrt.so.0 "$d/new/"
