@@ -36,6 +36,9 @@
 #define SAMPLES 20000u
 #define STREAM_SLOTS 2000000u
 #define RECORD 4096u
+/* Every wait's bound: a watchdog against a hang, never a judgement of speed
+ * (a loaded machine may take seconds a slot; the figures then say so). */
+#define WAIT_MS 60000u
 
 struct figures {
 	uint32_t lanes;              /* asked for (0: the backend's default) */
@@ -247,8 +250,8 @@ static int api_rtt(struct mkrt_runtime *rt, const struct mkrt_slot *req, double 
 	for (uint32_t i = 0; i < SAMPLES; i++) {
 		struct mkrt_ticket t;
 		double t0 = cli_now_ns();
-		int err = mkrt_submit(rt, req, 1000, &t);
-		err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+		int err = mkrt_submit(rt, req, WAIT_MS, &t);
+		err = err ? err : mkrt_wait(rt, t, WAIT_MS, NULL);
 		if (err)
 			return err;
 		lat[i] = cli_now_ns() - t0;
@@ -279,9 +282,9 @@ static int stream(struct mkrt_runtime *rt, const struct mkrt_slot *req, uint32_t
 	double t0 = cli_now_ns();
 
 	for (uint32_t i = 0; i < n + WINDOW; i++) {
-		int err = i >= WINDOW ? mkrt_wait(rt, t[i % WINDOW], 1000, NULL) : 0;
+		int err = i >= WINDOW ? mkrt_wait(rt, t[i % WINDOW], WAIT_MS, NULL) : 0;
 		if (!err && i < n)
-			err = mkrt_submit(rt, req, 1000, &t[i % WINDOW]);
+			err = mkrt_submit(rt, req, WAIT_MS, &t[i % WINDOW]);
 		if (err)
 			return err;
 	}
@@ -357,13 +360,13 @@ static int stream_batched(struct mkrt_runtime *rt, uint32_t total, double *rate)
 		uint32_t at = submitted % window;
 		want = want < window - at ? want : window - at;
 		if (want && (room >= batch || submitted + want == total)) {
-			int got = mkrt_submit_many(rt, reqs, want, 1000, &t[at]);
+			int got = mkrt_submit_many(rt, reqs, want, WAIT_MS, &t[at]);
 			if (got < 0)
 				return got;
 			submitted += (uint32_t)got;
 			continue;
 		}
-		int err = mkrt_wait(rt, t[collected % window], 5000, NULL);
+		int err = mkrt_wait(rt, t[collected % window], WAIT_MS, NULL);
 		if (err)
 			return err;
 		collected++;
@@ -395,7 +398,7 @@ static int stream_raw(struct mkrt_runtime *rt, double *rate)
 			while (mkrt_load_acquire(status) != MKRT_STATUS_DONE) {
 				if (!spin0)
 					spin0 = cli_now_ns();
-				else if (cli_now_ns() - spin0 > 1e9)
+				else if (cli_now_ns() - spin0 > WAIT_MS * 1e6)
 					return MKRT_ETIMEDOUT;
 			}
 		}
@@ -501,8 +504,8 @@ static int miss_vs_pread(const char *backend, struct figures *f, double *lat)
 		struct mkrt_slot req = { .opcode = MKRT_OP_LOAD_MISS, .args = { (i * 17u) % records } }, res;
 		struct mkrt_ticket t;
 		double t0 = cli_now_ns();
-		err = mkrt_submit(rt, &req, 1000, &t);
-		err = err ? err : mkrt_wait(rt, t, 5000, &res);
+		err = mkrt_submit(rt, &req, WAIT_MS, &t);
+		err = err ? err : mkrt_wait(rt, t, WAIT_MS, &res);
 		lat[i] = cli_now_ns() - t0;
 		if (!err && res.args[MKRT_LM_OUTCOME] != MKRT_LM_MISS)
 			err = MKRT_EINVAL;
@@ -558,8 +561,8 @@ static int idle(const char *backend, uint32_t park_us, double *core_pct, double 
 	int err = open_rt(backend, park_us, NULL, &rt);
 	if (err)
 		return err;
-	err = mkrt_submit(rt, &nop, 1000, &t);
-	err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+	err = mkrt_submit(rt, &nop, WAIT_MS, &t);
+	err = err ? err : mkrt_wait(rt, t, WAIT_MS, NULL);
 	/* let it park, then settle: on the H200 the first second after a copy
 	 * park cost 14% of a core, the steady state 1.5% (a driver thread
 	 * winding down) */
@@ -578,8 +581,8 @@ static int idle(const char *backend, uint32_t park_us, double *core_pct, double 
 		mkrt_runtime_stats(rt, &st);
 		parks = st.parks;
 		double t0 = cli_now_ns();
-		err = mkrt_submit(rt, &nop, 1000, &t);
-		err = err ? err : mkrt_wait(rt, t, 1000, NULL);
+		err = mkrt_submit(rt, &nop, WAIT_MS, &t);
+		err = err ? err : mkrt_wait(rt, t, WAIT_MS, NULL);
 		wake[i] = cli_now_ns() - t0;
 	}
 	if (wake_us && !err)

@@ -35,6 +35,7 @@ int cli_fail(const char *what, int err);
 enum cli_kind {
 	CLI_FLAG,    /* bool *: set when given */
 	CLI_NUM,     /* uint32_t *: a whole number in [min, max] */
+	CLI_BYTES4,  /* uint32_t *: ... that is a multiple of 4 (bytes of whole words) */
 	CLI_LIST,    /* struct cli_list *: N or N,N,..., each in [min, max] */
 	CLI_TEXT,    /* const char **: any non-empty text */
 	CLI_BACKEND, /* const char **: a name the registry knows */

@@ -68,6 +68,9 @@ static const char *cli_takes(const struct cli_opt *o, char *buf, size_t len)
 	case CLI_NUM:
 		snprintf(buf, len, "a whole number from %u to %u", o->min, o->max);
 		break;
+	case CLI_BYTES4:
+		snprintf(buf, len, "a multiple of 4 from %u to %u", o->min, o->max);
+		break;
 	case CLI_LIST:
 		snprintf(buf, len, "N or a list N,N,... (at most %d), each from %u to %u", CLI_LIST_MAX,
 			 o->min, o->max);
@@ -119,7 +122,9 @@ static int cli_set(const struct cli_cmd *cmd, const struct cli_opt *o, const cha
 		*(bool *)o->out = true;
 		return -1;
 	case CLI_NUM:
-		ok = cli_parse_u32(value, o->min, o->max, (uint32_t *)o->out);
+	case CLI_BYTES4:
+		ok = cli_parse_u32(value, o->min, o->max, (uint32_t *)o->out) &&
+		     (o->kind == CLI_NUM || *(uint32_t *)o->out % 4 == 0);
 		break;
 	case CLI_LIST:
 		ok = cli_parse_list(value, o, (struct cli_list *)o->out);

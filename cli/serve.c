@@ -98,8 +98,8 @@ int cli_serve(int argc, char **argv)
 		  "the shared-memory name producers open; required" },
 		{ "--data", CLI_TEXT, &o.data, "FILE", 0, 0, "none: no load misses",
 		  "serve load misses from fixed-size records of FILE" },
-		{ "--record-bytes", CLI_NUM, &o.record_bytes, "B", 4, 1u << 24, "4096",
-		  "bytes per record of --data (a multiple of 4)" },
+		{ "--record-bytes", CLI_BYTES4, &o.record_bytes, "B", 4, 1u << 24, "4096",
+		  "bytes per record of --data" },
 		{ "--frames", CLI_NUM, &o.frames, "F", 1, 65536, "64", "device frames that hold records" },
 		{ "--slots", CLI_NUM, &o.slots, "N", 4, 65536, "256", "ring slots per producer" },
 		{ "--tenants", CLI_NUM, &o.tenants, "T", 1, MKRT_CTL_TENANT_LAST - MKRT_CTL_TENANT_BASE_DEFAULT + 1, "1",
@@ -135,11 +135,6 @@ int cli_serve(int argc, char **argv)
 	if (!o.name) {
 		fprintf(stderr, "mkrt serve: --name /NAME is required (the name producers open)\n"
 				"Try 'mkrt serve --help'.\n");
-		return CLI_USAGE;
-	}
-	if (o.record_bytes % 4) {
-		fprintf(stderr, "mkrt serve: --record-bytes takes a multiple of 4, not %u\n"
-				"Try 'mkrt serve --help'.\n", o.record_bytes);
 		return CLI_USAGE;
 	}
 	mkrt_config_init(&cfg);

@@ -215,6 +215,8 @@ echo "mkrt COMMAND --help: on stdout, exit 0, every option's range or default, f
 refused "--count takes a whole number from 1 to 16777216, not '-1'" roundtrip --count -1
 refused "--count takes a whole number from 1 to 16777216, not '1e99'" roundtrip --count 1e99
 refused "--seconds takes a whole number from 1 to 16777216, not 'abc'" soak --seconds abc
+refused "--record-bytes takes a multiple of 4 from 4 to 1048576, not '5'" soak --record-bytes 5
+refused "--record-bytes takes a multiple of 4 from 4 to 16777216, not '6'" serve --record-bytes 6 /x
 refused "--slots takes a whole number from 4 to 65536, not 'abc'" bench --slots abc
 refused "--lanes takes N or a list N,N,... (at most 16), each from 0 to 64, not '999999'" bench --lanes 999999
 refused "--backend takes a backend: svm cuda copy host shm, not 'nonsense'" replay --backend nonsense a b
