@@ -90,6 +90,43 @@ START_TEST(forced_modes)
 }
 END_TEST
 
+/* In svm's mode without SVM atomics a lane withdraws a cancelled slot; the
+ * withdrawal word must not withdraw the slot's next publish, a raw one
+ * through the ring's words (a replay's) included. */
+START_TEST(withdrawn_slot_runs_when_published_again)
+{
+	setenv("MKRT_SVM_MODE", "fine", 1);
+	struct mkrt_runtime *rt = open_svm(&(struct mkrt_config){ 0 });
+	struct mkrt_slot denied = { .opcode = MKRT_OP_NOP, .tenant = 1 }, res;
+	struct mkrt_ticket t;
+	uint32_t w[MKRT_SLOT_WORDS] = { 0 }, published = MKRT_STATUS_PUBLISHED;
+
+	ck_assert_err(mkrt_submit(rt, &denied, WAIT_MS, &t), 0);
+	int err = mkrt_cancel(rt, t);
+	if (err == MKRT_EINPROGRESS) /* no lane looked yet: it ends withdrawn */
+		ck_assert_err(mkrt_wait(rt, t, WAIT_MS, &res), MKRT_ECANCELED);
+	else
+		ck_assert_err(err, 0);
+	ck_assert_err(rt->ops.read_slot(rt->state, t.slot, &res), 0);
+	ck_assert_uint_eq(res.status, MKRT_STATUS_EMPTY);
+	/* the same slot published raw, tenant 0: payload first, STATUS last */
+	w[MKRT_SLOT_OPCODE] = MKRT_OP_STORE_U32;
+	w[MKRT_SLOT_ARG0] = 0xACE;
+	w[MKRT_SLOT_ARG0 + 1] = MKRT_CTL_OBS;
+	ck_assert_err(rt->ops.write_region(rt->state, MKRT__REGION_RING, t.slot * MKRT_SLOT_WORDS + 1,
+					   MKRT_SLOT_WORDS - 1, &w[1]), 0);
+	ck_assert_err(rt->ops.write_region(rt->state, MKRT__REGION_RING, t.slot * MKRT_SLOT_WORDS, 1,
+					   &published), 0);
+	/* it runs (the suite's timeout is the watchdog) */
+	while (mkrt_test_ctl(rt, MKRT_CTL_OBS) != 0xACE)
+		usleep(1000);
+	ck_assert_err(rt->ops.read_slot(rt->state, t.slot, &res), 0);
+	ck_assert_uint_eq(res.status, MKRT_STATUS_DONE);
+	mkrt_runtime_close(rt);
+	unsetenv("MKRT_SVM_MODE");
+}
+END_TEST
+
 START_TEST(device_match)
 {
 	struct mkrt_device_info info;
@@ -469,6 +506,7 @@ int main(void)
 	tcase_add_test(disc, device_caps_and_probe);
 	tcase_add_test(disc, device_match);
 	tcase_add_test(disc, forced_modes);
+	tcase_add_test(life, withdrawn_slot_runs_when_published_again);
 	tcase_add_test(disc, pocl_basic_driver_is_refused);
 	tcase_add_test(disc, automatic_choice_is_svm);
 	tcase_add_test(disc, selection_report_is_the_choice);

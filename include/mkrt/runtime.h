@@ -221,14 +221,15 @@ MKRT_API int mkrt_poll(struct mkrt_runtime *rt, struct mkrt_ticket ticket,
  * denied tenant). Exactly one of:
  *   0           withdrawn: it never ran, and the ticket is spent;
  *   EBUSY       a lane claimed it first: it will complete, mkrt_wait() for it;
- *   EINPROGRESS the withdrawal is posted but no lane has answered yet (copy:
- *               only a lane can withdraw a slot, and a starved or busy lane
- *               may not look for seconds). The ticket stays live and ends
+ *   EINPROGRESS the withdrawal is posted but no lane has answered yet (copy,
+ *               cuda, and svm in its modes without SVM atomics: only a lane
+ *               can withdraw a slot there, and a starved or busy lane may
+ *               not look for seconds). The ticket stays live and ends
  *               exactly once: mkrt_wait() returns ECANCELED if the slot was
  *               withdrawn, or the slot's own result if a lane ran it first.
  * Other errors: STALE, SHUTDOWN, and the backend's (CL, TIMEDOUT for a
- * wedged device). The host and svm backends withdraw at once, never
- * EINPROGRESS. Thread-safe, like mkrt_wait().
+ * wedged device). The host backend, and svm with SVM atomics, withdraw at
+ * once, never EINPROGRESS. Thread-safe, like mkrt_wait().
  */
 MKRT_API int mkrt_cancel(struct mkrt_runtime *rt, struct mkrt_ticket ticket);
 

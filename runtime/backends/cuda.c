@@ -460,8 +460,11 @@ static int mkrt__cuda_write_region(void *state, enum mkrt__region r, uint32_t fi
 				   const uint32_t *in)
 {
 	struct mkrt__cuda_rt *c = state;
-	int err = mkrt__words_write_region(state, r, first, n, in);
+	int err;
 
+	if (r == MKRT__REGION_RING)
+		mkrt__withdrawals_clear_words(&c->wd, first, n);
+	err = mkrt__words_write_region(state, r, first, n, in);
 	if (!err && r == MKRT__REGION_RING)
 		mkrt__cuda_ring_doorbell(c, first / MKRT_SLOT_WORDS, 2);
 	if (!err)

@@ -294,8 +294,11 @@ static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t fir
 				  const uint32_t *in)
 {
 	struct mkrt__svm *s = state;
-	int err = mkrt__words_write_region(state, r, first, n, in);
+	int err;
 
+	if (!s->host_rmw && r == MKRT__REGION_RING)
+		mkrt__withdrawals_clear_words(&s->wd, first, n);
+	err = mkrt__words_write_region(state, r, first, n, in);
 	if (!err)
 		mkrt__resident_ring_bell(&s->r);
 	return err;

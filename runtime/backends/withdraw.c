@@ -37,6 +37,14 @@ void mkrt__withdrawals_clear(struct mkrt__withdrawals *wd, uint32_t slot)
 	pthread_mutex_unlock(&wd->lock);
 }
 
+void mkrt__withdrawals_clear_words(struct mkrt__withdrawals *wd, uint32_t first, uint32_t n)
+{
+	uint64_t last = n ? ((uint64_t)first + n - 1) / MKRT_SLOT_WORDS : 0;
+
+	for (uint64_t s = first / MKRT_SLOT_WORDS; n && s <= last && s < wd->slots; s++)
+		mkrt__withdrawals_clear(wd, (uint32_t)s);
+}
+
 int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring, uint32_t slot,
 			     struct mkrt__resident *r)
 {

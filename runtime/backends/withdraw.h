@@ -33,6 +33,9 @@ void mkrt__withdrawals_fini(struct mkrt__withdrawals *wd);
  * earlier life must not withdraw this one (cleared, release, before
  * PUBLISHED). */
 void mkrt__withdrawals_clear(struct mkrt__withdrawals *wd, uint32_t slot);
+/* The same for every slot that raw writes of ring words [@first, @first +
+ * @n) reach (a replay publishes that way). */
+void mkrt__withdrawals_clear_words(struct mkrt__withdrawals *wd, uint32_t first, uint32_t n);
 /* Withdraw PUBLISHED slot @slot of @ring, whose lanes @r launches: 0 once
  * a lane moved it to EMPTY; ESTATE when it was not PUBLISHED or a lane
  * claimed it first; ESHUTDOWN when no launch will come; EINPROGRESS when
