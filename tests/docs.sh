@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The documents cite only what the repository holds: every repository path
 # that README.md, docs/*.md, cl/README.md and the examples' READMEs name in
-# backquotes exists (or is a program the build makes from its .c), and the design the code's comments cite as "DESIGN §N"
+# backquotes exists (or is a program the build makes), and the design the code's comments cite as "DESIGN §N"
 # is docs/DESIGN.md, with that section; and the device handler's signature
 # reads the same in the README, runtime.h and its example.
 set -eu
@@ -24,8 +24,11 @@ for doc in README.md docs/*.md cl/README.md examples/*/README.md tests/repro/REA
 		esac
 		first=${path%%/*}
 		[ -e "$first" ] || continue # not a path of this repository (a URL's tail, /dev/...)
-		# a file, or a program the build makes from path.c
-		[ -e "$path" ] || [ -e "$path.c" ] || fail "$doc names $path, which is not in the repository"
+		# a file, or a program the build makes from path.c or names in
+		# Makefile.am (tests/check_loadmiss_fine: tests_check_loadmiss_fine_SOURCES)
+		am="$(printf '%s' "$path" | tr '/.-' '___')_SOURCES"
+		[ -e "$path" ] || [ -e "$path.c" ] || grep -q "^$am = " Makefile.am ||
+			fail "$doc names $path, which is not in the repository"
 		n=$((n + 1))
 	done
 done
