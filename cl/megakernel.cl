@@ -368,7 +368,11 @@ uint mkrt_exec_claimed(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, u
 		mkrt_claim_drop(claim, true);
 		return 0;
 	}
-	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT])) {
+	/* Nor a slot after SHUTDOWN (as below, without the bus). Over the bus
+	 * the look's words are one batch of relaxed loads, so a slot published
+	 * within that round trip of SHUTDOWN may still be seen beside a SHUTDOWN
+	 * of 0: it runs, and its waiter sees it DONE. */
+	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT]) || c[MKRT_CTL_SHUTDOWN]) {
 		mkrt_claim_drop(claim, false);
 		return 0;
 	}
@@ -447,13 +451,16 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 	mkrt_load_claimed(s, e->ctl, w, c, &yield);
 	for (uint i = 0; i < MKRT_SLOT_WORDS; i++)
 		in[i] = w[i];
-	/* Republished between check and claim: give it back untouched. Or a
+	/* Republished between check and claim: give it back untouched. Or
+	 * published after SHUTDOWN, which this lane's round looked at before
+	 * the slot was there (the claim acquired the publish, and with it the
+	 * publisher's view of SHUTDOWN): no slot starts after SHUTDOWN. Or a
 	 * yield is asked and no sibling is inside a slot, so siblings may have
 	 * returned already (mkrt_may_return looked before this claim): keeping
 	 * the slot, this lane could be left alone in a launch that cannot end
 	 * before it does, a held load miss say, with nobody serving the ring.
 	 * Given back, it is the next launch's. */
-	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT]) ||
+	if (!mkrt_authorized(e, c, w[MKRT_SLOT_TENANT]) || c[MKRT_CTL_SHUTDOWN] ||
 	    (yield && !mkrt_sibling_inside(e, ring, slot_count, slot))) {
 		mkrt_count_metric(e, h[MKRT_SLOT_OPCODE], 0xFFFFFFFFu);
 		mkrt_store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);

@@ -328,8 +328,15 @@ START_TEST(shutdown_stops_the_drain)
 	ck_assert_uint_eq(sw(0)[0], MKRT_STATUS_DONE);
 	ck_assert_uint_eq(sw(1)[0], MKRT_STATUS_PUBLISHED);
 	ck_assert_err(mkrt_reference_drain(&b), 0);
+	/* a lane whose round looked before SHUTDOWN: its claim finds it set and
+	 * gives the slot back untouched */
+	ck_assert_err(mkrt__exec_slot(&b, 1), 0);
+	ck_assert_uint_eq(sw(1)[0], MKRT_STATUS_PUBLISHED);
+	ck_assert_uint_eq(mkrt__exec_pass_nonblocking(&b), 0);
+	ck_assert_uint_eq(sw(1)[0], MKRT_STATUS_PUBLISHED);
 	/* a single execute still runs a slot: shutdown is the lanes' business */
 	ck_assert_err(mkrt_reference_execute(&b, 1), 1);
+	ck_assert_uint_eq(sw(1)[0], MKRT_STATUS_DONE);
 }
 END_TEST
 

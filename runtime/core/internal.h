@@ -87,7 +87,8 @@ int mkrt__packed_parse(const uint32_t args[MKRT_SLOT_ARGS],
 int mkrt__exec_check(const struct mkrt_exec_buffers *b);
 /* Each handler non-NULL, on a user opcode, registered once; else EHANDLER. */
 int mkrt__handlers_check(const struct mkrt_handler *h, uint32_t n);
-/* Runs slot @slot if published and authorized; returns 1 if it ran. */
+/* Runs slot @slot as a lane: if published and authorized, and not once
+ * SHUTDOWN is set (checked after the claim); returns 1 if it ran. */
 int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot);
 /* One pass over the ring running what never blocks (no load miss, no user
  * opcode): for a thread that must stay responsive. Returns the slots run. */

@@ -174,15 +174,23 @@ static bool mkrt__may_block(uint32_t op)
 	return op == MKRT_OP_LOAD_MISS || mkrt_user_opcode(op);
 }
 
+/* How mkrt__exec() runs a slot: as a lane, which starts no slot once
+ * SHUTDOWN is set (mkrt_reference_execute() runs one regardless), and
+ * whether what may block is taken. */
+enum {
+	MKRT__EXEC_LANE = 1u << 0,
+	MKRT__EXEC_BLOCKING = 1u << 1,
+};
+
 /* Whether a lane may run slot word copy @w: its tenant is authorized, and
- * it does not block unless @blocking. */
-static bool mkrt__runnable(const struct mkrt_exec_buffers *b, const uint32_t *w, bool blocking)
+ * it does not block unless @how says it may. */
+static bool mkrt__runnable(const struct mkrt_exec_buffers *b, const uint32_t *w, unsigned how)
 {
 	return mkrt__tenant_authorized(b->control, w[MKRT_SLOT_TENANT]) &&
-	       (blocking || !mkrt__may_block(w[MKRT_SLOT_OPCODE]));
+	       ((how & MKRT__EXEC_BLOCKING) || !mkrt__may_block(w[MKRT_SLOT_OPCODE]));
 }
 
-static int mkrt__exec(const struct mkrt_exec_buffers *b, uint32_t slot, bool blocking)
+static int mkrt__exec(const struct mkrt_exec_buffers *b, uint32_t slot, unsigned how)
 {
 	uint32_t *s = b->ring + (size_t)slot * MKRT_SLOT_WORDS;
 	uint32_t w[MKRT_SLOT_WORDS], in[MKRT_SLOT_WORDS];
@@ -193,16 +201,20 @@ static int mkrt__exec(const struct mkrt_exec_buffers *b, uint32_t slot, bool blo
 		return 0;
 	w[MKRT_SLOT_TENANT] = mkrt__load_relaxed(&s[MKRT_SLOT_TENANT]);
 	w[MKRT_SLOT_OPCODE] = mkrt__load_relaxed(&s[MKRT_SLOT_OPCODE]);
-	if (!mkrt__runnable(b, w, blocking))
+	if (!mkrt__runnable(b, w, how))
 		return 0;
 	/* acq_rel: exactly one lane wins; it acquires the payload */
 	if (!mkrt__cas_acq_rel(&s[MKRT_SLOT_STATUS], &st, MKRT_STATUS_CLAIMED))
 		return 0;
 	for (uint32_t i = 1; i < MKRT_SLOT_WORDS; i++)
 		in[i] = w[i] = mkrt__load_relaxed(&s[i]);
-	if (!mkrt__runnable(b, w, blocking)) {
-		/* the slot was republished between check and claim: give it back
-		 * untouched; release so its payload stays ordered for the next lane */
+	/* Republished between check and claim, or published after SHUTDOWN
+	 * (the claim acquired the publish, so the publisher's view of SHUTDOWN
+	 * too; a lane's round looked at SHUTDOWN before this slot was there):
+	 * give it back untouched; release so its payload stays ordered for the
+	 * next lane. */
+	if (!mkrt__runnable(b, w, how) ||
+	    ((how & MKRT__EXEC_LANE) && mkrt__load_relaxed(mkrt__ctl(b, MKRT_CTL_SHUTDOWN)))) {
 		mkrt__store_release(&s[MKRT_SLOT_STATUS], MKRT_STATUS_PUBLISHED);
 		return 0;
 	}
@@ -224,7 +236,7 @@ static int mkrt__exec(const struct mkrt_exec_buffers *b, uint32_t slot, bool blo
 
 int mkrt__exec_slot(const struct mkrt_exec_buffers *b, uint32_t slot)
 {
-	return mkrt__exec(b, slot, true);
+	return mkrt__exec(b, slot, MKRT__EXEC_LANE | MKRT__EXEC_BLOCKING);
 }
 
 uint32_t mkrt__exec_pass_nonblocking(const struct mkrt_exec_buffers *b)
@@ -232,7 +244,7 @@ uint32_t mkrt__exec_pass_nonblocking(const struct mkrt_exec_buffers *b)
 	uint32_t ran = 0;
 
 	for (uint32_t i = 0; i < b->slot_count; i++)
-		ran += (uint32_t)mkrt__exec(b, i, false);
+		ran += (uint32_t)mkrt__exec(b, i, MKRT__EXEC_LANE);
 	return ran;
 }
 
@@ -278,7 +290,7 @@ int mkrt_reference_execute(const struct mkrt_exec_buffers *b, uint32_t slot)
 		return err;
 	if (slot >= b->slot_count)
 		return MKRT_ERANGE;
-	return mkrt__exec_slot(b, slot);
+	return mkrt__exec(b, slot, MKRT__EXEC_BLOCKING);
 }
 
 int mkrt_reference_drain(const struct mkrt_exec_buffers *b)
