@@ -5,6 +5,7 @@
  * byte-identical.
  */
 #include "suite.h"
+#include "internal.h" /* mkrt__slot_reset_owned */
 
 #define SLOTS 8u
 #define WORDS (SLOTS * MKRT_SLOT_WORDS)
@@ -248,6 +249,9 @@ START_TEST(transitions_follow_table)
 	check_transition(mkrt_slot_done, 1u << MKRT_STATUS_CLAIMED, MKRT_STATUS_DONE);
 	check_transition(mkrt_slot_cancel, 1u << MKRT_STATUS_PUBLISHED, MKRT_STATUS_EMPTY);
 	check_transition(mkrt_slot_reset, 1u << MKRT_STATUS_DONE | 1u << MKRT_STATUS_FAULT,
+			 MKRT_STATUS_EMPTY);
+	/* the store-based reset of backends without host RMWs: the same edge */
+	check_transition(mkrt__slot_reset_owned, 1u << MKRT_STATUS_DONE | 1u << MKRT_STATUS_FAULT,
 			 MKRT_STATUS_EMPTY);
 }
 END_TEST

@@ -240,24 +240,14 @@ static int mkrt__svm_cancel_slot(void *state, uint32_t slot)
 }
 
 /* Without host RMWs, DONE or FAULT goes back to EMPTY with a store: no lane
- * writes a slot in either status, and the runtime resets a slot from the
- * one thread that holds its ticket (submit.c). */
+ * writes a slot in either status. */
 static int mkrt__svm_reset_slot(void *state, uint32_t slot)
 {
 	struct mkrt__svm *s = state;
 
 	if (s->host_rmw)
 		return mkrt__words_reset_slot(state, slot);
-	if (slot >= s->w.b.slot_count)
-		return MKRT_ERANGE;
-	uint32_t *st = &s->w.b.ring[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
-	/* acquire: the lane's results, read before the slot is reused */
-	uint32_t now = mkrt__load_acquire(st);
-	if (now != MKRT_STATUS_DONE && now != MKRT_STATUS_FAULT)
-		return MKRT_ESTATE;
-	/* release: our reads of the results before the next publish's writes */
-	mkrt__store_release(st, MKRT_STATUS_EMPTY);
-	return 0;
+	return mkrt__words_reset_slot_owned(state, slot);
 }
 
 static int mkrt__svm_start(void *state)

@@ -103,6 +103,13 @@ int mkrt__words_reset_slot(void *state, uint32_t slot)
 	return mkrt_slot_reset(w->b.ring, mkrt__ring_words(w), slot);
 }
 
+int mkrt__words_reset_slot_owned(void *state, uint32_t slot)
+{
+	struct mkrt__words *w = state;
+
+	return mkrt__slot_reset_owned(w->b.ring, mkrt__ring_words(w), slot);
+}
+
 int mkrt__words_cancel_slot(void *state, uint32_t slot)
 {
 	struct mkrt__words *w = state;

@@ -21,6 +21,8 @@ int mkrt__words_ring(void *state, uint32_t **words, size_t *nwords);
 int mkrt__words_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs);
 int mkrt__words_read_slot(void *state, uint32_t slot, struct mkrt_slot *out);
 int mkrt__words_reset_slot(void *state, uint32_t slot);
+/* ... by a store, where no host RMW may touch the ring (mkrt__slot_reset_owned) */
+int mkrt__words_reset_slot_owned(void *state, uint32_t slot);
 int mkrt__words_cancel_slot(void *state, uint32_t slot);
 uint32_t mkrt__words_region_words(void *state, enum mkrt__region r);
 int mkrt__words_read_region(void *state, enum mkrt__region r, uint32_t first, uint32_t n,

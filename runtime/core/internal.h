@@ -73,6 +73,10 @@ const char *mkrt__err_fix(int err);
 
 /* publish.c */
 void mkrt__slot_to_words(const struct mkrt_slot *s, uint32_t w[MKRT_SLOT_WORDS]);
+/* mkrt_slot_reset() by a store, for a ring whose executors never write a
+ * DONE or FAULT slot, reset by the one thread that holds its ticket
+ * (submit.c): no read-modify-write of a word the lanes share (DESIGN §3). */
+int mkrt__slot_reset_owned(uint32_t *ring, size_t ring_words, uint32_t slot);
 void mkrt__slot_from_words(const uint32_t w[MKRT_SLOT_WORDS], struct mkrt_slot *s);
 /* Everything mkrt_publish checks about a request but the target slot:
  * INVAL, OPCODE, ARGS, PACKED. */

@@ -140,24 +140,43 @@ static const char *mkrt__mode_absent(const struct mkrt__device *dev, enum mkrt__
 	return why;
 }
 
-/* Why each mode MKRT_SVM_MODE leaves in play but not in @present is absent,
- * appended to @v's reason, or nothing where @m is present. */
-static void mkrt__append_absent(const struct mkrt__device *dev, const bool *present, struct mkrt__verdict *v)
+/* What a device offers of the modes MKRT_SVM_MODE leaves in play: each is
+ * present (to be tried), or absent with its reason (why[m] empty for a mode
+ * out of play). Read once per probe. */
+struct mkrt__offers {
+	int forced; /* mkrt__svm_forced() */
+	bool present[MKRT__SVM_MODES];
+	char why[MKRT__SVM_MODES][192];
+};
+
+static bool mkrt__offers_of(const struct mkrt__device *dev, struct mkrt__offers *o)
 {
-	int forced = mkrt__svm_forced();
+	bool any = false;
+
+	o->forced = mkrt__svm_forced();
+	for (int m = 0; m < MKRT__SVM_MODES; m++) {
+		bool in_play = o->forced == MKRT__SVM_MODES || m == o->forced;
+		o->why[m][0] = '\0';
+		o->present[m] = in_play &&
+				!mkrt__mode_absent(dev, (enum mkrt__svm_mode)m, o->why[m], sizeof(o->why[m]));
+		any |= o->present[m];
+	}
+	return any;
+}
+
+/* Why each mode in play is absent, appended to @v's reason. */
+static void mkrt__append_absent(const struct mkrt__offers *o, struct mkrt__verdict *v)
+{
+	bool all = o->forced == MKRT__SVM_MODES;
 
 	for (int m = 0; m < MKRT__SVM_MODES; m++) {
-		char why[256];
-		if (present[m] || (forced != MKRT__SVM_MODES && m != forced) ||
-		    !mkrt__mode_absent(dev, (enum mkrt__svm_mode)m, why, sizeof(why)))
-			continue;
 		/* the fine modes lack the same thing: said once */
-		if (m == MKRT__SVM_FINE && forced == MKRT__SVM_MODES)
+		if (o->present[m] || !o->why[m][0] || (all && m == MKRT__SVM_FINE))
 			continue;
-		mkrt__verdict_append(v, m == MKRT__SVM_FINE_ATOMICS && forced == MKRT__SVM_MODES
+		mkrt__verdict_append(v, all && m == MKRT__SVM_FINE_ATOMICS
 						? "fine+atomics, fine"
 						: mkrt__svm_mode_name((enum mkrt__svm_mode)m),
-				     why);
+				     o->why[m]);
 	}
 }
 
@@ -188,16 +207,17 @@ static bool mkrt__try_mode(struct mkrt__probe_ctx *pc, enum mkrt__svm_mode m, st
 	return !failed;
 }
 
-/* Try the modes in @present in order; the first whose handshake passes is
+/* Try the modes @o offers in order; the first whose handshake passes is
  * accepted. The reason says why each mode was not. */
-static void mkrt__try_modes(struct mkrt__probe_ctx *pc, const bool *present, struct mkrt__verdict *v)
+static void mkrt__try_modes(struct mkrt__probe_ctx *pc, const struct mkrt__offers *o,
+			    struct mkrt__verdict *v)
 {
 	const struct mkrt_device_info *info = &pc->dev->info;
 
-	mkrt__append_absent(pc->dev, present, v);
+	mkrt__append_absent(o, v);
 	for (int m = 0; m < MKRT__SVM_MODES; m++) {
 		bool stuck;
-		if (!present[m])
+		if (!o->present[m])
 			continue;
 		if (mkrt__try_mode(pc, (enum mkrt__svm_mode)m, v, &stuck)) {
 			v->svm_mode = (enum mkrt__svm_mode)m;
@@ -212,30 +232,22 @@ static void mkrt__try_modes(struct mkrt__probe_ctx *pc, const bool *present, str
 
 /* Refusals that need no kernel: the driver cannot host a resident kernel,
  * lacks what the megakernel needs, or offers none of the modes to try
- * (@present: the ones it offers). */
-static bool mkrt__static_refusal(const struct mkrt__device *dev, bool *present, struct mkrt__verdict *v)
+ * (@o: what it offers). */
+static bool mkrt__static_refusal(const struct mkrt__device *dev, struct mkrt__offers *o,
+				 struct mkrt__verdict *v)
 {
 	const struct mkrt_device_info *info = &dev->info;
-	int forced = mkrt__svm_forced();
-	bool any = false;
 
 	if (mkrt__verdict_inside_enqueue(info, v))
 		return true;
 	snprintf(v->mode, sizeof(v->mode), "not probed");
-	if (forced < 0) {
-		snprintf(v->reason, sizeof(v->reason),
-			 "MKRT_SVM_MODE='%.32s' names no mode (fine+atomics, fine, usm-host)",
-			 getenv("MKRT_SVM_MODE"));
-		return true;
-	}
-	for (int m = 0; m < MKRT__SVM_MODES; m++) {
-		char why[256];
-		present[m] = (forced == MKRT__SVM_MODES || m == forced) &&
-			     !mkrt__mode_absent(dev, (enum mkrt__svm_mode)m, why, sizeof(why));
-		any |= present[m];
-	}
-	if (!any) {
-		mkrt__append_absent(dev, present, v);
+	if (!mkrt__offers_of(dev, o)) {
+		if (o->forced < 0)
+			snprintf(v->reason, sizeof(v->reason),
+				 "MKRT_SVM_MODE='%.32s' names no mode (fine+atomics, fine, usm-host)",
+				 getenv("MKRT_SVM_MODE"));
+		else
+			mkrt__append_absent(o, v);
 		return true;
 	}
 	if (!mkrt__device_cl_std(info)) {
@@ -250,11 +262,11 @@ static bool mkrt__static_refusal(const struct mkrt__device *dev, bool *present, 
 static void mkrt__svm_probe_device(const struct mkrt__device *dev, struct mkrt__verdict *v)
 {
 	struct mkrt__probe_ctx pc = { .dev = dev };
-	bool present[MKRT__SVM_MODES];
+	struct mkrt__offers offers;
 	cl_program prog = NULL;
 	cl_int rc;
 
-	if (mkrt__static_refusal(dev, present, v))
+	if (mkrt__static_refusal(dev, &offers, v))
 		return;
 	snprintf(v->mode, sizeof(v->mode), "probe failed");
 	cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0 };
@@ -272,7 +284,7 @@ static void mkrt__svm_probe_device(const struct mkrt__device *dev, struct mkrt__
 	}
 	pc.kernel = mkrt__probe_kernel(pc.ctx, dev, mkrt__device_cl_std(&dev->info), &prog, v);
 	if (pc.kernel) {
-		mkrt__try_modes(&pc, present, v);
+		mkrt__try_modes(&pc, &offers, v);
 		clReleaseKernel(pc.kernel);
 		clReleaseProgram(prog);
 	}

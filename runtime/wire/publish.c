@@ -233,6 +233,22 @@ int mkrt_slot_reset(uint32_t *ring, size_t ring_words, uint32_t slot)
 				MKRT_STATUS_EMPTY);
 }
 
+int mkrt__slot_reset_owned(uint32_t *ring, size_t ring_words, uint32_t slot)
+{
+	int err = mkrt__ring_check(ring, ring_words, slot);
+
+	if (err)
+		return err;
+	uint32_t *st = &ring[(size_t)slot * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+	/* acquire: the lane's results, read before the slot is reused */
+	uint32_t now = mkrt__load_acquire(st);
+	if (now != MKRT_STATUS_DONE && now != MKRT_STATUS_FAULT)
+		return MKRT_ESTATE;
+	/* release: our reads of the results before the next publish's writes */
+	mkrt__store_release(st, MKRT_STATUS_EMPTY);
+	return 0;
+}
+
 int mkrt_slot_fault(uint32_t *ring, size_t ring_words, uint32_t slot, uint32_t reason)
 {
 	int err = mkrt__ring_check(ring, ring_words, slot);
