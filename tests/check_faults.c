@@ -279,6 +279,53 @@ START_TEST(kernel_that_does_not_stop)
 }
 END_TEST
 
+/*
+ * No slot starts after SHUTDOWN, even on a lane that was inside a slot when
+ * SHUTDOWN ran: back from it, the lane goes on through its pass, past
+ * slots published after SHUTDOWN (its round looked at SHUTDOWN before
+ * them). Each must be reported, never run.
+ */
+START_TEST(no_slot_starts_after_shutdown)
+{
+	struct mkrt_cl_handler h = { 0x301, "slow" };
+	struct mkrt_config cfg = svm_config();
+	struct mkrt_slot res;
+	struct mkrt_ticket slow_t, late_t[8];
+	struct mkrt_stats st;
+
+	cfg.cl_source = mkrt_test_slow_cl;
+	cfg.cl_handlers = &h;
+	cfg.cl_handler_count = 1;
+	cfg.lanes = 2;
+	cfg.epoch_ms = 3600000u; /* no relaunch in the middle */
+	struct mkrt_runtime *rt = mkrt_test_open(&cfg);
+	ck_assert_err(mkrt_runtime_stats(rt, &st), 0);
+	if (st.lanes < 2) {
+		printf("svm: %llu lane on this device: no second lane to run SHUTDOWN\n",
+		       (unsigned long long)st.lanes);
+		mkrt_runtime_close(rt);
+		return;
+	}
+	ck_assert_err(mkrt_submit(rt, &(struct mkrt_slot){ .opcode = 0x301, .args = { UINT32_MAX } }, 0,
+				  &slow_t), 0);
+	mkrt_test_wait_claimed(rt, slow_t);
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_SHUTDOWN }, NULL), 0);
+	/* the held lane keeps the kernel live, so these are published */
+	for (int i = 0; i < 8; i++) {
+		struct mkrt_slot late = counted(5, (uint32_t)i);
+		ck_assert_err(mkrt_submit(rt, &late, 0, &late_t[i]), 0);
+	}
+	mkrt_test_open_gate(rt);
+	ck_assert_err(mkrt_wait(rt, slow_t, WAIT_MS, &res), 0);
+	ck_assert_uint_eq(res.args[2], 1); /* ended by the gate */
+	for (int i = 0; i < 8; i++)
+		ck_assert_err(mkrt_wait(rt, late_t[i], WAIT_MS, NULL), MKRT_ESHUTDOWN);
+	ck_assert_err(mkrt_runtime_stop(rt, WAIT_MS), 0);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, OBS + 5), 0);
+	mkrt_runtime_close(rt);
+}
+END_TEST
+
 /* ---- a cancel no lane can answer ----------------------------------------------------------- */
 
 /*
@@ -483,6 +530,7 @@ int main(void)
 	tcase_add_test(tc, program_build_failure);
 	tcase_add_loop_test(tc, handshake_failures_leave_the_host, 0, 2);
 	tcase_add_test(tc, kernel_that_does_not_stop);
+	tcase_add_test(tc, no_slot_starts_after_shutdown);
 	tcase_add_test(tc, cancel_no_lane_can_answer);
 	tcase_add_test(tc, full_ring_is_backpressure);
 	tcase_add_test(tc, shutdown_with_slots_in_flight);
