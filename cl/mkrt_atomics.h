@@ -392,6 +392,94 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 
 typedef __global const uint mkrt_arena_word_t;
 
+#ifdef MKRT_BUS_LANES
+/*
+ * The bus's lane protocol (the NVPTX branch above: claims in a table of
+ * their own, a doorbell, batched looks) on an SVM device: what svm runs
+ * under MKRT_SVM_LANES=bus, so that the protocol cuda's lanes keep is tested
+ * wherever OpenCL C 2.0 runs, and for a GPU whose SVM lies across a bus.
+ * The same orderings in C11 terms: the PTX's relaxed loads are relaxed
+ * here, its fence.acq_rel an acq_rel fence.
+ */
+#define MKRT_BUS 1
+#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
+#pragma OPENCL EXTENSION cl_khr_int64_extended_atomics : enable
+
+void mkrt_fence_acq_rel(void)
+{
+	atomic_work_item_fence(CLK_GLOBAL_MEM_FENCE, memory_order_acq_rel, MKRT_SCOPE);
+}
+
+bool mkrt_claim_take(mkrt_word_t *p)
+{
+	uint free = 0;
+	return mkrt_cas_acquire(p, &free, 1);
+}
+
+void mkrt_claim_drop(mkrt_word_t *p, bool wrote)
+{
+	if (wrote)
+		mkrt_fence_acq_rel();
+	mkrt_store_relaxed(p, 0);
+}
+
+void mkrt_fence_sc(void)
+{
+	atomic_work_item_fence(CLK_GLOBAL_MEM_FENCE, memory_order_seq_cst, MKRT_SCOPE);
+}
+
+void mkrt_red_relaxed(mkrt_word_t *p, uint v)
+{
+	(void)mkrt_add_relaxed(p, v);
+}
+
+void mkrt_red_release(mkrt_word_t *p, uint v)
+{
+	(void)mkrt_add_release(p, v);
+}
+
+void mkrt_look_issue(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		     __private uint *yield)
+{
+	for (uint i = 0; i < 16u; i++)
+		w[i] = mkrt_load_relaxed(&s[i]);
+	for (uint i = 0; i < 8u; i++)
+		c[i] = mkrt_load_relaxed(&ctl[i]);
+	*yield = mkrt_load_relaxed(&ctl[MKRT_CTL_YIELD]);
+}
+
+void mkrt_look_acquire(uint yield)
+{
+	if (yield)
+		mkrt_fence_acq_rel();
+}
+
+void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		       __private uint *yield)
+{
+	mkrt_look_issue(s, ctl, w, c, yield);
+	mkrt_look_acquire(*yield);
+}
+
+/* The doorbell is one 64-bit word (mkrt_kernel_abi.h), loaded whole. */
+void mkrt_round_issue(mkrt_word_t *ctl, mkrt_word_t *any, mkrt_word_t *bell, __private uint *r)
+{
+	r[0] = mkrt_load_relaxed(&ctl[MKRT_CTL_SHUTDOWN]);
+	r[1] = mkrt_load_relaxed(&ctl[MKRT_CTL_YIELD]);
+	r[2] = mkrt_load_relaxed(&ctl[MKRT_CTL_BUSY_LANES]);
+	r[3] = mkrt_load_relaxed(any);
+	ulong b = atomic_load_explicit((volatile __global atomic_ulong *)bell, memory_order_acquire,
+				       MKRT_SCOPE);
+	r[4] = (uint)(b >> 32);
+	r[5] = (uint)b;
+}
+
+void mkrt_round_acquire(__private const uint *r)
+{
+	if (r[0] | r[1] | r[3])
+		mkrt_fence_acq_rel();
+}
+#endif /* MKRT_BUS_LANES */
 
 #endif /* OpenCL C 2.0 and later */
 

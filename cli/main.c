@@ -151,6 +151,8 @@ static int usage(FILE *f)
 		   "  MKRT_SHM_BACKEND  the backend the shm broker forwards to\n"
 		   "  MKRT_SVM_MODE     the svm backend's memory mode: fine+atomics, fine or usm-host\n"
 		   "                    (default the first whose handshake passes)\n"
+		   "  MKRT_SVM_LANES    the svm backend's lane protocol: ring (default) or bus\n"
+		   "                    (cuda's over PCIe: claim table, doorbell, batched looks)\n"
 		   "  MKRT_IO_ENGINE    the load-miss read engine (built in: %s)\n"
 		   "  MKRT_CACHE_DIR    where built kernels are cached (default $XDG_CACHE_HOME/mkrt,\n"
 		   "                    else ~/.cache/mkrt; empty: no cache)\n"

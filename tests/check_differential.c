@@ -251,6 +251,9 @@ int main(void)
 #ifdef MKRT_AUDIT_SHARED_RMW
 	mkrt_test_audit_fine(s, tc);
 #endif
+#ifdef MKRT_TEST_BUS_LANES
+	mkrt_test_bus_lanes();
+#endif
 	int n = mkrt_test_backends(device_list, 3, devices, 8);
 	tcase_add_loop_test(tc, stream_host_vs_device, 0, 2 * n);
 	tcase_add_loop_test(tc, stream_with_relaunch_every_slot, 0, 2 * n);

@@ -481,6 +481,9 @@ int main(void)
 #ifdef MKRT_AUDIT_SHARED_RMW
 	mkrt_test_audit_fine(s, tc);
 #endif
+#ifdef MKRT_TEST_BUS_LANES
+	mkrt_test_bus_lanes();
+#endif
 	int nb = mkrt_test_backends(backend_list, have_opencl() ? 4 : 2, backends, 8);
 
 	if (nb == 2 && !getenv("MKRT_TEST_BACKENDS"))

@@ -90,12 +90,14 @@ START_TEST(forced_modes)
 }
 END_TEST
 
-/* In svm's mode without SVM atomics a lane withdraws a cancelled slot; the
- * withdrawal word must not withdraw the slot's next publish, a raw one
- * through the ring's words (a replay's) included. */
+/* In svm's mode without SVM atomics (_i 0), and with the bus's lanes (_i
+ * 1: they learn of the withdrawal and of the raw publish by the doorbell),
+ * a lane withdraws a cancelled slot; the withdrawal word must not withdraw
+ * the slot's next publish, a raw one through the ring's words (a
+ * replay's) included. */
 START_TEST(withdrawn_slot_runs_when_published_again)
 {
-	setenv("MKRT_SVM_MODE", "fine", 1);
+	setenv(_i ? "MKRT_SVM_LANES" : "MKRT_SVM_MODE", _i ? "bus" : "fine", 1);
 	struct mkrt_runtime *rt = open_svm(&(struct mkrt_config){ 0 });
 	struct mkrt_slot denied = { .opcode = MKRT_OP_NOP, .tenant = 1 }, res;
 	struct mkrt_ticket t;
@@ -123,7 +125,25 @@ START_TEST(withdrawn_slot_runs_when_published_again)
 	ck_assert_err(rt->ops.read_slot(rt->state, t.slot, &res), 0);
 	ck_assert_uint_eq(res.status, MKRT_STATUS_DONE);
 	mkrt_runtime_close(rt);
-	unsetenv("MKRT_SVM_MODE");
+	unsetenv(_i ? "MKRT_SVM_LANES" : "MKRT_SVM_MODE");
+}
+END_TEST
+
+/* MKRT_SVM_LANES names the lanes' protocol, or is refused with a Fix. */
+START_TEST(lanes_variable)
+{
+	struct mkrt_runtime *rt = NULL;
+
+	setenv("MKRT_SVM_LANES", "pcie", 1);
+	ck_assert_err(mkrt_runtime_open(&(struct mkrt_config){ .backend = "svm" }, &rt), MKRT_EINVAL);
+	ck_assert_ptr_null(rt);
+	ck_assert_msg(strstr(mkrt_last_detail(), "MKRT_SVM_LANES='pcie' names no lane protocol. Fix:"),
+		      "%s", mkrt_last_detail());
+	setenv("MKRT_SVM_LANES", "ring", 1);
+	rt = open_svm(&(struct mkrt_config){ 0 });
+	ck_assert_err(mkrt_test_roundtrip(rt, (struct mkrt_slot){ .opcode = MKRT_OP_NOP }, NULL), 0);
+	mkrt_runtime_close(rt);
+	unsetenv("MKRT_SVM_LANES");
 }
 END_TEST
 
@@ -506,7 +526,8 @@ int main(void)
 	tcase_add_test(disc, device_caps_and_probe);
 	tcase_add_test(disc, device_match);
 	tcase_add_test(disc, forced_modes);
-	tcase_add_test(life, withdrawn_slot_runs_when_published_again);
+	tcase_add_loop_test(life, withdrawn_slot_runs_when_published_again, 0, 2);
+	tcase_add_test(life, lanes_variable);
 	tcase_add_test(disc, pocl_basic_driver_is_refused);
 	tcase_add_test(disc, automatic_choice_is_svm);
 	tcase_add_test(disc, selection_report_is_the_choice);

@@ -194,7 +194,8 @@ grep -Eq '^mkrt [0-9]+\.[0-9]+\.[0-9]+ \(wire protocol [0-9]+\)$' "$tmp/version.
 echo "mkrt --version: $(cat "$tmp/version.txt")"
 "$MKRT" --help >"$tmp/help.txt" || fail "mkrt --help exited non-zero"
 for want in roundtrip bench devices serve soak replay capture MKRT_BACKEND MKRT_DEVICE MKRT_SHM_NAME \
-	MKRT_SHM_BACKEND MKRT_SVM_MODE MKRT_IO_ENGINE MKRT_CACHE_DIR MKRT_CL_DIR copy shm cuda; do
+	MKRT_SHM_BACKEND MKRT_SVM_MODE MKRT_SVM_LANES MKRT_IO_ENGINE MKRT_CACHE_DIR MKRT_CL_DIR copy shm \
+	cuda; do
 	grep -q "$want" "$tmp/help.txt" || fail "mkrt --help does not mention $want"
 done
 for cmd in roundtrip bench devices serve soak replay capture; do
@@ -279,8 +280,8 @@ for cmd in roundtrip bench devices serve soak replay capture; do
 			fail "mkrt(1) lacks $cmd $opt"
 	done
 done
-for var in MKRT_BACKEND MKRT_DEVICE MKRT_SHM_NAME MKRT_SHM_BACKEND MKRT_SVM_MODE MKRT_IO_ENGINE MKRT_CACHE_DIR \
-	MKRT_CL_DIR; do
+for var in MKRT_BACKEND MKRT_DEVICE MKRT_SHM_NAME MKRT_SHM_BACKEND MKRT_SVM_MODE MKRT_SVM_LANES \
+	MKRT_IO_ENGINE MKRT_CACHE_DIR MKRT_CL_DIR; do
 	grep -q "^\.B $var" "$top_srcdir/man/mkrt.1" || fail "mkrt(1) lacks $var"
 	grep -q "$var" "$top_srcdir/man/libmkrt.3" || fail "libmkrt(3) lacks $var"
 done

@@ -164,4 +164,17 @@ static inline void mkrt_test_audit_fine(Suite *s, TCase *tc)
 }
 #endif /* MKRT_AUDIT_SHARED_RMW */
 
+#ifdef MKRT_TEST_BUS_LANES
+/* The device suites built again as tests/check_*_bus (Makefile.am): svm's
+ * lanes keep the protocol cuda's keep over the bus (MKRT_SVM_LANES=bus:
+ * claims in a table, a doorbell, batched looks), so that it is tested
+ * where no GPU is. A kernel built without it would refuse to open: its
+ * argument count is checked (mkrt__resident_set_args). */
+static inline void mkrt_test_bus_lanes(void)
+{
+	setenv("MKRT_SVM_LANES", "bus", 1);
+	setenv("MKRT_TEST_BACKENDS", "svm", 1);
+}
+#endif
+
 #endif /* MKRT_TEST_DEVICE_H */

@@ -49,7 +49,11 @@ for cpu in gfx90a gfx1030 gfx1100; do
 	"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -nogpulib -DMKRT_HOST_NO_RMW \
 		-target amdgcn-amd-amdhsa -mcpu=$cpu -Werror $inc -c "$tmp/megakernel.prog.cl" \
 		-o "$tmp/megakernel-fine-$cpu.o"
-	echo "cl/ compiles for amdgcn-amd-amdhsa -mcpu=$cpu (OpenCL C 2.0; the megakernel also with -DMKRT_HOST_NO_RMW)"
+	# ... and with the bus's lanes (MKRT_SVM_LANES=bus), for SVM across PCIe
+	"$CLANG" -cl-std=CL2.0 -Xclang -finclude-default-header -nogpulib -DMKRT_HOST_NO_RMW \
+		-DMKRT_BUS_LANES -target amdgcn-amd-amdhsa -mcpu=$cpu -Werror $inc \
+		-c "$tmp/megakernel.prog.cl" -o "$tmp/megakernel-bus-$cpu.o"
+	echo "cl/ compiles for amdgcn-amd-amdhsa -mcpu=$cpu (OpenCL C 2.0; the megakernel also with -DMKRT_HOST_NO_RMW, and with the bus's lanes)"
 done
 # The Intel path: SPIR-V, validated. At -O0: llvm-spirv-15 mistranslates LLVM
 # 15's optimized IR of this kernel (i3 integers from switch lowering, an

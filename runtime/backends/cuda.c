@@ -167,26 +167,13 @@ static const struct mkrt__launcher mkrt__cuda_launcher = {
 	.returned = mkrt__cuda_launch_returned,
 };
 
-/* ---- the doorbell ----------------------------------------------------------------------------- */
-
-/* After a publish into @slot: lanes watch this word instead of the ring
- * (cl/megakernel.cl): the count in its high half, raised by @bump, and the
- * slot in its low half, in one 64-bit word that a lane loads at once. Only
- * host threads read-modify-write it (the lanes load it). A bump of 2 makes
- * every lane look at its share. */
-static void mkrt__cuda_ring_doorbell(struct mkrt__cuda_rt *c, uint32_t slot, uint32_t bump)
-{
-	uint64_t *bell = (uint64_t *)(void *)&c->wd.words[MKRT_DOORBELL(c->w.b.slot_count)];
-	uint64_t old = mkrt__load64_relaxed(bell);
-
-	/* release: the slot's PUBLISHED before the bell */
-	while (!mkrt__cas64_release(bell, &old, ((old >> 32) + bump) << 32 | slot))
-		;
-}
+/* ---- the doorbell (withdraw.h) ------------------------------------------------------------ */
 
 static void mkrt__cuda_withdraw_notify(void *owner, uint32_t slot)
 {
-	mkrt__cuda_ring_doorbell(owner, slot, 1);
+	struct mkrt__cuda_rt *c = owner;
+
+	mkrt__withdrawals_ring_doorbell(&c->wd, slot, 1);
 }
 
 /* Is a PUBLISHED slot waiting for a lane: to run it, or to withdraw it? */
@@ -412,7 +399,7 @@ static int mkrt__cuda_publish(void *state, uint32_t slot, const struct mkrt_slot
 	mkrt__withdrawals_clear(&c->wd, slot);
 	err = mkrt__words_publish(state, slot, req, nargs);
 	if (!err) {
-		mkrt__cuda_ring_doorbell(c, slot, 1);
+		mkrt__withdrawals_ring_doorbell(&c->wd, slot, 1);
 		mkrt__resident_ring_bell(&c->r);
 	}
 	return err;
@@ -466,7 +453,7 @@ static int mkrt__cuda_write_region(void *state, enum mkrt__region r, uint32_t fi
 		mkrt__withdrawals_clear_words(&c->wd, first, n);
 	err = mkrt__words_write_region(state, r, first, n, in);
 	if (!err && r == MKRT__REGION_RING)
-		mkrt__cuda_ring_doorbell(c, first / MKRT_SLOT_WORDS, 2);
+		mkrt__withdrawals_ring_doorbell(&c->wd, first / MKRT_SLOT_WORDS, 2);
 	if (!err)
 		mkrt__resident_ring_bell(&c->r);
 	return err;

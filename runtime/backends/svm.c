@@ -16,6 +16,12 @@
  * with -DMKRT_HOST_NO_RMW, a slot is withdrawn through withdrawal words
  * (withdraw.h), reset with a store, the lanes pick load-miss frames (the
  * lanes' port, io/frames.c), and no host thread runs slots (no assist).
+ *
+ * MKRT_SVM_LANES=bus gives the lanes the protocol cuda's keep over its bus
+ * (cl/mkrt_atomics.h, MKRT_BUS_LANES): claims in a table of their own, a
+ * doorbell the host rings on every publish, one batched look a slot, and
+ * no host RMW of a word the lanes share, in any mode. For a GPU whose SVM
+ * lies across a bus, and so that the protocol is tested on any device.
  */
 #include "words.h"
 #include "withdraw.h"
@@ -30,8 +36,11 @@ struct mkrt__svm {
 	struct mkrt__words w;        /* first: the shared word hooks take the state */
 	struct mkrt__resident r;
 	struct mkrt__svm_mem mem;
-	bool host_rmw;               /* the mode lets the host CAS what lanes do */
-	struct mkrt__withdrawals wd; /* !host_rmw: cancel */
+	bool host_rmw;               /* the mode lets the host CAS what lanes do (and
+	                                the lanes are not the bus's) */
+	bool bus;                    /* MKRT_SVM_LANES=bus */
+	struct mkrt__withdrawals wd; /* !host_rmw: cancel; the bus's doorbell */
+	uint32_t *claims;            /* the bus's claim table */
 };
 
 /* ---- device choice ---------------------------------------------------------- */
@@ -94,7 +103,9 @@ static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 {
 	const struct mkrt_exec_buffers *b = &s->w.b;
 	struct mkrt__kargs a = { .svm = &s->mem,
-				 .nargs = s->host_rmw ? MKRT_KARG_COUNT_CL20 : MKRT_KARG_COUNT };
+				 .nargs = s->bus	     ? MKRT_KARG_COUNT_BUS
+					  : s->host_rmw ? MKRT_KARG_COUNT_CL20
+							: MKRT_KARG_COUNT };
 
 	a.svm_ptr[MKRT_KARG_RING] = b->ring;
 	a.svm_ptr[MKRT_KARG_CONTROL] = b->control;
@@ -105,6 +116,7 @@ static int mkrt__svm_args(struct mkrt__svm *s, const struct mkrt_config *cfg)
 	a.svm_ptr[MKRT_KARG_FRAMES] = b->frames;
 	a.svm_ptr[MKRT_KARG_ARENA] = b->arena;
 	a.svm_ptr[MKRT_KARG_WITHDRAW] = s->wd.words;
+	a.svm_ptr[MKRT_KARG_CLAIMS] = s->claims;
 	a.count[MKRT_KARG_SLOTS] = b->slot_count;
 	a.count[MKRT_KARG_CONTROL_WORDS] = b->control_words;
 	a.count[MKRT_KARG_DEBUG_WORDS] = b->debug_words;
@@ -121,6 +133,7 @@ static void mkrt__svm_free(struct mkrt__svm *s)
 	if (s->r.ctx) {
 		mkrt__words_free(&s->w, mkrt__svm_release, s);
 		mkrt__svm_mem_free(&s->mem, s->wd.words);
+		mkrt__svm_mem_free(&s->mem, s->claims);
 	}
 	mkrt__resident_fini(&s->r);
 	mkrt__withdrawals_fini(&s->wd);
@@ -139,6 +152,14 @@ static uint32_t mkrt__svm_assist(void *owner)
 	struct mkrt__svm *s = owner;
 
 	return s->r.dev.info.gpu || !s->host_rmw ? 0 : mkrt__exec_pass_nonblocking(&s->w.b);
+}
+
+/* The bus's lanes learn of a withdrawal by the doorbell. */
+static void mkrt__svm_withdraw_notify(void *owner, uint32_t slot)
+{
+	struct mkrt__svm *s = owner;
+
+	mkrt__withdrawals_ring_doorbell(&s->wd, slot, 1);
 }
 
 /* Is a PUBLISHED slot waiting for a lane: to run it, or to withdraw it? */
@@ -164,6 +185,33 @@ static const struct mkrt__resident_hooks mkrt__svm_hooks = {
 	.assist = mkrt__svm_assist,
 };
 
+/* MKRT_SVM_LANES: the ring's lanes (unset, "ring") or the bus's ("bus"). */
+static int mkrt__svm_lanes(bool *bus)
+{
+	const char *v = getenv("MKRT_SVM_LANES");
+
+	*bus = v && strcmp(v, "bus") == 0;
+	if (!v || !v[0] || *bus || strcmp(v, "ring") == 0)
+		return 0;
+	mkrt__detail("MKRT_SVM_LANES='%.32s' names no lane protocol. Fix: set it to ring (the "
+		     "default) or bus, or unset it", v);
+	return MKRT_EINVAL;
+}
+
+/* The bus's words (withdraw.h): withdrawal words and the doorbell, and the
+ * claim table. */
+static int mkrt__svm_bus_words(struct mkrt__svm *s, uint32_t slots)
+{
+	s->wd.words = mkrt__svm_alloc(s, MKRT_WITHDRAW_WORDS(slots));
+	s->wd.slots = slots;
+	if (s->bus) {
+		s->wd.notify = mkrt__svm_withdraw_notify;
+		s->wd.owner = s;
+		s->claims = mkrt__svm_alloc(s, slots);
+	}
+	return !s->wd.words || (s->bus && !s->claims) ? MKRT_ENOMEM : 0;
+}
+
 static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 {
 	struct mkrt__svm *s = calloc(1, sizeof(*s));
@@ -175,14 +223,17 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	if (!s)
 		return MKRT_ENOMEM;
 	mkrt__withdrawals_init(&s->wd);
+	err = mkrt__svm_lanes(&s->bus);
+	if (err)
+		goto out_free;
 	if (!mkrt__device_chosen(cfg, mkrt__svm_verdict, &dev, &v, why, sizeof(why))) {
 		mkrt__detail("svm backend unavailable: %s", why);
 		err = MKRT_EUNAVAILABLE;
 		goto out_free;
 	}
-	s->host_rmw = mkrt__svm_mode_host_rmw(v.svm_mode);
-	snprintf(options, sizeof(options), "%s%s", mkrt__device_cl_std(&dev.info),
-		 s->host_rmw ? "" : " -DMKRT_HOST_NO_RMW");
+	s->host_rmw = mkrt__svm_mode_host_rmw(v.svm_mode) && !s->bus;
+	snprintf(options, sizeof(options), "%s%s%s", mkrt__device_cl_std(&dev.info),
+		 s->host_rmw ? "" : " -DMKRT_HOST_NO_RMW", s->bus ? " -DMKRT_BUS_LANES" : "");
 	err = mkrt__resident_init(&s->r, "svm", &dev, cfg, options, &mkrt__svm_hooks, s);
 	if (!err)
 		err = mkrt__svm_mem_init(&s->mem, s->r.ctx, dev.platform, v.svm_mode);
@@ -194,12 +245,9 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	if (err)
 		goto out_free;
 	if (!s->host_rmw) {
-		s->wd.words = mkrt__svm_alloc(s, MKRT_WITHDRAW_WORDS(cfg->slots));
-		s->wd.slots = cfg->slots;
-		if (!s->wd.words) {
-			err = MKRT_ENOMEM;
+		err = mkrt__svm_bus_words(s, cfg->slots);
+		if (err)
 			goto out_free;
-		}
 	}
 	s->r.io = s->w.servicer;
 	err = mkrt__svm_args(s, cfg);
@@ -224,9 +272,12 @@ static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot 
 	if (!s->host_rmw && slot < s->wd.slots)
 		mkrt__withdrawals_clear(&s->wd, slot);
 	err = mkrt__words_publish(state, slot, req, nargs);
-	if (!err)
-		mkrt__resident_ring_bell(&s->r);
-	return err;
+	if (err)
+		return err;
+	if (s->bus)
+		mkrt__withdrawals_ring_doorbell(&s->wd, slot, 1);
+	mkrt__resident_ring_bell(&s->r);
+	return 0;
 }
 
 /* Without host RMWs: withdrawal words (withdraw.h); a lane moves the slot. */
@@ -289,9 +340,12 @@ static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t fir
 	if (!s->host_rmw && r == MKRT__REGION_RING)
 		mkrt__withdrawals_clear_words(&s->wd, first, n);
 	err = mkrt__words_write_region(state, r, first, n, in);
-	if (!err)
-		mkrt__resident_ring_bell(&s->r);
-	return err;
+	if (err)
+		return err;
+	if (s->bus && r == MKRT__REGION_RING)
+		mkrt__withdrawals_ring_doorbell(&s->wd, first / MKRT_SLOT_WORDS, 2);
+	mkrt__resident_ring_bell(&s->r);
+	return 0;
 }
 
 static void mkrt__svm_stats(void *state, struct mkrt_stats *out)

@@ -76,6 +76,16 @@ int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring,
 	return now == MKRT_STATUS_EMPTY ? 0 : MKRT_ESTATE;
 }
 
+void mkrt__withdrawals_ring_doorbell(struct mkrt__withdrawals *wd, uint32_t slot, uint32_t bump)
+{
+	uint64_t *bell = (uint64_t *)(void *)&wd->words[MKRT_DOORBELL(wd->slots)];
+	uint64_t old = mkrt__load64_relaxed(bell);
+
+	/* release: the slot's PUBLISHED before the bell */
+	while (!mkrt__cas64_release(bell, &old, ((old >> 32) + bump) << 32 | slot))
+		;
+}
+
 bool mkrt__withdrawals_waiting(struct mkrt__withdrawals *wd, const uint32_t *ring)
 {
 	for (uint32_t s = 0; s < wd->slots; s++)

@@ -43,6 +43,13 @@ void mkrt__withdrawals_clear_words(struct mkrt__withdrawals *wd, uint32_t first,
  * posted). ERANGE: no such slot. */
 int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring, uint32_t slot,
 			     struct mkrt__resident *r);
+/* After a publish into @slot, where lanes watch a doorbell instead of the
+ * ring (a bus: cuda, svm's bus lanes; cl/megakernel.cl): the 64-bit word
+ * after the withdrawal words, its count in the high half raised by @bump,
+ * the slot in the low half, one word that a lane loads at once. Only host
+ * threads read-modify-write it (the lanes load it). A bump of 2 makes
+ * every lane look at its share. */
+void mkrt__withdrawals_ring_doorbell(struct mkrt__withdrawals *wd, uint32_t slot, uint32_t bump);
 /* Whether a PUBLISHED slot of @ring waits for a lane to withdraw it. */
 bool mkrt__withdrawals_waiting(struct mkrt__withdrawals *wd, const uint32_t *ring);
 

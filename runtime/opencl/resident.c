@@ -118,6 +118,7 @@ static bool mkrt__karg_is_buffer(uint32_t k)
 	case MKRT_KARG_FRAMES:
 	case MKRT_KARG_ARENA:
 	case MKRT_KARG_WITHDRAW:
+	case MKRT_KARG_CLAIMS:
 		return true;
 	default:
 		return false;

@@ -24,11 +24,12 @@
  * cl_mem handles (copy), counts as words. */
 struct mkrt__kargs {
 	const struct mkrt__svm_mem *svm; /* buffers are pointers into it, else cl_mem */
-	const void *svm_ptr[MKRT_KARG_COUNT];
-	cl_mem mem[MKRT_KARG_COUNT];
-	cl_uint count[MKRT_KARG_COUNT];
-	uint32_t nargs;              /* MKRT_KARG_COUNT_CL20 (svm), or MKRT_KARG_COUNT (copy;
-	                                svm without host RMWs) */
+	const void *svm_ptr[MKRT_KARG_COUNT_BUS];
+	cl_mem mem[MKRT_KARG_COUNT_BUS];
+	cl_uint count[MKRT_KARG_COUNT_BUS];
+	uint32_t nargs;              /* MKRT_KARG_COUNT_CL20 (svm), MKRT_KARG_COUNT (copy;
+	                                svm without host RMWs), or MKRT_KARG_COUNT_BUS (svm's
+	                                bus lanes) */
 };
 
 /* How the watcher reaches the device's control words. */
