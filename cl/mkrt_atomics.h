@@ -323,6 +323,11 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 	return mkrt_cas_took(atomic_cmpxchg(p, *expected, desired), expected);
 }
 
+void mkrt_fence_acq_rel(void)
+{
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+}
+
 
 #endif /* __NVPTX__ */
 
@@ -390,6 +395,11 @@ bool mkrt_cas_relaxed(mkrt_word_t *p, __private uint *expected, uint desired)
 						       memory_order_relaxed, MKRT_SCOPE);
 }
 
+void mkrt_fence_acq_rel(void)
+{
+	atomic_work_item_fence(CLK_GLOBAL_MEM_FENCE, memory_order_acq_rel, MKRT_SCOPE);
+}
+
 typedef __global const uint mkrt_arena_word_t;
 
 #ifdef MKRT_BUS_LANES
@@ -399,16 +409,11 @@ typedef __global const uint mkrt_arena_word_t;
  * under MKRT_SVM_LANES=bus, so that the protocol cuda's lanes keep is tested
  * wherever OpenCL C 2.0 runs, and for a GPU whose SVM lies across a bus.
  * The same orderings in C11 terms: the PTX's relaxed loads are relaxed
- * here, its fence.acq_rel an acq_rel fence.
+ * here, its fence.acq_rel an acq_rel fence. The look is below, shared.
  */
 #define MKRT_BUS 1
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
 #pragma OPENCL EXTENSION cl_khr_int64_extended_atomics : enable
-
-void mkrt_fence_acq_rel(void)
-{
-	atomic_work_item_fence(CLK_GLOBAL_MEM_FENCE, memory_order_acq_rel, MKRT_SCOPE);
-}
 
 bool mkrt_claim_take(mkrt_word_t *p)
 {
@@ -426,39 +431,6 @@ void mkrt_claim_drop(mkrt_word_t *p, bool wrote)
 void mkrt_fence_sc(void)
 {
 	atomic_work_item_fence(CLK_GLOBAL_MEM_FENCE, memory_order_seq_cst, MKRT_SCOPE);
-}
-
-void mkrt_red_relaxed(mkrt_word_t *p, uint v)
-{
-	(void)mkrt_add_relaxed(p, v);
-}
-
-void mkrt_red_release(mkrt_word_t *p, uint v)
-{
-	(void)mkrt_add_release(p, v);
-}
-
-void mkrt_look_issue(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
-		     __private uint *yield)
-{
-	for (uint i = 0; i < 16u; i++)
-		w[i] = mkrt_load_relaxed(&s[i]);
-	for (uint i = 0; i < 8u; i++)
-		c[i] = mkrt_load_relaxed(&ctl[i]);
-	*yield = mkrt_load_relaxed(&ctl[MKRT_CTL_YIELD]);
-}
-
-void mkrt_look_acquire(uint yield)
-{
-	if (yield)
-		mkrt_fence_acq_rel();
-}
-
-void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
-		       __private uint *yield)
-{
-	mkrt_look_issue(s, ctl, w, c, yield);
-	mkrt_look_acquire(*yield);
 }
 
 /* The doorbell is one 64-bit word (mkrt_kernel_abi.h), loaded whole. */
@@ -483,7 +455,7 @@ void mkrt_round_acquire(__private const uint *r)
 
 #endif /* OpenCL C 2.0 and later */
 
-#ifndef MKRT_BUS
+#ifndef __NVPTX__
 /* Adds whose old value nobody reads (a reduction over a bus). */
 void mkrt_red_relaxed(mkrt_word_t *p, uint v)
 {
@@ -495,9 +467,37 @@ void mkrt_red_release(mkrt_word_t *p, uint v)
 	(void)mkrt_add_release(p, v);
 }
 
-/* The loads of one step, where every load is cheap (see the NVPTX branch
- * above for why they are batched there): before a claim, slot @s's STATUS
- * (acquire) and, when it is PUBLISHED, words 1..3 and control words 0..7 ... */
+/* After the claim, the look: the slot's 16 words, control words 0..7 and
+ * YIELD, acquiring what the host wrote before a YIELD it sees (see the
+ * NVPTX branch above for why the loads are batched there) */
+void mkrt_look_issue(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		     __private uint *yield)
+{
+	for (uint i = 0; i < 16u; i++)
+		w[i] = mkrt_load_relaxed(&s[i]);
+	for (uint i = 0; i < 8u; i++)
+		c[i] = mkrt_load_relaxed(&ctl[i]);
+	*yield = mkrt_load_relaxed(&ctl[MKRT_CTL_YIELD]);
+}
+
+void mkrt_look_acquire(uint yield)
+{
+	if (yield)
+		mkrt_fence_acq_rel();
+}
+
+void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
+		       __private uint *yield)
+{
+	mkrt_look_issue(s, ctl, w, c, yield);
+	mkrt_look_acquire(*yield);
+}
+#endif /* !__NVPTX__ */
+
+#ifndef MKRT_BUS
+/* The loads of one step, where every load is cheap: before a claim, slot
+ * @s's STATUS (acquire) and, when it is PUBLISHED, words 1..3 and control
+ * words 0..7 ... */
 void mkrt_load_look(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *h, __private uint *c)
 {
 	h[0] = mkrt_load_acquire(&s[0]);
@@ -507,17 +507,6 @@ void mkrt_load_look(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *h, __priva
 		h[i] = mkrt_load_relaxed(&s[i]);
 	for (uint i = 0; i < 8u; i++)
 		c[i] = mkrt_load_relaxed(&ctl[i]);
-}
-
-/* ... after the claim, the slot's 16 words, control words 0..7 and YIELD ... */
-void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
-		       __private uint *yield)
-{
-	for (uint i = 0; i < 16u; i++)
-		w[i] = mkrt_load_relaxed(&s[i]);
-	for (uint i = 0; i < 8u; i++)
-		c[i] = mkrt_load_relaxed(&ctl[i]);
-	*yield = mkrt_load_acquire(&ctl[MKRT_CTL_YIELD]);
 }
 
 /* ... and a round's SHUTDOWN, YIELD, BUSY_LANES and withdrawal flag @any
