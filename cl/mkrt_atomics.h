@@ -468,12 +468,16 @@ void mkrt_red_release(mkrt_word_t *p, uint v)
 }
 
 /* After the claim, the look: the slot's 16 words, control words 0..7 and
- * YIELD, acquiring what the host wrote before a YIELD it sees (see the
- * NVPTX branch above for why the loads are batched there) */
+ * YIELD, acquiring what the host wrote before a YIELD it sees. STATUS is
+ * acquired first: a bus lane's claim is in its own table, so this is what
+ * orders the payload after the publish (the PTX batch, above, issues every
+ * load at once and relies on one thread's loads over PCIe completing in
+ * order, which the PTX memory model does not promise: docs/ARCHITECTURE.md) */
 void mkrt_look_issue(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
 		     __private uint *yield)
 {
-	for (uint i = 0; i < 16u; i++)
+	w[0] = mkrt_load_acquire(&s[0]);
+	for (uint i = 1; i < 16u; i++)
 		w[i] = mkrt_load_relaxed(&s[i]);
 	for (uint i = 0; i < 8u; i++)
 		c[i] = mkrt_load_relaxed(&ctl[i]);
