@@ -77,12 +77,23 @@ static void mkrt__svm_release(void *ctx, uint32_t *p)
 /* ---- geometry and arguments ----------------------------------------------------------- */
 
 /* Forward-progress-safe geometry (DESIGN §4): work-groups of one on CPUs, at
- * most one lane per compute unit; GPUs one group per compute unit. */
-static void mkrt__svm_geometry(struct mkrt__resident *r, uint32_t lanes)
+ * most one lane per compute unit; GPUs one group per compute unit, or with
+ * the bus's lanes one lane unless asked (cuda's default: on the H200 every
+ * further polling wavefront slowed every round trip, docs/PERFORMANCE.md). */
+static void mkrt__svm_geometry(struct mkrt__resident *r, uint32_t lanes, bool bus)
 {
 	const struct mkrt_device_info *info = &r->dev.info;
 	uint32_t cu = info->compute_units ? info->compute_units : 1;
 
+	if (info->gpu && bus) {
+		if (!lanes)
+			lanes = 1;
+		r->local = lanes < MKRT__GPU_GROUP ? lanes : MKRT__GPU_GROUP;
+		if (r->local > info->max_work_group && info->max_work_group)
+			r->local = info->max_work_group;
+		r->global = (lanes + r->local - 1) / r->local * r->local;
+		return;
+	}
 	if (info->gpu) {
 		r->local = info->max_work_group < MKRT__GPU_GROUP ? info->max_work_group : MKRT__GPU_GROUP;
 		r->global = lanes ? (lanes + r->local - 1) / r->local * r->local : cu * r->local;
@@ -198,9 +209,9 @@ static int mkrt__svm_lanes(bool *bus)
 	return MKRT_EINVAL;
 }
 
-/* The bus's words (withdraw.h): withdrawal words and the doorbell, and the
- * claim table. */
-static int mkrt__svm_bus_words(struct mkrt__svm *s, uint32_t slots)
+/* The words of lanes the host never read-modify-writes with (withdraw.h):
+ * withdrawal words and the doorbell; for the bus's lanes the claim table. */
+static int mkrt__svm_lane_words(struct mkrt__svm *s, uint32_t slots)
 {
 	s->wd.words = mkrt__svm_alloc(s, MKRT_WITHDRAW_WORDS(slots));
 	s->wd.slots = slots;
@@ -245,7 +256,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	if (err)
 		goto out_free;
 	if (!s->host_rmw) {
-		err = mkrt__svm_bus_words(s, cfg->slots);
+		err = mkrt__svm_lane_words(s, cfg->slots);
 		if (err)
 			goto out_free;
 	}
@@ -253,7 +264,7 @@ static int mkrt__svm_open(const struct mkrt_config *cfg, void **state)
 	err = mkrt__svm_args(s, cfg);
 	if (err)
 		goto out_free;
-	mkrt__svm_geometry(&s->r, cfg->lanes);
+	mkrt__svm_geometry(&s->r, cfg->lanes, s->bus);
 	*state = s;
 	return 0;
 
