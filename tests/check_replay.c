@@ -167,6 +167,38 @@ START_TEST(serial_replay_is_identical_on_host_and_svm)
 }
 END_TEST
 
+/* An executor counts a slot in DONE_COUNT after its DONE: in a serial
+ * replay every slot must still see every slot before it counted, and the
+ * final state must hold the last one's count. 64 slots each copy
+ * DONE_COUNT into their own observable word. */
+START_TEST(serial_replay_sees_every_count)
+{
+	enum { SLOTS = 64 };
+	struct mkrt_capture in, out;
+
+	ck_assert_err(mkrt_capture_alloc(&in, SLOTS, MKRT_CTL_OBS + SLOTS, 0, 0, 0), 0);
+	in.control[MKRT_CTL_DONE_COUNT] = 1000;
+	in.control[MKRT_CTL_TENANT_BASE] = MKRT_CTL_TENANT_FIRST; /* tenant 0 ... */
+	in.control[MKRT_CTL_TENANT_FIRST] = 1;                    /* ... authorized */
+	for (uint32_t s = 0; s < SLOTS; s++) {
+		uint32_t *w = in.ring + s * MKRT_SLOT_WORDS;
+		w[MKRT_SLOT_STATUS] = MKRT_STATUS_PUBLISHED;
+		w[MKRT_SLOT_OPCODE] = MKRT_OP_LOAD_U32;
+		w[MKRT_SLOT_ARG0] = MKRT_CTL_DONE_COUNT;
+		w[MKRT_SLOT_ARG0 + 1] = s;
+	}
+	for (int b = 0; b < 2; b++) {
+		int err = mkrt_replay(b ? "svm" : "host", true, &in, TIMEOUT_MS, &out);
+		ck_assert_msg(err == 0, "%s: %s %s", b ? "svm" : "host", mkrt_err_name(err), mkrt_last_detail());
+		for (uint32_t s = 0; s < SLOTS; s++)
+			ck_assert_uint_eq(out.control[MKRT_CTL_OBS + s], 1000 + s);
+		ck_assert_uint_eq(out.control[MKRT_CTL_DONE_COUNT], 1000 + SLOTS);
+		mkrt_capture_free(&out);
+	}
+	mkrt_capture_free(&in);
+}
+END_TEST
+
 START_TEST(concurrent_replay_reaches_quiescence)
 {
 	struct mkrt_capture in, out;
@@ -233,6 +265,7 @@ int main(void)
 
 	tcase_add_test(fmt, malformed_captures_are_refused);
 	tcase_add_test(run, serial_replay_is_identical_on_host_and_svm);
+	tcase_add_test(run, serial_replay_sees_every_count);
 	tcase_add_test(run, concurrent_replay_reaches_quiescence);
 	return mkrt_run_suite(s);
 }

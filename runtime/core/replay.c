@@ -6,9 +6,12 @@
  * every PUBLISHED slot is held back (loaded as EMPTY, which executors
  * ignore) and released one at a time in ascending index order; the host
  * decides a slot's tenant from the live control words, exactly as a lane
- * would, since nothing else runs meanwhile. The final state is read while
- * the executors idle, before stop() writes SHUTDOWN, so it is the state the
- * slots left behind.
+ * would, since nothing else runs meanwhile. An executor counts a slot in
+ * DONE_COUNT after its DONE, so the next slot is released, and the final
+ * state read, only once DONE_COUNT shows it: the count the reference
+ * executor leaves on a copy of the live control words. The final state is
+ * read while the executors idle, before stop() writes SHUTDOWN, so it is
+ * the state the slots left behind.
  */
 #include "runtime_priv.h"
 
@@ -82,6 +85,45 @@ static int mkrt__replay_wait_slot(struct mkrt__replay *r, uint32_t slot)
 	}
 }
 
+/* What DONE_COUNT reads once an executor is done with slot words @w: the
+ * slot's own effect on it, then the executor's count, as the reference
+ * executor leaves them on a copy of the live control words (serial: nothing
+ * else runs meanwhile). */
+static int mkrt__replay_done_count(struct mkrt__replay *r, const uint32_t *w, uint32_t *done)
+{
+	uint32_t n = r->in->control_words, slot[MKRT_SLOT_WORDS];
+	uint32_t *ctl = malloc((size_t)n * sizeof(uint32_t));
+	struct mkrt_exec_buffers b = { .ring = slot, .slot_count = 1, .control = ctl, .control_words = n,
+				       .dfa = r->in->dfa, .dfa_words = r->in->dfa_words };
+
+	if (!ctl)
+		return MKRT_ENOMEM;
+	memcpy(slot, w, sizeof(slot));
+	slot[MKRT_SLOT_STATUS] = MKRT_STATUS_PUBLISHED;
+	int err = r->rt->ops.read_region(r->rt->state, MKRT__REGION_CONTROL, 0, n, ctl);
+	if (!err)
+		err = mkrt_reference_execute(&b, 0) < 0 ? MKRT_EINVAL : 0;
+	*done = ctl[MKRT_CTL_DONE_COUNT];
+	free(ctl);
+	return err;
+}
+
+/* Wait until DONE_COUNT reads @done. */
+static int mkrt__replay_wait_count(struct mkrt__replay *r, uint32_t slot, uint32_t done)
+{
+	struct mkrt__backoff backoff = { 0 };
+
+	while (mkrt__ctl_word(r->rt, MKRT_CTL_DONE_COUNT) != done) {
+		if (mkrt__now_ns() >= r->deadline) {
+			mkrt__detail("replay: slot %u ended, but DONE_COUNT never read %u, as the reference "
+				     "executor counts it", slot, done);
+			return MKRT_ETIMEDOUT;
+		}
+		mkrt__backoff_pause(&backoff);
+	}
+	return 0;
+}
+
 static int mkrt__replay_serial(struct mkrt__replay *r)
 {
 	struct mkrt_runtime *rt = r->rt;
@@ -96,10 +138,15 @@ static int mkrt__replay_serial(struct mkrt__replay *r)
 			continue; /* denied now: it stays PUBLISHED */
 		r->held[s] = false;
 		const uint32_t published = MKRT_STATUS_PUBLISHED;
-		int err = rt->ops.write_region(rt->state, MKRT__REGION_RING, s * MKRT_SLOT_WORDS, 1,
-					       &published);
+		uint32_t done;
+		int err = mkrt__replay_done_count(r, w, &done);
+		if (!err)
+			err = rt->ops.write_region(rt->state, MKRT__REGION_RING, s * MKRT_SLOT_WORDS, 1,
+						   &published);
 		if (!err)
 			err = mkrt__replay_wait_slot(r, s);
+		if (!err)
+			err = mkrt__replay_wait_count(r, s, done);
 		if (err)
 			return err;
 	}
