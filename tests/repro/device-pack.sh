@@ -24,7 +24,7 @@ mkdir -p "$d/new" "$d/lib"
 cp cli/.libs/mkrt "$d/new/"
 cp -L .libs/libmkrt.so.0 "$d/new/"
 for t in check_registry check_differential check_loadmiss check_faults check_svm \
-	check_differential_fine check_loadmiss_fine; do
+	check_differential_fine check_loadmiss_fine check_differential_bus check_loadmiss_bus; do
 	cp "tests/$t" "$d/new/"
 done
 for f in tests/repro/cuda_ops tests/repro/cuda_ops.ptx cl/mkrt_megakernel.ptx; do

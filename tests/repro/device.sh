@@ -127,6 +127,11 @@ modes)
 	for t in check_differential_fine check_loadmiss_fine; do
 		echo "== $t (MKRT_SVM_MODE=fine, audited)"
 		MKRT_DEVICE=Portable timeout 500 "$d/new/$t" 2>&1 | tail -6
+	done
+	# cuda's lane protocol in SVM (MKRT_SVM_LANES=bus) on 16 cores
+	for t in check_differential_bus check_loadmiss_bus; do
+		echo "== $t (MKRT_SVM_LANES=bus)"
+		MKRT_DEVICE=Portable timeout 500 "$d/new/$t" 2>&1 | tail -8
 	done ;;
 cuda-sweep)
 	# cuda-sweep [LANES]: the cuda backend's bench over lane counts (how
