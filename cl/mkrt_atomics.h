@@ -226,14 +226,6 @@ void mkrt_look_acquire(uint yield)
 		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
 }
 
-/* The look at a claimed slot, whole. */
-void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
-		       __private uint *yield)
-{
-	mkrt_look_issue(s, ctl, w, c, yield);
-	mkrt_look_acquire(*yield);
-}
-
 /* Issue a round's loads: SHUTDOWN, YIELD, BUSY_LANES, the withdrawal flag
  * @any, and last the doorbell @bell (mkrt_kernel_abi.h), acquire: its count
  * into r[4], its slot into r[5], and whatever the host wrote before it for
@@ -489,14 +481,15 @@ void mkrt_look_acquire(uint yield)
 	if (yield)
 		mkrt_fence_acq_rel();
 }
+#endif /* !__NVPTX__ */
 
+/* The look at a claimed slot, whole (every build). */
 void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,
 		       __private uint *yield)
 {
 	mkrt_look_issue(s, ctl, w, c, yield);
 	mkrt_look_acquire(*yield);
 }
-#endif /* !__NVPTX__ */
 
 #ifndef MKRT_BUS
 /* The loads of one step, where every load is cheap: before a claim, slot

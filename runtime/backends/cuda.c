@@ -167,15 +167,6 @@ static const struct mkrt__launcher mkrt__cuda_launcher = {
 	.returned = mkrt__cuda_launch_returned,
 };
 
-/* ---- the doorbell (withdraw.h) ------------------------------------------------------------ */
-
-static void mkrt__cuda_withdraw_notify(void *owner, uint32_t slot)
-{
-	struct mkrt__cuda_rt *c = owner;
-
-	mkrt__withdrawals_ring_doorbell(&c->wd, slot, 1);
-}
-
 /* Is a PUBLISHED slot waiting for a lane: to run it, or to withdraw it? */
 static bool mkrt__cuda_work_waiting(void *owner)
 {
@@ -367,8 +358,7 @@ static int mkrt__cuda_rt_open(const struct mkrt_config *cfg, void **state)
 		goto out_free;
 	c->wd.words = mkrt__cuda_alloc(c, MKRT_WITHDRAW_WORDS(cfg->slots));
 	c->wd.slots = cfg->slots;
-	c->wd.notify = mkrt__cuda_withdraw_notify;
-	c->wd.owner = c;
+	c->wd.doorbell = true;
 	if (!c->wd.words) {
 		err = MKRT_ENOMEM;
 		goto out_free;

@@ -165,14 +165,6 @@ static uint32_t mkrt__svm_assist(void *owner)
 	return s->r.dev.info.gpu || !s->host_rmw ? 0 : mkrt__exec_pass_nonblocking(&s->w.b);
 }
 
-/* The bus's lanes learn of a withdrawal by the doorbell. */
-static void mkrt__svm_withdraw_notify(void *owner, uint32_t slot)
-{
-	struct mkrt__svm *s = owner;
-
-	mkrt__withdrawals_ring_doorbell(&s->wd, slot, 1);
-}
-
 /* Is a PUBLISHED slot waiting for a lane: to run it, or to withdraw it? */
 static bool mkrt__svm_work_waiting(void *owner)
 {
@@ -215,11 +207,9 @@ static int mkrt__svm_lane_words(struct mkrt__svm *s, uint32_t slots)
 {
 	s->wd.words = mkrt__svm_alloc(s, MKRT_WITHDRAW_WORDS(slots));
 	s->wd.slots = slots;
-	if (s->bus) {
-		s->wd.notify = mkrt__svm_withdraw_notify;
-		s->wd.owner = s;
+	s->wd.doorbell = s->bus;
+	if (s->bus)
 		s->claims = mkrt__svm_alloc(s, slots);
-	}
 	return !s->wd.words || (s->bus && !s->claims) ? MKRT_ENOMEM : 0;
 }
 
@@ -283,12 +273,11 @@ static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot 
 	if (!s->host_rmw && slot < s->wd.slots)
 		mkrt__withdrawals_clear(&s->wd, slot);
 	err = mkrt__words_publish(state, slot, req, nargs);
-	if (err)
-		return err;
-	if (s->bus)
+	if (!err) {
 		mkrt__withdrawals_ring_doorbell(&s->wd, slot, 1);
-	mkrt__resident_ring_bell(&s->r);
-	return 0;
+		mkrt__resident_ring_bell(&s->r);
+	}
+	return err;
 }
 
 /* Without host RMWs: withdrawal words (withdraw.h); a lane moves the slot. */
@@ -351,12 +340,11 @@ static int mkrt__svm_write_region(void *state, enum mkrt__region r, uint32_t fir
 	if (!s->host_rmw && r == MKRT__REGION_RING)
 		mkrt__withdrawals_clear_words(&s->wd, first, n);
 	err = mkrt__words_write_region(state, r, first, n, in);
-	if (err)
-		return err;
-	if (s->bus && r == MKRT__REGION_RING)
+	if (!err && r == MKRT__REGION_RING)
 		mkrt__withdrawals_ring_doorbell(&s->wd, first / MKRT_SLOT_WORDS, 2);
-	mkrt__resident_ring_bell(&s->r);
-	return 0;
+	if (!err)
+		mkrt__resident_ring_bell(&s->r);
+	return err;
 }
 
 static void mkrt__svm_stats(void *state, struct mkrt_stats *out)

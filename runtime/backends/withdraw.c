@@ -62,8 +62,7 @@ int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring,
 	if (!mkrt__load_relaxed(&wd->words[slot]))
 		mkrt__withdrawal_set(wd, slot, true);
 	pthread_mutex_unlock(&wd->lock);
-	if (wd->notify)
-		wd->notify(wd->owner, slot);
+	mkrt__withdrawals_ring_doorbell(wd, slot, 1);
 	mkrt__resident_ring_bell(r); /* only a lane can withdraw it */
 	/* acquire: the lane's decision, and what it wrote before it */
 	while ((now = mkrt__load_acquire(st)) == MKRT_STATUS_PUBLISHED) {
@@ -78,6 +77,8 @@ int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring,
 
 void mkrt__withdrawals_ring_doorbell(struct mkrt__withdrawals *wd, uint32_t slot, uint32_t bump)
 {
+	if (!wd->doorbell)
+		return;
 	uint64_t *bell = (uint64_t *)(void *)&wd->words[MKRT_DOORBELL(wd->slots)];
 	uint64_t old = mkrt__load64_relaxed(bell);
 

@@ -20,10 +20,9 @@ struct mkrt__withdrawals {
 	uint32_t slots;
 	uint32_t set;         /* words set; under lock */
 	pthread_mutex_t lock;
-	/* after a withdrawal is asked: how lanes that watch something else
-	 * than the ring learn of it (cuda's doorbell), or NULL */
-	void (*notify)(void *owner, uint32_t slot);
-	void *owner;
+	/* lanes watch the doorbell after these words, not the ring (a bus:
+	 * cuda, svm's bus lanes): a withdrawal rings it too */
+	bool doorbell;
 };
 
 /* Before @words is set: the lock. */
@@ -44,7 +43,7 @@ void mkrt__withdrawals_clear_words(struct mkrt__withdrawals *wd, uint32_t first,
 int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring, uint32_t slot,
 			     struct mkrt__resident *r);
 /* After a publish into @slot, where lanes watch a doorbell instead of the
- * ring (a bus: cuda, svm's bus lanes; cl/megakernel.cl): the 64-bit word
+ * ring (wd->doorbell; else nothing; cl/megakernel.cl): the 64-bit word
  * after the withdrawal words, its count in the high half raised by @bump,
  * the slot in the low half, one word that a lane loads at once. Only host
  * threads read-modify-write it (the lanes load it). A bump of 2 makes

@@ -24,6 +24,8 @@ struct mkrt__replay {
 	const struct mkrt_capture *in;
 	uint64_t deadline;
 	bool *held;                      /* serial: PUBLISHED slots not yet released */
+	uint32_t *ctl;                   /* serial: the reference executor's copy of the
+	                                    control words */
 };
 
 static uint32_t mkrt__ctl_word(struct mkrt_runtime *rt, uint32_t word)
@@ -92,19 +94,15 @@ static int mkrt__replay_wait_slot(struct mkrt__replay *r, uint32_t slot)
 static int mkrt__replay_done_count(struct mkrt__replay *r, const uint32_t *w, uint32_t *done)
 {
 	uint32_t n = r->in->control_words, slot[MKRT_SLOT_WORDS];
-	uint32_t *ctl = malloc((size_t)n * sizeof(uint32_t));
-	struct mkrt_exec_buffers b = { .ring = slot, .slot_count = 1, .control = ctl, .control_words = n,
+	struct mkrt_exec_buffers b = { .ring = slot, .slot_count = 1, .control = r->ctl, .control_words = n,
 				       .dfa = r->in->dfa, .dfa_words = r->in->dfa_words };
 
-	if (!ctl)
-		return MKRT_ENOMEM;
 	memcpy(slot, w, sizeof(slot));
 	slot[MKRT_SLOT_STATUS] = MKRT_STATUS_PUBLISHED;
-	int err = r->rt->ops.read_region(r->rt->state, MKRT__REGION_CONTROL, 0, n, ctl);
+	int err = r->rt->ops.read_region(r->rt->state, MKRT__REGION_CONTROL, 0, n, r->ctl);
 	if (!err)
 		err = mkrt_reference_execute(&b, 0) < 0 ? MKRT_EINVAL : 0;
-	*done = ctl[MKRT_CTL_DONE_COUNT];
-	free(ctl);
+	*done = r->ctl[MKRT_CTL_DONE_COUNT];
 	return err;
 }
 
@@ -245,8 +243,11 @@ int mkrt_replay(const char *backend, bool serial, const struct mkrt_capture *in,
 	cfg.epoch_ms = MKRT__REPLAY_EPOCH_MS;
 	cfg.park_us = MKRT_PARK_NEVER; /* nor idle parking: YIELD stays as loaded */
 	r.held = calloc(in->slot_count, sizeof(bool));
-	if (!r.held)
-		return MKRT_ENOMEM;
+	r.ctl = malloc((size_t)in->control_words * sizeof(uint32_t));
+	if (!r.held || !r.ctl) {
+		err = MKRT_ENOMEM;
+		goto out_free;
+	}
 	err = mkrt__runtime_open_stopped(&cfg, &r.rt);
 	if (err)
 		goto out_free;
@@ -261,6 +262,7 @@ int mkrt_replay(const char *backend, bool serial, const struct mkrt_capture *in,
 	mkrt_runtime_close(r.rt);
 out_free:
 	free(r.held);
+	free(r.ctl);
 	return err;
 }
 
