@@ -2,7 +2,7 @@
 /*
  * check_differential.c - the megakernel against the reference executor.
  *
- * Seeded streams of 100,000 random slots run through the host backend (the
+ * Seeded streams of 100,000 random slots (COUNT) run through the host backend (the
  * reference executor on threads) and through svm and copy (the megakernel on
  * PoCL, in fine-grained SVM and in device buffers behind transfers), through
  * the same public API with only the backend name changed. Every
@@ -15,7 +15,19 @@
 #include "stream.h"
 
 #define SLOTS   64u
+/*
+ * The svm modes' own builds (fine, bus) replay the stream a quarter as
+ * long: their lanes leave every slot to the kernel (no host assist after a
+ * park), so each park costs a cold launch, and CI's make check ran a
+ * full-length stream of each past its 600 s watchdog while the rest of the
+ * suite shared the cores. A quarter still runs each mode through thousands
+ * of faults, withdrawals and parks against the reference.
+ */
+#if defined(MKRT_AUDIT_SHARED_RMW) || defined(MKRT_TEST_BUS_LANES)
+#define COUNT   25000u
+#else
 #define COUNT   100000u
+#endif
 #define PARKED_COUNT (COUNT / 8u) /* a park and a cold launch per wave: slow under TSan */
 /* a launch per slot: copy's ran past its 600 s watchdog at COUNT under ASan
  * and a CPU hog (CI), slow but not stuck; a quarter still relaunches ~25,000 times */
@@ -189,12 +201,12 @@ START_TEST(stream_host_vs_device)
 	run_stream("host", SEED, 0, 0, COUNT, host);
 	run_stream(DEVICE, SEED, 0, 0, COUNT, dev);
 	assert_same(host, dev, SEED);
-	/* the stream exercised what it should */
-	ck_assert_uint_gt(host->faults, 1000);
-	ck_assert_uint_gt(host->denied, 1000);
+	/* the stream exercised what it should (about 12% faults, 2% denied) */
+	ck_assert_uint_gt(host->faults, COUNT / 100u);
+	ck_assert_uint_gt(host->denied, COUNT / 100u);
 	ck_assert_uint_gt(host->log_overflow, 0);
 	for (uint32_t op = 0; op <= MKRT_OP_BATCH_FENCE; op++)
-		ck_assert_uint_gt(host->control[MKRT_CTL_METRICS + op], 500);
+		ck_assert_uint_gt(host->control[MKRT_CTL_METRICS + op], COUNT / 200u);
 	printf("%s, seed %llu: %u slots, %u faults, %u denied, %llu launches: identical\n", DEVICE,
 	       (unsigned long long)SEED, host->collected, host->faults, host->denied,
 	       (unsigned long long)dev->launches);
