@@ -171,28 +171,59 @@ END_TEST
  * replay every slot must still see every slot before it counted, and the
  * final state must hold the last one's count. 64 slots each copy
  * DONE_COUNT into their own observable word. */
-START_TEST(serial_replay_sees_every_count)
-{
-	enum { SLOTS = 64 };
-	struct mkrt_capture in, out;
+enum { COUNT_SLOTS = 64 };
 
-	ck_assert_err(mkrt_capture_alloc(&in, SLOTS, MKRT_CTL_OBS + SLOTS, 0, 0, 0), 0);
-	in.control[MKRT_CTL_DONE_COUNT] = 1000;
-	in.control[MKRT_CTL_TENANT_BASE] = MKRT_CTL_TENANT_FIRST; /* tenant 0 ... */
-	in.control[MKRT_CTL_TENANT_FIRST] = 1;                    /* ... authorized */
-	for (uint32_t s = 0; s < SLOTS; s++) {
-		uint32_t *w = in.ring + s * MKRT_SLOT_WORDS;
+/* COUNT_SLOTS published slots, each copying DONE_COUNT (1000 at the
+ * capture) into an observable word of its own. */
+static void counting_capture(struct mkrt_capture *in)
+{
+	ck_assert_err(mkrt_capture_alloc(in, COUNT_SLOTS, MKRT_CTL_OBS + COUNT_SLOTS, 0, 0, 0), 0);
+	in->control[MKRT_CTL_DONE_COUNT] = 1000;
+	in->control[MKRT_CTL_TENANT_BASE] = MKRT_CTL_TENANT_FIRST; /* tenant 0 ... */
+	in->control[MKRT_CTL_TENANT_FIRST] = 1;                    /* ... authorized */
+	for (uint32_t s = 0; s < COUNT_SLOTS; s++) {
+		uint32_t *w = in->ring + s * MKRT_SLOT_WORDS;
 		w[MKRT_SLOT_STATUS] = MKRT_STATUS_PUBLISHED;
 		w[MKRT_SLOT_OPCODE] = MKRT_OP_LOAD_U32;
 		w[MKRT_SLOT_ARG0] = MKRT_CTL_DONE_COUNT;
 		w[MKRT_SLOT_ARG0 + 1] = s;
 	}
+}
+
+START_TEST(serial_replay_sees_every_count)
+{
+	struct mkrt_capture in, out;
+
+	counting_capture(&in);
 	for (int b = 0; b < 2; b++) {
 		int err = mkrt_replay(b ? "svm" : "host", true, &in, TIMEOUT_MS, &out);
 		ck_assert_msg(err == 0, "%s: %s %s", b ? "svm" : "host", mkrt_err_name(err), mkrt_last_detail());
-		for (uint32_t s = 0; s < SLOTS; s++)
+		for (uint32_t s = 0; s < COUNT_SLOTS; s++)
 			ck_assert_uint_eq(out.control[MKRT_CTL_OBS + s], 1000 + s);
-		ck_assert_uint_eq(out.control[MKRT_CTL_DONE_COUNT], 1000 + SLOTS);
+		ck_assert_uint_eq(out.control[MKRT_CTL_DONE_COUNT], 1000 + COUNT_SLOTS);
+		mkrt_capture_free(&out);
+	}
+	mkrt_capture_free(&in);
+}
+END_TEST
+
+/* A concurrent replay's dump is taken once the ring is quiet, and an
+ * executor counts a slot after its DONE: the dump must still hold every
+ * count, and SHUTDOWN as the slots left it (the executors' stop raises it). */
+START_TEST(concurrent_replay_holds_every_count)
+{
+	struct mkrt_capture in, out;
+
+	counting_capture(&in);
+	for (int b = 0; b < 2; b++) {
+		int err = mkrt_replay(b ? "svm" : "host", false, &in, TIMEOUT_MS, &out);
+		ck_assert_msg(err == 0, "%s: %s %s", b ? "svm" : "host", mkrt_err_name(err), mkrt_last_detail());
+		for (uint32_t s = 0; s < COUNT_SLOTS; s++) {
+			ck_assert_uint_eq(out.ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS], MKRT_STATUS_DONE);
+			ck_assert_uint_lt(out.control[MKRT_CTL_OBS + s], 1000 + COUNT_SLOTS);
+		}
+		ck_assert_uint_eq(out.control[MKRT_CTL_DONE_COUNT], 1000 + COUNT_SLOTS);
+		ck_assert_uint_eq(out.control[MKRT_CTL_SHUTDOWN], 0);
 		mkrt_capture_free(&out);
 	}
 	mkrt_capture_free(&in);
@@ -267,5 +298,6 @@ int main(void)
 	tcase_add_test(run, serial_replay_is_identical_on_host_and_svm);
 	tcase_add_test(run, serial_replay_sees_every_count);
 	tcase_add_test(run, concurrent_replay_reaches_quiescence);
+	tcase_add_test(run, concurrent_replay_holds_every_count);
 	return mkrt_run_suite(s);
 }

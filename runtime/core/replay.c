@@ -26,6 +26,8 @@ struct mkrt__replay {
 	bool *held;                      /* serial: PUBLISHED slots not yet released */
 	uint32_t *ctl;                   /* serial: the reference executor's copy of the
 	                                    control words */
+	bool stopped;                    /* concurrent: the executors stopped before the dump */
+	uint32_t shutdown;               /* ... and SHUTDOWN as it read before their stop */
 };
 
 static uint32_t mkrt__ctl_word(struct mkrt_runtime *rt, uint32_t word)
@@ -106,15 +108,17 @@ static int mkrt__replay_done_count(struct mkrt__replay *r, const uint32_t *w, ui
 	return err;
 }
 
-/* Wait until DONE_COUNT reads @done. */
-static int mkrt__replay_wait_count(struct mkrt__replay *r, uint32_t slot, uint32_t done)
+/* Wait until DONE_COUNT reads @done: an executor counts a slot after its
+ * DONE, so a slot seen ended may not be counted yet. */
+static int mkrt__replay_wait_count(struct mkrt__replay *r, uint32_t done)
 {
 	struct mkrt__backoff backoff = { 0 };
+	uint32_t now;
 
-	while (mkrt__ctl_word(r->rt, MKRT_CTL_DONE_COUNT) != done) {
+	while ((now = mkrt__ctl_word(r->rt, MKRT_CTL_DONE_COUNT)) != done) {
 		if (mkrt__now_ns() >= r->deadline) {
-			mkrt__detail("replay: slot %u ended, but DONE_COUNT never read %u, as the reference "
-				     "executor counts it", slot, done);
+			mkrt__detail("replay: the slots ended, but DONE_COUNT reads %u, never %u, the "
+				     "count of the slots that ended", now, done);
 			return MKRT_ETIMEDOUT;
 		}
 		mkrt__backoff_pause(&backoff);
@@ -144,23 +148,23 @@ static int mkrt__replay_serial(struct mkrt__replay *r)
 		if (!err)
 			err = mkrt__replay_wait_slot(r, s);
 		if (!err)
-			err = mkrt__replay_wait_count(r, s, done);
+			err = mkrt__replay_wait_count(r, done);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* One look: true when no slot can change any more. */
+/* One look: true when no slot can change any more; the statuses in @before. */
 static bool mkrt__replay_quiet(struct mkrt__replay *r, uint32_t *before, uint32_t *after)
 {
 	struct mkrt_runtime *rt = r->rt;
 	uint32_t n = r->in->slot_count;
 
-	if (mkrt__ctl_word(rt, MKRT_CTL_SHUTDOWN) && rt->ops.executors_live(rt->state) == 0)
-		return true;
 	for (uint32_t s = 0; s < n; s++)
 		before[s] = mkrt__slot_status(rt, s);
+	if (mkrt__ctl_word(rt, MKRT_CTL_SHUTDOWN) && rt->ops.executors_live(rt->state) == 0)
+		return true;
 	for (uint32_t s = 0; s < n; s++) {
 		/* a slot captured CLAIMED has no executor here: it never moves */
 		bool stale = r->in->ring[(size_t)s * MKRT_SLOT_WORDS] == MKRT_STATUS_CLAIMED;
@@ -194,7 +198,15 @@ static int mkrt__replay_concurrent(struct mkrt__replay *r)
 		mkrt__backoff_pause(&backoff);
 	}
 	free(before);
-	return err;
+	if (err)
+		return err;
+	/* An executor counts a slot after its DONE, so a quiet ring may still
+	 * lack counts; they have all landed once the executors are gone. Their
+	 * stop raises SHUTDOWN, which the dump then reports as it was. */
+	r->shutdown = mkrt__ctl_word(r->rt, MKRT_CTL_SHUTDOWN);
+	r->stopped = true;
+	uint64_t now = mkrt__now_ns();
+	return mkrt_runtime_stop(r->rt, now < r->deadline ? (uint32_t)((r->deadline - now) / 1000000u) + 1 : 1);
 }
 
 static int mkrt__replay_dump(struct mkrt__replay *r, struct mkrt_capture *out)
@@ -215,6 +227,8 @@ static int mkrt__replay_dump(struct mkrt__replay *r, struct mkrt_capture *out)
 	if (!err && in->io_words)
 		err = rt->ops.read_region(rt->state, MKRT__REGION_IO, 0, in->io_words, out->io);
 	memcpy(out->dfa, in->dfa, (size_t)in->dfa_words * sizeof(uint32_t));
+	if (r->stopped)
+		out->control[MKRT_CTL_SHUTDOWN] = r->shutdown;
 	/* slots never released are reported as they were loaded */
 	for (uint32_t s = 0; s < in->slot_count && r->held; s++)
 		if (r->held[s])
