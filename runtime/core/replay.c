@@ -108,17 +108,15 @@ static int mkrt__replay_done_count(struct mkrt__replay *r, const uint32_t *w, ui
 	return err;
 }
 
-/* Wait until DONE_COUNT reads @done: an executor counts a slot after its
- * DONE, so a slot seen ended may not be counted yet. */
-static int mkrt__replay_wait_count(struct mkrt__replay *r, uint32_t done)
+/* Wait until DONE_COUNT reads @done. */
+static int mkrt__replay_wait_count(struct mkrt__replay *r, uint32_t slot, uint32_t done)
 {
 	struct mkrt__backoff backoff = { 0 };
-	uint32_t now;
 
-	while ((now = mkrt__ctl_word(r->rt, MKRT_CTL_DONE_COUNT)) != done) {
+	while (mkrt__ctl_word(r->rt, MKRT_CTL_DONE_COUNT) != done) {
 		if (mkrt__now_ns() >= r->deadline) {
-			mkrt__detail("replay: the slots ended, but DONE_COUNT reads %u, never %u, the "
-				     "count of the slots that ended", now, done);
+			mkrt__detail("replay: slot %u ended, but DONE_COUNT never read %u, as the reference "
+				     "executor counts it", slot, done);
 			return MKRT_ETIMEDOUT;
 		}
 		mkrt__backoff_pause(&backoff);
@@ -148,7 +146,7 @@ static int mkrt__replay_serial(struct mkrt__replay *r)
 		if (!err)
 			err = mkrt__replay_wait_slot(r, s);
 		if (!err)
-			err = mkrt__replay_wait_count(r, done);
+			err = mkrt__replay_wait_count(r, s, done);
 		if (err)
 			return err;
 	}
@@ -205,8 +203,8 @@ static int mkrt__replay_concurrent(struct mkrt__replay *r)
 	 * stop raises SHUTDOWN, which the dump then reports as it was. */
 	r->shutdown = mkrt__ctl_word(r->rt, MKRT_CTL_SHUTDOWN);
 	r->stopped = true;
-	uint64_t now = mkrt__now_ns();
-	return mkrt_runtime_stop(r->rt, now < r->deadline ? (uint32_t)((r->deadline - now) / 1000000u) + 1 : 1);
+	uint64_t now = mkrt__now_ns(), left_ms = now < r->deadline ? (r->deadline - now) / 1000000u : 0;
+	return mkrt_runtime_stop(r->rt, (uint32_t)left_ms + 1);
 }
 
 static int mkrt__replay_dump(struct mkrt__replay *r, struct mkrt_capture *out)
