@@ -26,8 +26,7 @@ struct mkrt__replay {
 	bool *held;                      /* serial: PUBLISHED slots not yet released */
 	uint32_t *ctl;                   /* serial: the reference executor's copy of the
 	                                    control words */
-	bool stopped;                    /* concurrent: the executors stopped before the dump */
-	uint32_t shutdown;               /* ... and SHUTDOWN as it read before their stop */
+	uint32_t shutdown;               /* SHUTDOWN as the slots left it (mkrt__replay_stop) */
 };
 
 static uint32_t mkrt__ctl_word(struct mkrt_runtime *rt, uint32_t word)
@@ -153,16 +152,16 @@ static int mkrt__replay_serial(struct mkrt__replay *r)
 	return 0;
 }
 
-/* One look: true when no slot can change any more; the statuses in @before. */
+/* One look: true when no slot can change any more. */
 static bool mkrt__replay_quiet(struct mkrt__replay *r, uint32_t *before, uint32_t *after)
 {
 	struct mkrt_runtime *rt = r->rt;
 	uint32_t n = r->in->slot_count;
 
-	for (uint32_t s = 0; s < n; s++)
-		before[s] = mkrt__slot_status(rt, s);
 	if (mkrt__ctl_word(rt, MKRT_CTL_SHUTDOWN) && rt->ops.executors_live(rt->state) == 0)
 		return true;
+	for (uint32_t s = 0; s < n; s++)
+		before[s] = mkrt__slot_status(rt, s);
 	for (uint32_t s = 0; s < n; s++) {
 		/* a slot captured CLAIMED has no executor here: it never moves */
 		bool stale = r->in->ring[(size_t)s * MKRT_SLOT_WORDS] == MKRT_STATUS_CLAIMED;
@@ -196,14 +195,17 @@ static int mkrt__replay_concurrent(struct mkrt__replay *r)
 		mkrt__backoff_pause(&backoff);
 	}
 	free(before);
-	if (err)
-		return err;
-	/* An executor counts a slot after its DONE, so a quiet ring may still
-	 * lack counts; they have all landed once the executors are gone. Their
-	 * stop raises SHUTDOWN, which the dump then reports as it was. */
-	r->shutdown = mkrt__ctl_word(r->rt, MKRT_CTL_SHUTDOWN);
-	r->stopped = true;
+	return err;
+}
+
+/* Once no slot can run: an executor counts a slot after its DONE, so a quiet
+ * ring may still lack counts; they have all landed once the executors are
+ * gone. Their stop raises SHUTDOWN, which the dump reports as it was. */
+static int mkrt__replay_stop(struct mkrt__replay *r)
+{
 	uint64_t now = mkrt__now_ns(), left_ms = now < r->deadline ? (r->deadline - now) / 1000000u : 0;
+
+	r->shutdown = mkrt__ctl_word(r->rt, MKRT_CTL_SHUTDOWN);
 	return mkrt_runtime_stop(r->rt, (uint32_t)left_ms + 1);
 }
 
@@ -225,8 +227,7 @@ static int mkrt__replay_dump(struct mkrt__replay *r, struct mkrt_capture *out)
 	if (!err && in->io_words)
 		err = rt->ops.read_region(rt->state, MKRT__REGION_IO, 0, in->io_words, out->io);
 	memcpy(out->dfa, in->dfa, (size_t)in->dfa_words * sizeof(uint32_t));
-	if (r->stopped)
-		out->control[MKRT_CTL_SHUTDOWN] = r->shutdown;
+	out->control[MKRT_CTL_SHUTDOWN] = r->shutdown;
 	/* slots never released are reported as they were loaded */
 	for (uint32_t s = 0; s < in->slot_count && r->held; s++)
 		if (r->held[s])
@@ -269,6 +270,8 @@ int mkrt_replay(const char *backend, bool serial, const struct mkrt_capture *in,
 	r.deadline = mkrt__now_ns() + (uint64_t)timeout_ms * 1000000u;
 	if (!err)
 		err = serial ? mkrt__replay_serial(&r) : mkrt__replay_concurrent(&r);
+	if (!err)
+		err = mkrt__replay_stop(&r);
 	if (!err)
 		err = mkrt__replay_dump(&r, out);
 	mkrt_runtime_close(r.rt);
