@@ -51,6 +51,7 @@ uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ct
 #define MKRT_BUS_SCAN_EVERY   32u
 #define MKRT_BUS_STEAL_EVERY  256u
 #define MKRT_HOT_EVERY        0u
+#define MKRT_BUS_PEEK         32u    /* STATUS words a pass loads at once */
 #else
 #define MKRT_HOT_EVERY        4u     /* a power of two */
 #endif
@@ -478,6 +479,24 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 #endif /* !MKRT_BUS */
 
 
+#ifdef MKRT_BUS
+/* Which of the @n (at most MKRT_BUS_PEEK) slots from @s (wrapping) are
+ * PUBLISHED, bit k for slot s + k: their STATUS words as relaxed loads
+ * issued together and waited for once. */
+uint mkrt_peek_published(mkrt_word_t *ring, uint s, uint n, uint slot_count)
+{
+	uint st[MKRT_BUS_PEEK], mask = 0;
+
+#pragma unroll
+	for (uint k = 0; k < MKRT_BUS_PEEK; k++, s = mkrt_next(s, slot_count))
+		st[k] = k < n ? mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) : 0;
+#pragma unroll
+	for (uint k = 0; k < MKRT_BUS_PEEK; k++)
+		mask |= (uint)(st[k] == MKRT_STATUS_PUBLISHED) << k;
+	return mask;
+}
+#endif
+
 /* A lane's place in the ring and its count of slots this launch. */
 struct mkrt_lane {
 	uint first, count; /* its own share: count slots from first */
@@ -506,8 +525,24 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 	       uint first, uint count, bool *spent)
 {
 	uint ran = 0;
+#ifdef MKRT_BUS
+	/* Over a bus a claimed look costs a round trip a slot: the STATUS
+	 * words of the next MKRT_BUS_PEEK slots are loaded together first (one
+	 * round trip, relaxed: only a hint), and only the slots they show
+	 * PUBLISHED are claimed and looked at. A slot published after its peek
+	 * rings the bell, which the next round answers. One slot (the bell's)
+	 * is looked at at once. */
+	uint peek = 0;
+#endif
 
 	for (uint i = 0, s = first; i < count; i++, s = mkrt_next(s, slot_count)) {
+#ifdef MKRT_BUS
+		uint k = i % MKRT_BUS_PEEK;
+		if (count > 1 && k == 0)
+			peek = mkrt_peek_published(ring, s, count - i, slot_count);
+		if (count > 1 && !(peek >> k & 1u))
+			continue;
+#endif
 		uint at = s, got = mkrt_exec_slot(e, ring, s, slot_count);
 #if MKRT_HOT_EVERY
 		if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {

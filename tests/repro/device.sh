@@ -109,6 +109,23 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		echo "== mkrt soak --seconds $s --backend cuda"
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
+cuda-ab)
+	# cuda-ab [LANES]: mkrt bench --backend cuda for the old library and the
+	# new (.device/old, .device/new), then the new at --lanes LANES
+	# (default 1,32: one lane, one warp), then the load-miss suite on cuda
+	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
+	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
+	for v in old new; do
+		echo "== mkrt bench --backend cuda ($v)"
+		LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 200 \
+			"$d/$v/mkrt" bench --backend cuda
+	done
+	echo "== mkrt bench --backend cuda --lanes ${2:-1,32} (new)"
+	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" timeout 250 \
+		"$d/new/mkrt" bench --backend cuda --lanes "${2:-1,32}"
+	echo "== check_loadmiss on cuda (new)"
+	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
+		timeout "${SUITE_S:-150}" "$d/new/check_loadmiss" 2>&1 | tail -12 ;;
 modes)
 	# svm's modes without SVM atomics on the GPU machine's PoCL 5.0 (16
 	# cores): usm-host (Intel's USM host allocations, which that PoCL
