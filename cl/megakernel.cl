@@ -44,13 +44,13 @@ uint mkrt_user_dispatch(uint op, __private uint *args, const struct mkrt_ctx *ct
 /* Over a bus every look costs a round trip, and every lane's looks share
  * one link: lanes watch the doorbell (mkrt_kernel_abi.h) and look at their
  * share of the ring only when it says to, or every MKRT_BUS_SCAN_EVERY
- * rounds; a pass over the rest of the ring costs a round trip a slot, all
- * that while the lane's own share waits, so a lane steals much more
- * rarely; and the round's guess (mkrt_bus_round) stands for the looks
- * that a pass makes elsewhere at the slots a producer fills next. */
+ * rounds; a pass over the rest of the ring costs a round trip per
+ * MKRT_BUS_PEEK slots and one per slot found, all that while the lane's
+ * own share waits, so a lane steals much more rarely; and the round's
+ * guess (mkrt_bus_round) stands for the looks that a pass makes elsewhere
+ * at the slots a producer fills next. */
 #define MKRT_BUS_SCAN_EVERY   32u
 #define MKRT_BUS_STEAL_EVERY  256u
-#define MKRT_HOT_EVERY        0u
 #define MKRT_BUS_PEEK         32u    /* STATUS words a pass loads at once */
 #else
 #define MKRT_HOT_EVERY        4u     /* a power of two */
@@ -86,6 +86,12 @@ struct mkrt_env {
 #ifdef MKRT_BUS
 	/* the claim table, in device memory (mkrt_claim_take) */
 	mkrt_word_t *claims;
+#endif
+#ifdef MKRT_TRACE
+	/* tests/repro/cuda_ping's trace: when this lane's round began and its
+	 * loads came back (%globaltimer), and how it came to the slot it runs */
+	ulong t_round, t_loaded;
+	uint path;
 #endif
 };
 
@@ -345,6 +351,29 @@ bool mkrt_may_block(uint op)
  * DONE_COUNT, so the count never holds DONE back.
  */
 
+#ifdef MKRT_TRACE
+ulong mkrt_trace_now(void)
+{
+	ulong t;
+	__asm__ volatile("mov.u64 %0, %%globaltimer;" : "=l"(t) : : "memory");
+	return t;
+}
+
+/* A NOP's last five words: its round's start (low 32 bits, ns), the loads'
+ * return and the DONE's issue after it, the path (1: the round's guess, 2:
+ * a window or pass), and the DONE's issue (low 32 bits). */
+void mkrt_trace(const struct mkrt_env *e, __private uint *w)
+{
+	ulong now = mkrt_trace_now();
+
+	w[11] = (uint)e->t_round;
+	w[12] = (uint)(e->t_loaded - e->t_round);
+	w[13] = (uint)(now - e->t_round);
+	w[14] = e->path;
+	w[15] = (uint)now;
+}
+#endif
+
 /* Run slot @slot, claimed and looked at (its words in @w, control words
  * 0..7 in @c, YIELD in @yield), if it is PUBLISHED and authorized; drop the
  * claim; 1 if it ran. */
@@ -398,6 +427,10 @@ uint mkrt_exec_claimed(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, u
 	for (uint i = 0; i < MKRT_SLOT_WORDS; i++)
 		in[i] = w[i];
 	uint reason = mkrt_run_slot(e, slot, w);
+#ifdef MKRT_TRACE
+	if (op == MKRT_OP_NOP)
+		mkrt_trace(e, w);
+#endif
 	mkrt_finish_slot(e, s, w, in, reason);
 	/* release: DONE before the next holder's look; a whole fence, so also
 	 * before the counts below, which are relaxed for that (a red.release
@@ -481,18 +514,19 @@ uint mkrt_exec_slot(const struct mkrt_env *e, mkrt_word_t *ring, uint slot, uint
 
 #ifdef MKRT_BUS
 /* Which of the @n (at most MKRT_BUS_PEEK) slots from @s (wrapping) are
- * PUBLISHED, bit k for slot s + k: their STATUS words as relaxed loads
- * issued together and waited for once. */
+ * PUBLISHED, bit k for slot s + k: their STATUS words loaded eight to a
+ * statement (mkrt_peek8), waited for once. */
 uint mkrt_peek_published(mkrt_word_t *ring, uint s, uint n, uint slot_count)
 {
 	uint st[MKRT_BUS_PEEK], mask = 0;
 
 #pragma unroll
-	for (uint k = 0; k < MKRT_BUS_PEEK; k++, s = mkrt_next(s, slot_count))
-		st[k] = k < n ? mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]) : 0;
+	for (uint k = 0; k < MKRT_BUS_PEEK; k += 8)
+		if (k < n)
+			mkrt_peek8(ring, (s + k) % slot_count, slot_count, &st[k]);
 #pragma unroll
 	for (uint k = 0; k < MKRT_BUS_PEEK; k++)
-		mask |= (uint)(st[k] == MKRT_STATUS_PUBLISHED) << k;
+		mask |= (uint)(k < n && st[k] == MKRT_STATUS_PUBLISHED) << k;
 	return mask;
 }
 #endif
@@ -513,6 +547,48 @@ bool mkrt_epoch_spent(const struct mkrt_env *e, struct mkrt_lane *l, mkrt_word_t
 	return l->epoch_slots && ++l->ran >= l->epoch_slots && mkrt_may_return(e, ring, slot_count);
 }
 
+#ifdef MKRT_BUS
+/* Run the slots of @mask, bit k for slot @base + k (wrapping), each lane
+ * its own in turn, so that the lanes of a warp run their first slots
+ * together, then their second; returns the slots run, and sets *@spent as
+ * mkrt_pass does. */
+uint mkrt_run_mask(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, struct mkrt_lane *l,
+		   uint base, uint mask, bool *spent)
+{
+	uint ran = 0;
+
+	while (mask && !*spent) {
+		uint k = 31u - clz(mask & (0u - mask)), s = (base + k) % slot_count;
+		mask &= mask - 1u;
+		if (!mkrt_exec_slot(e, ring, s, slot_count))
+			continue;
+		l->last = s;
+		ran++;
+		*spent = mkrt_epoch_spent(e, l, ring, slot_count);
+	}
+	return ran;
+}
+
+/*
+ * Over a bus a claimed look costs a round trip a slot: a pass loads the
+ * STATUS words of MKRT_BUS_PEEK slots together first (one round trip,
+ * relaxed: only a hint) and claims and looks at only those PUBLISHED. A
+ * slot published after its peek rings the bell, which the next round
+ * answers. A pass over one slot looks at it at once.
+ */
+uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, struct mkrt_lane *l,
+	       uint first, uint count, bool *spent)
+{
+	uint ran = 0;
+
+	for (uint i = 0; i < count && !*spent; i += MKRT_BUS_PEEK) {
+		uint base = (first + i) % slot_count, n = count - i;
+		uint mask = n == 1 ? 1u : mkrt_peek_published(ring, base, n, slot_count);
+		ran += mkrt_run_mask(e, ring, slot_count, l, base, mask, spent);
+	}
+	return ran;
+}
+#else
 /*
  * Run what is published in the @count slots from @first (wrapping). Every
  * MKRT_HOT_EVERY slots the lane also looks where work is likely (the slot it
@@ -525,26 +601,9 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 	       uint first, uint count, bool *spent)
 {
 	uint ran = 0;
-#ifdef MKRT_BUS
-	/* Over a bus a claimed look costs a round trip a slot: the STATUS
-	 * words of the next MKRT_BUS_PEEK slots are loaded together first (one
-	 * round trip, relaxed: only a hint), and only the slots they show
-	 * PUBLISHED are claimed and looked at. A slot published after its peek
-	 * rings the bell, which the next round answers. One slot (the bell's)
-	 * is looked at at once. */
-	uint peek = 0;
-#endif
 
 	for (uint i = 0, s = first; i < count; i++, s = mkrt_next(s, slot_count)) {
-#ifdef MKRT_BUS
-		uint k = i % MKRT_BUS_PEEK;
-		if (count > 1 && k == 0)
-			peek = mkrt_peek_published(ring, s, count - i, slot_count);
-		if (count > 1 && !(peek >> k & 1u))
-			continue;
-#endif
 		uint at = s, got = mkrt_exec_slot(e, ring, s, slot_count);
-#if MKRT_HOT_EVERY
 		if (!got && (i & (MKRT_HOT_EVERY - 1)) == MKRT_HOT_EVERY - 1) {
 			at = l->last;
 			got = mkrt_exec_slot(e, ring, at, slot_count);
@@ -553,7 +612,6 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 				got = mkrt_exec_slot(e, ring, at, slot_count);
 			}
 		}
-#endif
 		if (!got)
 			continue;
 		l->last = at;
@@ -565,6 +623,7 @@ uint mkrt_pass(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, str
 	}
 	return ran;
 }
+#endif /* !MKRT_BUS */
 
 /* Whether a lane steals this round: every MKRT_STEAL_EVERY rounds, and
  * whenever its own share was idle; over a bus, only every
@@ -590,6 +649,23 @@ struct mkrt_guess {
 	uint early; /* ran before its bell (slot_count: none) */
 };
 
+/* Run the @n (at most MKRT_BUS_PEEK) slots up to @last that are PUBLISHED
+ * and in lane @l's share; as mkrt_pass otherwise. */
+uint mkrt_bus_window(const struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, struct mkrt_lane *l,
+		     uint last, uint n, bool *spent)
+{
+	n = n < slot_count ? n : slot_count;
+	uint base = (last + slot_count - (n - 1u)) % slot_count, mine = 0;
+
+	for (uint k = 0, s = base; k < n; k++, s = mkrt_next(s, slot_count))
+		mine |= (uint)(s - l->first < l->count) << k;
+	if (!mine)
+		return 0;
+	if (n > 1)
+		mine &= mkrt_peek_published(ring, base, n, slot_count);
+	return mkrt_run_mask(e, ring, slot_count, l, base, mine, spent);
+}
+
 /* One round of lane @l over a bus with the guess @g, the doorbell seen last
  * at *@seen: returns the round's words (see mkrt_round_issue) in @r, false
  * when the lane returns; otherwise runs the guessed slot, the bell's slot and
@@ -600,6 +676,10 @@ bool mkrt_bus_round(struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, stru
 	mkrt_word_t *bell = &e->withdraw[MKRT_DOORBELL(slot_count)];
 	mkrt_word_t *any = &e->withdraw[MKRT_WITHDRAW_ANY(slot_count)];
 	uint r[6], w[MKRT_SLOT_WORDS], c[8], yield = 0, ran = 0, guess = g->next;
+#ifdef MKRT_TRACE
+	e->t_round = mkrt_trace_now();
+	e->path = 1;
+#endif
 	bool look = guess - l->first < l->count && mkrt_claim_take(&e->claims[guess]);
 
 	if (look)
@@ -608,6 +688,9 @@ bool mkrt_bus_round(struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, stru
 	mkrt_round_acquire(r);
 	if (look)
 		mkrt_look_acquire(yield);
+#ifdef MKRT_TRACE
+	e->t_loaded = mkrt_trace_now();
+#endif
 	if (r[0] || (r[1] && mkrt_may_return(e, ring, slot_count))) {
 		if (look)
 			mkrt_claim_drop(&e->claims[guess], false);
@@ -633,13 +716,19 @@ bool mkrt_bus_round(struct mkrt_env *e, mkrt_word_t *ring, uint slot_count, stru
 		g->early = slot_count;
 	if (guessed && !(rang && hint == guess))
 		g->early = guess;
-	/* The owner of the slot published last takes it at once; the whole
-	 * share is looked at when more was published since this lane's last
-	 * look, while a withdrawal waits, and now and then for what rings no
-	 * bell (a slot given back, a raw publish). */
-	bool scan = rung > 1 || r[3] || round % MKRT_BUS_SCAN_EVERY == 1;
-	if (rung && !*spent && hint - l->first < l->count)
-		ran += mkrt_pass(e, ring, slot_count, l, hint, 1, spent);
+	/* What rang since this lane's last look, where a producer fills the
+	 * ring in order: the rung slots up to the hint, each taken by the lane
+	 * whose share holds it (one rung: the hint, at once; more: after one
+	 * peek at them all). The whole share is looked at when more rang than
+	 * a peek covers, while a withdrawal waits, and now and then for what
+	 * rings no bell (a slot given back, a raw publish, a producer out of
+	 * order). */
+	bool scan = rung > MKRT_BUS_PEEK || r[3] || round % MKRT_BUS_SCAN_EVERY == 1;
+#ifdef MKRT_TRACE
+	e->path = 2;
+#endif
+	if (rung && !scan && !*spent)
+		ran += mkrt_bus_window(e, ring, slot_count, l, hint, rung, spent);
 	if (scan && !*spent)
 		ran += mkrt_pass(e, ring, slot_count, l, l->first, l->count, spent);
 	*own = ran;

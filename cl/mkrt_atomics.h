@@ -252,6 +252,57 @@ void mkrt_round_acquire(__private const uint *r)
 		__asm__ volatile("fence.acq_rel.sys;" : : : "memory");
 }
 
+/*
+ * Loads a pass or a checksum issues before it uses any: in one statement,
+ * so that they travel together (cuda_ops: 32 loads in a loop cost a round
+ * trip each, as a loop's volatile loads are issued one at a time).
+ */
+
+/* STATUS of the 8 slots from @s (wrapping), relaxed, into @v. */
+void mkrt_peek8(mkrt_word_t *ring, uint s, uint slot_count, __private uint *v)
+{
+	mkrt_word_t *p[8];
+
+	for (uint k = 0; k < 8; k++, s = s + 1 == slot_count ? 0 : s + 1)
+		p[k] = &ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+	__asm__ volatile("ld.relaxed.sys.global.u32 %0, [%8];\n\t"
+			 "ld.relaxed.sys.global.u32 %1, [%9];\n\t"
+			 "ld.relaxed.sys.global.u32 %2, [%10];\n\t"
+			 "ld.relaxed.sys.global.u32 %3, [%11];\n\t"
+			 "ld.relaxed.sys.global.u32 %4, [%12];\n\t"
+			 "ld.relaxed.sys.global.u32 %5, [%13];\n\t"
+			 "ld.relaxed.sys.global.u32 %6, [%14];\n\t"
+			 "ld.relaxed.sys.global.u32 %7, [%15];"
+			 : "=r"(v[0]), "=r"(v[1]), "=r"(v[2]), "=r"(v[3]), "=r"(v[4]), "=r"(v[5]),
+			   "=r"(v[6]), "=r"(v[7])
+			 : "l"(p[0]), "l"(p[1]), "l"(p[2]), "l"(p[3]), "l"(p[4]), "l"(p[5]), "l"(p[6]),
+			   "l"(p[7])
+			 : "memory");
+}
+
+/* 16 words of the arena at @p into @v: four vector loads where @p is
+ * 16-byte aligned (a frame of a multiple of 16 bytes). The arena is device
+ * memory the host fills by copies (runtime/backends/cuda.c), so .gpu
+ * scope: served by the L2, past an L1 that may hold a frame's old bytes,
+ * at a sixth of what .sys costs there (tests/repro/cuda_ops). */
+void mkrt_arena_load16(mkrt_arena_word_t *p, __private uint *v)
+{
+	if ((ulong)p & 15u) {
+		for (uint k = 0; k < 16; k++)
+			v[k] = p[k];
+		return;
+	}
+	__asm__ volatile("ld.relaxed.gpu.global.v4.u32 {%0, %1, %2, %3}, [%16];\n\t"
+			 "ld.relaxed.gpu.global.v4.u32 {%4, %5, %6, %7}, [%16+16];\n\t"
+			 "ld.relaxed.gpu.global.v4.u32 {%8, %9, %10, %11}, [%16+32];\n\t"
+			 "ld.relaxed.gpu.global.v4.u32 {%12, %13, %14, %15}, [%16+48];"
+			 : "=r"(v[0]), "=r"(v[1]), "=r"(v[2]), "=r"(v[3]), "=r"(v[4]), "=r"(v[5]),
+			   "=r"(v[6]), "=r"(v[7]), "=r"(v[8]), "=r"(v[9]), "=r"(v[10]), "=r"(v[11]),
+			   "=r"(v[12]), "=r"(v[13]), "=r"(v[14]), "=r"(v[15])
+			 : "l"(p)
+			 : "memory");
+}
+
 #else /* OpenCL C 1.2 on an OpenCL device */
 
 uint mkrt_load_acquire(mkrt_word_t *p)
@@ -448,6 +499,19 @@ void mkrt_round_acquire(__private const uint *r)
 #endif /* OpenCL C 2.0 and later */
 
 #ifndef __NVPTX__
+/* As the NVPTX branch's, where a load costs no round trip. */
+void mkrt_peek8(mkrt_word_t *ring, uint s, uint slot_count, __private uint *v)
+{
+	for (uint k = 0; k < 8; k++, s = s + 1 == slot_count ? 0 : s + 1)
+		v[k] = mkrt_load_relaxed(&ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS]);
+}
+
+void mkrt_arena_load16(mkrt_arena_word_t *p, __private uint *v)
+{
+	for (uint k = 0; k < 16; k++)
+		v[k] = p[k];
+}
+
 /* Adds whose old value nobody reads (a reduction over a bus). */
 void mkrt_red_relaxed(mkrt_word_t *p, uint v)
 {

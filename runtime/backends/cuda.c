@@ -8,7 +8,8 @@
  * are loaded through the driver API, which is opened at run time
  * (runtime/cuda/driver.h), so mkrt builds without the CUDA toolkit and runs
  * without a driver. Every word the host and the lanes share lives in
- * pinned host memory the GPU maps (cuMemHostAlloc PORTABLE | DEVICEMAP):
+ * pinned host memory the GPU maps (cuMemHostAlloc PORTABLE | DEVICEMAP),
+ * but the lanes' claim table and the load-miss arena, in device memory:
  * the host addresses it like the host backend's memory (words.c), the
  * lanes reach it over the bus with .sys-scope loads, stores and atomics
  * (cl/mkrt_atomics.h, where a lane batches the loads of each step, as a
@@ -35,8 +36,10 @@
 #include "ptx.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MKRT__CUDA_BLOCK     32u   /* lanes per block: one warp (see geometry) */
 #define MKRT__CUDA_MIN_CC    80    /* the PTX's target: sm_80 (.sys scope needs sm_70) */
@@ -59,6 +62,8 @@ struct mkrt__cuda_rt {
 	uint32_t count[MKRT_KARG_COUNT_BUS];
 	void *params[MKRT_KARG_COUNT_BUS];
 	CUdeviceptr claims;          /* the lanes' claim table, in device memory */
+	CUdeviceptr arena;           /* the load-miss arena the lanes read (below) */
+	struct mkrt__io_port port;   /* the servicer's: the lanes' port, and a copy */
 	/* cancel: withdrawal words in pinned memory, the doorbell after them */
 	struct mkrt__withdrawals wd;
 };
@@ -108,6 +113,52 @@ static int mkrt__cuda_claims(struct mkrt__cuda_rt *c, uint32_t slots)
 		rc = c->cu.cuMemcpyHtoD_v2(c->claims, zero, (size_t)slots * sizeof(*zero));
 	free(zero);
 	return rc == CUDA_SUCCESS ? 0 : mkrt__cuda_fail(&c->cu, "cuMemAlloc(claim table)", rc);
+}
+
+/*
+ * The load-miss arena the lanes read is in device memory: the servicer
+ * loads a frame into the pinned arena (the lanes' port, io/frames.c) and
+ * copies it on with one cuMemcpyHtoD before the request completes. By
+ * measurement (docs/PERFORMANCE.md, H100): a 4 KiB miss took 61 us so
+ * against 217 us with the lanes reading the pinned arena over the bus
+ * (1.8 ms before their loads were batched); a 4 KiB copy costs the host
+ * 7.5 us.
+ */
+static struct mkrt__cuda_rt *mkrt__cuda_of_frames(void *frames)
+{
+	return (struct mkrt__cuda_rt *)((char *)frames - offsetof(struct mkrt__cuda_rt, w.frames));
+}
+
+/* The lanes' port (io/frames.c), but a loaded frame goes on into device
+ * memory before the request completes. */
+static int mkrt__cuda_io_complete(void *ctx, uint32_t q, const uint32_t *req, int64_t frame,
+				  bool loaded, int64_t res)
+{
+	struct mkrt__cuda_rt *c = mkrt__cuda_of_frames(ctx);
+	const struct mkrt_exec_buffers *b = &c->w.b;
+	uint32_t f = mkrt__load_relaxed(&req[MKRT_IO_DST]);
+
+	if (res > 0 && f < b->frame_count && c->arena) {
+		size_t at = (size_t)f * b->frame_words;
+		CUresult rc = c->cu.cuCtxSetCurrent(c->ctx);
+		if (rc == CUDA_SUCCESS)
+			rc = c->cu.cuMemcpyHtoD_v2(c->arena + at * 4u, b->arena + at,
+						   ((size_t)res + 3u) & ~(size_t)3u);
+		if (rc != CUDA_SUCCESS)
+			return mkrt__cuda_fail(&c->cu, "cuMemcpyHtoD(a loaded frame)", rc);
+	}
+	return mkrt__lane_frames_port.complete(ctx, q, req, frame, loaded, res);
+}
+
+static int mkrt__cuda_device_arena(struct mkrt__cuda_rt *c, const struct mkrt_config *cfg)
+{
+	c->port = mkrt__lane_frames_port; /* the host never CASes what lanes do */
+	c->port.complete = mkrt__cuda_io_complete;
+	c->w.io_port = &c->port;
+	if (!cfg->io || !cfg->io->frames)
+		return 0;
+	CUresult rc = c->cu.cuMemAlloc_v2(&c->arena, (size_t)cfg->io->frames * cfg->io->frame_bytes);
+	return rc == CUDA_SUCCESS ? 0 : mkrt__cuda_fail(&c->cu, "cuMemAlloc(load-miss arena)", rc);
 }
 
 /* ---- the launcher ------------------------------------------------------------------------- */
@@ -296,8 +347,9 @@ static int mkrt__cuda_args(struct mkrt__cuda_rt *c, const struct mkrt_config *cf
 	c->count[MKRT_KARG_FRAME_COUNT] = b->frame_count;
 	c->count[MKRT_KARG_FRAME_WORDS] = b->frame_words;
 	c->ptr[MKRT_KARG_CLAIMS] = c->claims;
+	c->ptr[MKRT_KARG_ARENA] = c->arena;
 	for (uint32_t k = 0; k < MKRT_KARG_COUNT_BUS; k++) {
-		if (k == MKRT_KARG_CLAIMS) {
+		if (k == MKRT_KARG_CLAIMS || (k == MKRT_KARG_ARENA && c->arena)) { /* device memory */
 			c->params[k] = &c->ptr[k];
 			continue;
 		}
@@ -323,6 +375,8 @@ static void mkrt__cuda_free(struct mkrt__cuda_rt *c)
 			c->cu.cuMemFreeHost(c->wd.words);
 		if (c->claims)
 			c->cu.cuMemFree_v2(c->claims);
+		if (c->arena)
+			c->cu.cuMemFree_v2(c->arena);
 		if (c->stream)
 			c->cu.cuStreamDestroy_v2(c->stream);
 		if (c->mod)
@@ -352,8 +406,9 @@ static int mkrt__cuda_rt_open(const struct mkrt_config *cfg, void **state)
 		err = mkrt__cuda_module(c, cfg);
 	if (err)
 		goto out_free;
-	c->w.io_port = &mkrt__lane_frames_port; /* the host never CASes what lanes do */
-	err = mkrt__words_init(&c->w, cfg, mkrt__cuda_alloc, c);
+	err = mkrt__cuda_device_arena(c, cfg);
+	if (!err)
+		err = mkrt__words_init(&c->w, cfg, mkrt__cuda_alloc, c);
 	if (err)
 		goto out_free;
 	c->wd.words = mkrt__cuda_alloc(c, MKRT_WITHDRAW_WORDS(cfg->slots));

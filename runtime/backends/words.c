@@ -152,8 +152,7 @@ void mkrt__words_stop_io(struct mkrt__words *w)
 void mkrt__words_io_stats(const struct mkrt__words *w, struct mkrt_stats *out)
 {
 	mkrt__servicer_stats(w->servicer, out);
-	/* the lanes' port: the lanes evict, and count it where the host reads it */
-	out->evictions = w->io_port == &mkrt__lane_frames_port
+	out->evictions = w->io_port && w->io_port->lanes_evict
 				 ? mkrt__load_relaxed(&w->b.control[MKRT_CTL_EVICTIONS])
 				 : mkrt__load64_relaxed(&w->frames.evictions);
 }

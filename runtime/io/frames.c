@@ -202,4 +202,5 @@ const struct mkrt__io_port mkrt__lane_frames_port = {
 	.claim = mkrt__lane_frames_claim,
 	.frame = mkrt__lane_frames_frame,
 	.complete = mkrt__lane_frames_complete,
+	.lanes_evict = true,
 };

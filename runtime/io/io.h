@@ -64,6 +64,9 @@ struct mkrt__io_port {
 	 * @frame is the one to give back, or -1). Non-zero: the device failed. */
 	int (*complete)(void *ctx, uint32_t q, const uint32_t *req, int64_t frame, bool loaded,
 			int64_t res);
+	/* The lanes pick and evict frames, and count evictions in the control
+	 * words (C[MKRT_CTL_EVICTIONS]); else the host does, in its frames. */
+	bool lanes_evict;
 };
 struct mkrt__servicer;
 /* Serves @io (resolved) over @port; @ctx is the port's. */

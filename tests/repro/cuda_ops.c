@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct mkrt__cuda cu;
 
@@ -46,6 +47,11 @@ static const char *const ops[] = {
 	"st.release.sys (device)",
 	"ld.acquire.sys.u64 (host)",
 	"a bus lane's idle round",
+	"sum 4 KiB, 32-load blocks (host)",
+	"sum 4 KiB, 32-load blocks (dev)",
+	"sum 4 KiB, 32 x ld.v4 (host)",
+	"sum 4 KiB, mkrt_arena_load16 (dev)",
+	"peek 32 slots, mkrt_peek8 (host)",
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -79,12 +85,12 @@ int main(int argc, char **argv)
 	fclose(f);
 	check(cu.cuModuleLoadDataEx(&mod, ptx, 0, NULL, NULL), "cuModuleLoadDataEx");
 	check(cu.cuModuleGetFunction(&fn, mod, "mkrt_ops"), "cuModuleGetFunction");
-	check(cu.cuMemHostAlloc(&host, 4096, CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
+	check(cu.cuMemHostAlloc(&host, 8192, CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
 	      "cuMemHostAlloc");
-	memset(host, 0, 4096);
+	memset(host, 0, 8192);
 	check(cu.cuMemHostGetDevicePointer_v2(&d_host, host, 0), "cuMemHostGetDevicePointer");
-	check(cu.cuMemAlloc_v2(&d_dev, 4096), "cuMemAlloc");
-	check(cu.cuMemcpyHtoD_v2(d_dev, host, 4096), "cuMemcpyHtoD");
+	check(cu.cuMemAlloc_v2(&d_dev, 8192), "cuMemAlloc");
+	check(cu.cuMemcpyHtoD_v2(d_dev, host, 8192), "cuMemcpyHtoD");
 	uint32_t *out = (uint32_t *)host + 512;
 	CUdeviceptr d_out = d_host + 512 * 4;
 	void *params[] = { &d_host, &d_dev, &d_out, &n, &zero };
@@ -95,5 +101,20 @@ int main(int argc, char **argv)
 	printf("%s: ns per operation, one lane, %u of each\n", name, n);
 	for (unsigned k = 0; k < NOPS; k++)
 		printf("  %-32s %6u\n", ops[k], out[k]);
+	/* what the host pays to put a 4 KiB frame into device memory */
+	static uint8_t page[4096];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < n; i++)
+		check(cu.cuMemcpyHtoD_v2(d_dev + 4096, page, 4096), "cuMemcpyHtoD");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("  %-32s %6.0f\n", "cuMemcpyHtoD 4 KiB (host, ns)",
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < n; i++)
+		check(cu.cuMemcpyHtoD_v2(d_dev + 4096, host, 4096), "cuMemcpyHtoD");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("  %-32s %6.0f\n", "... from pinned memory (ns)",
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 	return 0;
 }

@@ -8,6 +8,8 @@
  * and writes the mean in ns per operation into @out. Compiled like the
  * megakernel (clang -target nvptx64, Makefile.am) and run by cuda_ops.c.
  */
+#include "mkrt_atomics.h" /* the megakernel's batched loads, measured as they are */
+
 ulong mkrt_ns(void)
 {
 	ulong t;
@@ -23,6 +25,54 @@ ulong mkrt_ns(void)
 		}                                                                                  \
 		out[k] = (uint)((mkrt_ns() - t0) / n);                                             \
 	} while (0)
+
+uint mkrt_sum4k(volatile __global uint *w)
+{
+	uint h = 0;
+
+	for (uint i = 0; i < 1024; i += 32) {
+		uint x[32];
+#pragma unroll
+		for (uint k = 0; k < 32; k++)
+			x[k] = w[i + k];
+#pragma unroll
+		for (uint k = 0; k < 32; k++)
+			h = (h ^ x[k]) * 16777619u;
+	}
+	return h;
+}
+
+uint mkrt_sum4k_v4(volatile __global uint *w)
+{
+	uint h = 0;
+
+	for (uint i = 0; i < 1024; i += 128) {
+		uint4 x[32];
+#pragma unroll
+		for (uint k = 0; k < 32; k++)
+			x[k] = *(volatile __global uint4 *)(w + i + 4 * k);
+#pragma unroll
+		for (uint k = 0; k < 32; k++)
+			h = (h ^ x[k].x ^ x[k].y ^ x[k].z ^ x[k].w) * 16777619u;
+	}
+	return h;
+}
+
+uint mkrt_sum4k_asm(volatile __global uint *w)
+{
+	uint h = 0;
+
+	for (uint i = 0; i < 1024; i += 64) {
+		uint x[64];
+#pragma unroll
+		for (uint k = 0; k < 64; k += 16)
+			mkrt_arena_load16(w + i + k, x + k);
+#pragma unroll
+		for (uint k = 0; k < 64; k++)
+			h = (h ^ x[k]) * 16777619u;
+	}
+	return h;
+}
 
 __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev, __global uint *out,
 		       uint n, uint zero)
@@ -72,5 +122,24 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
 				 : "memory");
 		__asm__ volatile("st.relaxed.sys.global.u32 [%0], 0;" : : "l"(d + 8 + (a & zero)) : "memory");
 	});
-	out[20] = v + a + b + c + w + (uint)t64;
+	/* a 4 KiB frame summed as the load-miss checksum reads it (blocks of
+	 * 32 volatile loads, each block issued before its folds), from pinned
+	 * host memory and from device memory; then in blocks of 32 ld.v4 */
+	OP_LOOP(20, v ^= mkrt_sum4k(host + 1024 + (v & zero)));
+	OP_LOOP(21, v ^= mkrt_sum4k(dev + 1024 + (v & zero)));
+	OP_LOOP(22, v ^= mkrt_sum4k_v4(host + 1024 + (v & zero)));
+	/* ... as the megakernel's checksum loads it from its arena in device
+	 * memory (mkrt_arena_load16, four to a block), and a pass's peek at
+	 * 32 slots (mkrt_peek8, four) */
+	OP_LOOP(23, v ^= mkrt_sum4k_asm(dev + 1024 + (v & zero)));
+	OP_LOOP(24, {
+		uint st[32];
+		volatile __global uint *ring = p + 1024 + (v & zero);
+		mkrt_peek8(ring, 0, 32, &st[0]);
+		mkrt_peek8(ring, 8, 32, &st[8]);
+		mkrt_peek8(ring, 16, 32, &st[16]);
+		mkrt_peek8(ring, 24, 32, &st[24]);
+		v ^= st[0] ^ st[31];
+	});
+	out[31] = v + a + b + c + w + (uint)t64;
 }

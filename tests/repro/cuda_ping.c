@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cuda_ping.c - the cuda backend's first light (issue 17): the megakernel's
- * PTX as the build makes it (cl/mkrt_megakernel.ptx) loaded through the
- * driver API (runtime/cuda/driver.h: libcuda.so.1 at run time), its ring,
- * control and withdrawal words in cuMemHostAlloc(PORTABLE | DEVICEMAP)
- * memory, one block of LANES lanes. It times COUNT NOP round trips through
- * the running kernel (publish, poll STATUS for DONE), then sets SHUTDOWN
- * and times a launch of the same kernel per request (it returns at once),
- * as the baseline. With "devctl" the control words live in device memory
- * instead (written and read with copies), so the lanes' counters and
- * SHUTDOWN checks stay off the bus. Every wait has a 5 s watchdog. Built on
- * request:
- *   make tests/repro/cuda_ping
- *   tests/repro/cuda_ping [PTX [LANES [COUNT [devctl]]]]
+ * cuda_ping.c - the megakernel's round trip through the driver API alone,
+ * without the library (issue 17): the PTX as the build makes it loaded
+ * through runtime/cuda/driver.h, its ring, control and withdrawal words in
+ * cuMemHostAlloc(PORTABLE | DEVICEMAP) memory and its claim table in device
+ * memory, as the cuda backend lays them out, one block of LANES lanes. It
+ * times COUNT NOP round trips through the running kernel (publish, ring the
+ * doorbell, poll STATUS for DONE), then sets SHUTDOWN and times a launch of
+ * the same kernel per request (it returns at once), as the baseline. Given
+ * the traced PTX (make tests/repro/mkrt_trace.ptx: -DMKRT_TRACE), it also
+ * says where a round trip's time went on the GPU's clock: from the DONE
+ * before to the round that ran the slot, within that round, and how the
+ * lane came to the slot. Every wait has a 5 s watchdog. Built on request:
+ *   make tests/repro/cuda_ping tests/repro/mkrt_trace.ptx
+ *   tests/repro/cuda_ping [PTX [LANES [COUNT]]]
  */
 #include "driver.h"
 #include "internal.h"
+#include "mkrt_kernel_abi.h"
 
 #include <mkrt/barrier.h>
 #include <mkrt/codec.h>
@@ -92,11 +94,42 @@ static void report(const char *what, double *lat, unsigned n)
 	       lat[n * 99 / 100] / 1e3, lat[0] / 1e3, n);
 }
 
+/* The doorbell after the withdrawal words (mkrt_kernel_abi.h): count and
+ * slot, one 64-bit store (this program is the only publisher). */
+static void ring_doorbell(uint32_t *withdraw, uint32_t count, uint32_t slot)
+{
+	uint64_t *bell = (uint64_t *)(void *)&withdraw[MKRT_DOORBELL(SLOTS)];
+	__atomic_store_n(bell, (uint64_t)count << 32 | slot, __ATOMIC_RELEASE);
+}
+
+/* The trace a -DMKRT_TRACE build leaves in a NOP's last words, in ns. */
+struct trace {
+	double gap;     /* from the DONE before to the round that ran this one */
+	double loaded;  /* that round's loads back */
+	double done;    /* this DONE issued, from the round's start */
+};
+
+static void report_trace(struct trace *t, const uint32_t *path, unsigned n)
+{
+	double *v = malloc(sizeof(double) * n);
+	unsigned guessed = 0;
+	const char *what[] = { "DONE before -> its round", "round -> loads back", "round -> DONE issued" };
+
+	for (unsigned i = 0; i < n; i++)
+		guessed += path[i] == 1;
+	for (unsigned k = 0; k < 3; k++) {
+		for (unsigned i = 0; i < n; i++)
+			v[i] = k == 0 ? t[i].gap : k == 1 ? t[i].loaded : t[i].done;
+		report(what[k], v, n);
+	}
+	printf("ran by the round's guess: %u of %u\n", guessed, n);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "cl/mkrt_megakernel.ptx";
 	unsigned lanes = argc > 2 ? (unsigned)atoi(argv[2]) : 1, count = argc > 3 ? (unsigned)atoi(argv[3]) : 20000;
-	bool devctl = argc > 4 && strcmp(argv[4], "devctl") == 0;
 	CUdevice dev;
 	CUcontext ctx;
 	CUmodule mod;
@@ -115,16 +148,17 @@ int main(int argc, char **argv)
 	check(cu.cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain");
 	check(cu.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
 	char *ptx = read_file(path);
+	bool traced = strstr(ptx, "globaltimer") != NULL;
 	uint64_t t0 = now_ns();
 	check(cu.cuModuleLoadDataEx(&mod, ptx, 0, NULL, NULL), "cuModuleLoadDataEx");
 	double jit_ms = (now_ns() - t0) / 1e6;
 	check(cu.cuModuleGetFunction(&fn, mod, "mkrt_megakernel"), "cuModuleGetFunction");
 	check(cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block; control words in %s memory\n",
-	       name, sms, path, jit_ms, lanes, devctl ? "device" : "host");
+	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block%s\n", name, sms, path,
+	       jit_ms, lanes, traced ? "; traced" : "");
 
 	/* the arguments in MKRT_KARG_* order; no IO servicer (resources 0) */
-	CUdeviceptr d_ring, d_ctl, d_dbg, d_dfa, d_io, d_res, d_frames, d_arena, d_withdraw;
+	CUdeviceptr d_ring, d_ctl, d_dbg, d_dfa, d_io, d_res, d_frames, d_arena, d_withdraw, d_claims;
 	uint32_t *ring = host_words(SLOTS * MKRT_SLOT_WORDS, &d_ring);
 	uint32_t *ctl = host_words(CTL_WORDS, &d_ctl);
 	host_words(1 + 4 * 16, &d_dbg);
@@ -133,49 +167,53 @@ int main(int argc, char **argv)
 	host_words(1, &d_res);
 	host_words(MKRT_FRAME_WORDS, &d_frames);
 	host_words(1, &d_arena);
-	host_words(SLOTS + 1, &d_withdraw);
+	uint32_t *withdraw = host_words(MKRT_WITHDRAW_WORDS(SLOTS), &d_withdraw);
+	static uint32_t zero[SLOTS];
+	check(cu.cuMemAlloc_v2(&d_claims, sizeof(zero)), "cuMemAlloc");
+	check(cu.cuMemcpyHtoD_v2(d_claims, zero, sizeof(zero)), "cuMemcpyHtoD");
 	if (mkrt_encode_control_into(NULL, (uint8_t *)ctl, CTL_WORDS * 4)) {
 		fprintf(stderr, "cuda_ping: control: %s\n", mkrt_last_detail());
 		return 1;
-	}
-	if (devctl) {
-		check(cu.cuMemAlloc_v2(&d_ctl, CTL_WORDS * 4), "cuMemAlloc");
-		check(cu.cuMemcpyHtoD_v2(d_ctl, ctl, CTL_WORDS * 4), "cuMemcpyHtoD");
 	}
 	uint32_t slots = SLOTS, ctl_words = CTL_WORDS, dbg_words = 1 + 4 * 16, dfa_words = MKRT_DFA_COLUMNS;
 	uint32_t epoch = 0, resources = 0, frame_count = 0, frame_words = 0;
 	void *params[] = { &d_ring, &slots, &d_ctl, &ctl_words, &d_dbg, &dbg_words, &d_dfa, &dfa_words,
 			   &epoch, &d_io, &d_res, &resources, &d_frames, &frame_count, &d_arena, &frame_words,
-			   &d_withdraw };
+			   &d_withdraw, &d_claims };
 	check(cu.cuLaunchKernel(fn, 1, 1, 1, lanes, 1, 1, 0, stream, params, NULL), "cuLaunchKernel");
 
 	double *lat = malloc(sizeof(double) * count);
+	struct trace *tr = calloc(count, sizeof(*tr));
+	uint32_t *how = calloc(count, sizeof(*how)), done_before = 0;
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
 	for (unsigned i = 0; i < count + 100; i++) {
-		uint32_t s = i % SLOTS, *st = &ring[s * MKRT_SLOT_WORDS + MKRT_SLOT_STATUS];
+		uint32_t s = i % SLOTS, *w = &ring[s * MKRT_SLOT_WORDS];
 		uint64_t a = now_ns();
 		if (mkrt_publish(ring, SLOTS * MKRT_SLOT_WORDS, s, &nop, 0)) {
 			fprintf(stderr, "cuda_ping: publish: %s\n", mkrt_last_detail());
 			return 1;
 		}
-		while (mkrt_load_acquire(st) != MKRT_STATUS_DONE)
+		ring_doorbell(withdraw, i + 1, s);
+		while (mkrt_load_acquire(&w[MKRT_SLOT_STATUS]) != MKRT_STATUS_DONE)
 			if (now_ns() - a > WATCHDOG) {
 				fprintf(stderr, "cuda_ping: slot %u not DONE after 5 s (status %u): the "
-					"kernel does not see host stores\n", s, mkrt_load_acquire(st));
+					"kernel does not see host stores\n", s, mkrt_load_acquire(&w[0]));
 				return 1;
 			}
-		if (i >= 100)
-			lat[i - 100] = (double)(now_ns() - a); /* after 100 to warm up */
+		uint64_t b = now_ns();
+		if (i >= 100) { /* after 100 to warm up */
+			unsigned k = i - 100;
+			lat[k] = (double)(b - a);
+			tr[k] = (struct trace){ (double)(uint32_t)(w[11] - done_before), w[12], w[13] };
+			how[k] = w[14];
+		}
+		done_before = w[15];
 	}
 	report("round trip (resident)", lat, count);
-	uint32_t one = 1;
-	if (devctl) {
-		check(cu.cuMemcpyDtoH_v2(ctl, d_ctl, CTL_WORDS * 4), "cuMemcpyDtoH");
-		check(cu.cuMemcpyHtoD_v2(d_ctl + 4 * MKRT_CTL_SHUTDOWN, &one, 4), "cuMemcpyHtoD");
-	}
+	if (traced)
+		report_trace(tr, how, count);
 	printf("DONE_COUNT %u (want %u)\n", mkrt_load_acquire(&ctl[MKRT_CTL_DONE_COUNT]), count + 100);
-	if (!devctl)
-		mkrt_store_release(&ctl[MKRT_CTL_SHUTDOWN], one);
+	mkrt_store_release(&ctl[MKRT_CTL_SHUTDOWN], 1);
 	uint64_t a = now_ns();
 	CUresult rc;
 	while ((rc = cu.cuStreamQuery(stream)) == CUDA_ERROR_NOT_READY)
@@ -199,6 +237,8 @@ int main(int argc, char **argv)
 	cu.cuDevicePrimaryCtxRelease_v2(dev);
 	mkrt__cuda_close(&cu);
 	free(lat);
+	free(tr);
+	free(how);
 	free(ptx);
 	return 0;
 }

@@ -4,7 +4,8 @@
 # into .device (ignored by git; name it in the device tool's carry), from a
 # build of this tree: the CLI, the library, the device suites, the
 # reproducers, and the libraries that machine lacks.
-#   make && make check TESTS= && make tests/repro/cuda_ops tests/repro/cuda_ops.ptx &&
+#   make && make check TESTS= && make tests/repro/cuda_ops tests/repro/cuda_ops.ptx \
+#     tests/repro/cuda_ping tests/repro/mkrt_trace.ptx &&
 #   sh tests/repro/device-pack.sh
 # (the suites link the library in, its PTX too: the script refuses a library
 # or suite older than any file of cl/)
@@ -27,7 +28,8 @@ for t in check_registry check_differential check_loadmiss check_faults check_svm
 	check_differential_fine check_loadmiss_fine check_differential_bus check_loadmiss_bus; do
 	cp "tests/$t" "$d/new/"
 done
-for f in tests/repro/cuda_ops tests/repro/cuda_ops.ptx cl/mkrt_megakernel.ptx; do
+for f in tests/repro/cuda_ops tests/repro/cuda_ops.ptx tests/repro/cuda_ping \
+	tests/repro/mkrt_trace.ptx cl/mkrt_megakernel.ptx; do
 	[ -e "$f" ] && cp "$f" "$d/new/"
 done
 for l in libsubunit.so.0 liburing.so.2; do

@@ -19,7 +19,10 @@
 # cuda-soak: tests/repro/device-pack.sh gathers what they run) and its lane
 # sweep (cuda-sweep); svm's modes without SVM atomics on PoCL 5.0 (modes:
 # usm-host forced through the suites, and the audited fine-mode suites); the
-# megakernel's PTX through the driver API alone (ping: tests/repro/cuda_ping).
+# megakernel's PTX through the driver API alone, as built and traced (ping:
+# tests/repro/cuda_ping); an old and a new library's bench on cuda side by
+# side (cuda-ab); and all a change to the cuda path must show, in one call
+# (cuda-check [SOAK_SECONDS]).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
 set -u
@@ -110,22 +113,30 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
 cuda-ab)
-	# cuda-ab [LANES]: mkrt bench --backend cuda for the old library and the
-	# new (.device/old, .device/new), then the new at --lanes LANES
-	# (default 1,32: one lane, one warp), then the load-miss suite on cuda
+	# cuda-ab [LANES]: what one memory operation costs (cuda_ops); mkrt
+	# bench --backend cuda for the old library and the new (.device/old,
+	# .device/new), the new also with its load-miss arena in pinned host
+	# memory (MKRT_CUDA_ARENA=host) and at --lanes LANES (default 1,32: one
+	# lane, one warp); then the load-miss and differential suites on cuda
 	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
-	for v in old new; do
-		echo "== mkrt bench --backend cuda ($v)"
-		LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 200 \
-			"$d/$v/mkrt" bench --backend cuda
+	echo "== cuda_ops"
+	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+	for v in old new host; do
+		lib=$v arena=device
+		[ $v = host ] && lib=new arena=host
+		echo "== mkrt bench --backend cuda ($lib, MKRT_CUDA_ARENA=$arena)"
+		MKRT_CUDA_ARENA=$arena LD_LIBRARY_PATH="$PWD/$d/$lib:$LD_LIBRARY_PATH" timeout 200 \
+			"$d/$lib/mkrt" bench --backend cuda
 	done
 	echo "== mkrt bench --backend cuda --lanes ${2:-1,32} (new)"
 	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" timeout 250 \
 		"$d/new/mkrt" bench --backend cuda --lanes "${2:-1,32}"
-	echo "== check_loadmiss on cuda (new)"
-	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
-		timeout "${SUITE_S:-150}" "$d/new/check_loadmiss" 2>&1 | tail -12 ;;
+	for t in check_loadmiss check_differential; do
+		echo "== $t on cuda (new)"
+		LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
+			timeout "${SUITE_S:-200}" "$d/new/$t" 2>&1 | tail -12
+	done ;;
 modes)
 	# svm's modes without SVM atomics on the GPU machine's PoCL 5.0 (16
 	# cores): usm-host (Intel's USM host allocations, which that PoCL
@@ -155,13 +166,47 @@ cuda-sweep)
 	# many lanes may poll across the bus before they slow each other)
 	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	timeout 500 "$d/new/mkrt" bench --backend cuda --lanes "${2:-1,8,32,64}" ;;
+cuda-check)
+	# cuda-check [SOAK_SECONDS]: in one call, what a change to the cuda path
+	# must show on the GPU: the round trip traced (cuda_ping), what one
+	# memory operation costs (cuda_ops), the bench, the registry's
+	# handshake, the load-miss and differential suites, and a soak of
+	# SOAK_SECONDS (default 300) on cuda
+	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
+	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
+	for ptx in mkrt_megakernel mkrt_trace; do
+		timeout 60 "$d/new/cuda_ping" "$d/new/$ptx.ptx" 1 20000
+	done
+	echo "== cuda_ops"
+	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+	echo "== mkrt bench --backend cuda"
+	timeout 200 "$d/new/mkrt" bench --backend cuda
+	echo "== check_registry (MKRT_EXPECT_CUDA=answers)"
+	MKRT_EXPECT_CUDA=answers timeout 100 "$d/new/check_registry" 2>&1 | tail -3
+	for t in check_loadmiss check_differential; do
+		echo "== $t on cuda"
+		MKRT_TEST_BACKENDS=cuda timeout "${SUITE_S:-200}" "$d/new/$t" 2>&1 | tail -12
+	done
+	s=${2:-300}
+	echo "== mkrt soak --seconds $s --backend cuda"
+	timeout $(( s + 60 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15 ;;
 ping)
-	# the megakernel's PTX through the driver API alone (copy
-	# tests/repro/cuda_ping and cl/mkrt_megakernel.ptx into .device/new)
-	for lanes in 1 32; do
-		LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64" timeout 120 \
-			"$d/new/cuda_ping" "$d/new/mkrt_megakernel.ptx" $lanes 20000
-	done ;;
+	# the megakernel's PTX through the driver API alone, as built and
+	# traced (tests/repro/device-pack.sh gathers both and cuda_ping), at
+	# one lane and one warp; then cuda_ops, the bench and the load-miss
+	# suite on cuda (each once)
+	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
+	for ptx in mkrt_megakernel mkrt_trace; do
+		for lanes in 1 32; do
+			timeout 60 "$d/new/cuda_ping" "$d/new/$ptx.ptx" $lanes 20000
+		done
+	done
+	echo "== cuda_ops"
+	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" timeout 200 "$d/new/mkrt" bench --backend cuda
+	echo "== check_loadmiss on cuda"
+	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
+		timeout "${SUITE_S:-200}" "$d/new/check_loadmiss" 2>&1 | tail -12 ;;
 devices)
 	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" "$d/new/mkrt" devices
 	LD_LIBRARY_PATH="$PWD/$d/new:$PWD/$d/lib" "$d/new/mkrt" devices --json
