@@ -11,6 +11,8 @@
 #include "driver.h"
 #include "ptx.h"
 
+#include <unistd.h>
+
 static void clear_env(void)
 {
 	unsetenv("MKRT_BACKEND");
@@ -317,7 +319,15 @@ START_TEST(cuda_ptx_with_user_opcodes_builds_at_run_time)
 	cfg.cl_source = src;
 	cfg.cl_handlers = &h;
 	cfg.cl_handler_count = 1;
-	ck_assert_err(mkrt__cuda_ptx(&cfg, &ptx, &owned), 0);
+	err = mkrt__cuda_ptx(&cfg, &ptx, &owned);
+	if (err == MKRT_ENOTSUP && access(MKRT_CLANG, X_OK) != 0) {
+		/* run where configure's clang is not (the GPU machine): the
+		 * refusal names it and how to fix that */
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), MKRT_CLANG));
+		ck_assert_ptr_nonnull(strstr(mkrt_last_detail(), "Fix: "));
+		return;
+	}
+	ck_assert_err(err, 0);
 	ck_assert_ptr_eq(ptx, owned);
 	ck_assert_ptr_nonnull(strstr(ptx, ".entry mkrt_megakernel("));
 	ck_assert_ptr_nonnull(strstr(ptx, ".entry mkrt_ping("));

@@ -113,29 +113,20 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
 cuda-ab)
-	# cuda-ab [LANES]: what one memory operation costs (cuda_ops); mkrt
-	# bench --backend cuda for the old library and the new (.device/old,
-	# .device/new), the new also with its load-miss arena in pinned host
-	# memory (MKRT_CUDA_ARENA=host) and at --lanes LANES (default 1,32: one
-	# lane, one warp); then the load-miss and differential suites on cuda
+	# cuda-ab: the new kernel's round trip traced (cuda_ping), mkrt bench
+	# --backend cuda for the old library and the new (.device/old,
+	# .device/new), then the load-miss and differential suites on the new
 	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
-	echo "== cuda_ops"
-	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
-	for v in old new host; do
-		lib=$v arena=device
-		[ $v = host ] && lib=new arena=host
-		echo "== mkrt bench --backend cuda ($lib, MKRT_CUDA_ARENA=$arena)"
-		MKRT_CUDA_ARENA=$arena LD_LIBRARY_PATH="$PWD/$d/$lib:$LD_LIBRARY_PATH" timeout 200 \
-			"$d/$lib/mkrt" bench --backend cuda
+	timeout 60 "$d/new/cuda_ping" "$d/new/mkrt_trace.ptx" 1 20000
+	for v in old new; do
+		echo "== mkrt bench --backend cuda ($v)"
+		LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 100 "$d/$v/mkrt" bench --backend cuda
 	done
-	echo "== mkrt bench --backend cuda --lanes ${2:-1,32} (new)"
-	LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" timeout 250 \
-		"$d/new/mkrt" bench --backend cuda --lanes "${2:-1,32}"
 	for t in check_loadmiss check_differential; do
 		echo "== $t on cuda (new)"
 		LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
-			timeout "${SUITE_S:-200}" "$d/new/$t" 2>&1 | tail -12
+			timeout "${SUITE_S:-100}" "$d/new/$t" 2>&1 | tail -12
 	done ;;
 modes)
 	# svm's modes without SVM atomics on the GPU machine's PoCL 5.0 (16
