@@ -52,6 +52,8 @@ static const char *const ops[] = {
 	"sum 4 KiB, 32 x ld.v4 (host)",
 	"sum 4 KiB, mkrt_arena_load16 (dev)",
 	"peek 32 slots, mkrt_peek8 (host)",
+	"slot's end, 2 reds, idle round",
+	"slot's end, no reds, idle round",
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 

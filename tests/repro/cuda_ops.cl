@@ -26,6 +26,26 @@ ulong mkrt_ns(void)
 		out[k] = (uint)((mkrt_ns() - t0) / n);                                             \
 	} while (0)
 
+/* A bus lane's idle round; @z is 0, and makes it wait for the one before. */
+uint idle_round(volatile __global uint *p, volatile __global uint *d, uint z)
+{
+	uint v, a, b, c, w;
+	ulong t64;
+
+	__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], 0, 1;" : "=r"(v) : "l"(d + 8 + z) : "memory");
+	__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+16];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+32];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+48];\n\t"
+			 "ld.relaxed.sys.global.u32 %0, [%6];\n\t"
+			 "ld.acquire.sys.global.u64 %4, [%6+256];"
+			 : "=r"(a), "=r"(b), "=r"(c), "=r"(w), "=l"(t64)
+			 : "l"(p + 16 + (v & z)), "l"(p + 128)
+			 : "memory");
+	__asm__ volatile("st.relaxed.sys.global.u32 [%0], 0;" : : "l"(d + 8 + (a & z)) : "memory");
+	return a ^ b ^ c ^ w ^ (uint)t64;
+}
+
 uint mkrt_sum4k(volatile __global uint *w)
 {
 	uint h = 0;
@@ -109,18 +129,26 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
 	OP_LOOP(18, __asm__ volatile("ld.acquire.sys.global.u64 %0, [%1];" : "=l"(t64) : "l"(p + 64 + (t64 & zero)) : "memory"));
 	/* a bus lane's idle round (cl/megakernel.cl, mkrt_bus_round): claim in
 	 * device memory, look at a slot and the control words, the bell */
-	OP_LOOP(19, {
-		__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], 0, 1;" : "=r"(v) : "l"(d + 8 + (t64 & zero)) : "memory");
-		__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5];\n\t"
-				 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+16];\n\t"
-				 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+32];\n\t"
-				 "ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%5+48];\n\t"
-				 "ld.relaxed.sys.global.u32 %0, [%6];\n\t"
-				 "ld.acquire.sys.global.u64 %4, [%6+256];"
-				 : "=r"(a), "=r"(b), "=r"(c), "=r"(w), "=l"(t64)
-				 : "l"(p + 16 + (v & zero)), "l"(p + 128)
-				 : "memory");
-		__asm__ volatile("st.relaxed.sys.global.u32 [%0], 0;" : : "l"(d + 8 + (a & zero)) : "memory");
+	OP_LOOP(19, v ^= idle_round(p, d, v & zero));
+	/* the end of a slot and the round after it: DONE released, the claim
+	 * dropped behind a fence, then the metric's and DONE_COUNT's reds (a
+	 * PCIe atomic each) or not: whether the next round's loads wait
+	 * behind those atomics (cl/megakernel.cl, mkrt_exec_claimed) */
+	OP_LOOP(25, {
+		__asm__ volatile("st.release.sys.global.u32 [%0], %1;\n\t"
+				 "fence.acq_rel.sys;\n\t"
+				 "st.relaxed.sys.global.u32 [%2], 0;\n\t"
+				 "red.relaxed.sys.global.add.u32 [%3], 1;\n\t"
+				 "red.relaxed.sys.global.add.u32 [%4], 1;"
+				 : : "l"(p + 1 + (v & zero)), "r"(i), "l"(d + 8), "l"(p + 2), "l"(p + 3) : "memory");
+		v ^= idle_round(p, d, v & zero);
+	});
+	OP_LOOP(26, {
+		__asm__ volatile("st.release.sys.global.u32 [%0], %1;\n\t"
+				 "fence.acq_rel.sys;\n\t"
+				 "st.relaxed.sys.global.u32 [%2], 0;"
+				 : : "l"(p + 1 + (v & zero)), "r"(i), "l"(d + 8) : "memory");
+		v ^= idle_round(p, d, v & zero);
 	});
 	/* a 4 KiB frame summed as the load-miss checksum reads it (blocks of
 	 * 32 volatile loads, each block issued before its folds), from pinned
