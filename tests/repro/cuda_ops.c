@@ -57,6 +57,18 @@ static const char *const ops[] = {
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
+/* @n copies of 4 KiB from @src to @dst, each waited for: ns per copy. */
+static void time_copies(const char *what, CUdeviceptr dst, const void *src, unsigned n)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < n; i++)
+		check(cu.cuMemcpyHtoD_v2(dst, src, 4096), "cuMemcpyHtoD");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("  %-32s %6.0f\n", what, ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "tests/repro/cuda_ops.ptx";
@@ -105,18 +117,7 @@ int main(int argc, char **argv)
 		printf("  %-32s %6u\n", ops[k], out[k]);
 	/* what the host pays to put a 4 KiB frame into device memory */
 	static uint8_t page[4096];
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (unsigned i = 0; i < n; i++)
-		check(cu.cuMemcpyHtoD_v2(d_dev + 4096, page, 4096), "cuMemcpyHtoD");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("  %-32s %6.0f\n", "cuMemcpyHtoD 4 KiB (host, ns)",
-	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (unsigned i = 0; i < n; i++)
-		check(cu.cuMemcpyHtoD_v2(d_dev + 4096, host, 4096), "cuMemcpyHtoD");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("  %-32s %6.0f\n", "... from pinned memory (ns)",
-	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+	time_copies("cuMemcpyHtoD 4 KiB (host, ns)", d_dev + 4096, page, n);
+	time_copies("... from pinned memory (ns)", d_dev + 4096, host, n);
 	return 0;
 }
