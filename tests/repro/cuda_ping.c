@@ -12,8 +12,11 @@
  * says where a round trip's time went on the GPU's clock: from the DONE
  * before to the round that ran the slot, within that round, and how the
  * lane came to the slot. Every wait has a 5 s watchdog. Built on request:
+ * With "flush" the host writes the slot's and the doorbell's lines back out
+ * of its cache after each publish (an experiment: is the lane's read of a
+ * line the host just wrote what costs?).
  *   make tests/repro/cuda_ping tests/repro/mkrt_trace.ptx
- *   tests/repro/cuda_ping [PTX [LANES [COUNT]]]
+ *   tests/repro/cuda_ping [PTX [LANES [COUNT [flush]]]]
  */
 #include "driver.h"
 #include "internal.h"
@@ -102,6 +105,21 @@ static void ring_doorbell(uint32_t *withdraw, uint32_t count, uint32_t slot)
 	__atomic_store_n(bell, (uint64_t)count << 32 | slot, __ATOMIC_RELEASE);
 }
 
+/* Write the slot's line and the doorbell's back out of this core's cache
+ * (clflush), so that a GPU read of them is not a snoop of a modified line:
+ * whether that is what a round that sees a publish waits for. */
+static void flush_lines(const uint32_t *slot, const uint32_t *bell)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("mfence\n\tclflush (%0)\n\tclflush (%1)\n\tmfence"
+			 : : "r"(slot), "r"(bell) : "memory");
+#else
+	(void)slot;
+	(void)bell;
+	fprintf(stderr, "cuda_ping: flush is for x86-64 hosts; ignored\n");
+#endif
+}
+
 /* The trace a -DMKRT_TRACE build leaves in a NOP's last words, in ns. */
 struct trace {
 	double gap;     /* from the DONE before to the round that ran this one */
@@ -130,6 +148,7 @@ int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "cl/mkrt_megakernel.ptx";
 	unsigned lanes = argc > 2 ? (unsigned)atoi(argv[2]) : 1, count = argc > 3 ? (unsigned)atoi(argv[3]) : 20000;
+	bool flush = argc > 4 && strcmp(argv[4], "flush") == 0;
 	CUdevice dev;
 	CUcontext ctx;
 	CUmodule mod;
@@ -154,8 +173,8 @@ int main(int argc, char **argv)
 	double jit_ms = (now_ns() - t0) / 1e6;
 	check(cu.cuModuleGetFunction(&fn, mod, "mkrt_megakernel"), "cuModuleGetFunction");
 	check(cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block%s\n", name, sms, path,
-	       jit_ms, lanes, traced ? "; traced" : "");
+	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block%s%s\n", name, sms,
+	       path, jit_ms, lanes, traced ? "; traced" : "", flush ? "; lines flushed after a publish" : "");
 
 	/* the arguments in MKRT_KARG_* order; no IO servicer (resources 0) */
 	CUdeviceptr d_ring, d_ctl, d_dbg, d_dfa, d_io, d_res, d_frames, d_arena, d_withdraw, d_claims;
@@ -194,6 +213,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ring_doorbell(withdraw, i + 1, s);
+		if (flush) /* the lane's reads then find the lines in memory, not in our cache */
+			flush_lines(w, &withdraw[MKRT_DOORBELL(SLOTS)]);
 		while (mkrt_load_acquire(&w[MKRT_SLOT_STATUS]) != MKRT_STATUS_DONE)
 			if (now_ns() - a > WATCHDOG) {
 				fprintf(stderr, "cuda_ping: slot %u not DONE after 5 s (status %u): the "

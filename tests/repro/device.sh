@@ -113,12 +113,17 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
 cuda-ab)
-	# cuda-ab: the new kernel's round trip traced (cuda_ping), mkrt bench
-	# --backend cuda for the old library and the new (.device/old,
-	# .device/new), then the load-miss and differential suites on the new
+	# cuda-ab: what one memory operation costs (cuda_ops), the new kernel's
+	# round trip traced (cuda_ping), also with the host's lines flushed
+	# after each publish, mkrt bench --backend cuda for the old library and
+	# the new (.device/old, .device/new), then the load-miss and
+	# differential suites on the new
 	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
-	timeout 60 "$d/new/cuda_ping" "$d/new/mkrt_trace.ptx" 1 20000
+	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+	for how in plain flush; do
+		timeout 60 "$d/new/cuda_ping" "$d/new/mkrt_trace.ptx" 1 20000 $how
+	done
 	for v in old new; do
 		echo "== mkrt bench --backend cuda ($v)"
 		LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 100 "$d/$v/mkrt" bench --backend cuda
