@@ -70,9 +70,10 @@ uint mkrt_checksum_words(mkrt_arena_word_t *w, uint n)
 	uint a0 = h, a1 = h, a2 = h, a3 = h, i = 0;
 
 	_Static_assert(MKRT_CHECKSUM_WAYS == 4, "four accumulators below");
-	/* A block's loads first, then its folds: over a bus (cuda's arena is
-	 * pinned host memory) every load waited for costs a round trip, so a
-	 * block of vector loads costs one where a 4 KiB frame cost 1,024. */
+	/* A block's loads first, then its folds: on a GPU every load waited
+	 * for costs a trip to memory (across the bus, or cuda's arena in device
+	 * memory), so a block of vector loads costs one trip where words loaded
+	 * one by one cost one each. */
 	for (; i + MKRT_CHECKSUM_BLOCK <= words; i += MKRT_CHECKSUM_BLOCK) {
 		uint v[MKRT_CHECKSUM_BLOCK];
 #pragma unroll

@@ -119,8 +119,8 @@ static int mkrt__cuda_claims(struct mkrt__cuda_rt *c, uint32_t slots)
  * The load-miss arena the lanes read is in device memory: the servicer
  * loads a frame into the pinned arena (the lanes' port, io/frames.c) and
  * copies it on with one cuMemcpyHtoD before the request completes. By
- * measurement (docs/PERFORMANCE.md, H100): a 4 KiB miss took 61 us so
- * against 217 us with the lanes reading the pinned arena over the bus
+ * measurement (docs/PERFORMANCE.md, H100): a 4 KiB miss took 61 us this
+ * way against 217 us with the lanes reading the pinned arena over the bus
  * (1.8 ms before their loads were batched); a 4 KiB copy costs the host
  * 7.5 us.
  */
@@ -138,7 +138,7 @@ static int mkrt__cuda_io_complete(void *ctx, uint32_t q, const uint32_t *req, in
 	const struct mkrt_exec_buffers *b = &c->w.b;
 	uint32_t f = mkrt__load_relaxed(&req[MKRT_IO_DST]);
 
-	if (res > 0 && f < b->frame_count && c->arena) {
+	if (res > 0 && f < b->frame_count) {
 		size_t at = (size_t)f * b->frame_words;
 		CUresult rc = c->cu.cuCtxSetCurrent(c->ctx);
 		if (rc == CUDA_SUCCESS)
@@ -153,12 +153,14 @@ static int mkrt__cuda_io_complete(void *ctx, uint32_t q, const uint32_t *req, in
 static int mkrt__cuda_device_arena(struct mkrt__cuda_rt *c, const struct mkrt_config *cfg)
 {
 	c->port = mkrt__lane_frames_port; /* the host never CASes what lanes do */
-	c->port.complete = mkrt__cuda_io_complete;
 	c->w.io_port = &c->port;
 	if (!cfg->io || !cfg->io->frames)
 		return 0;
 	CUresult rc = c->cu.cuMemAlloc_v2(&c->arena, (size_t)cfg->io->frames * cfg->io->frame_bytes);
-	return rc == CUDA_SUCCESS ? 0 : mkrt__cuda_fail(&c->cu, "cuMemAlloc(load-miss arena)", rc);
+	if (rc != CUDA_SUCCESS)
+		return mkrt__cuda_fail(&c->cu, "cuMemAlloc(load-miss arena)", rc);
+	c->port.complete = mkrt__cuda_io_complete; /* only with an arena to fill */
+	return 0;
 }
 
 /* ---- the launcher ------------------------------------------------------------------------- */
