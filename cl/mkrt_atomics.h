@@ -54,7 +54,15 @@ bool mkrt_cas_took(uint old, __private uint *expected)
 	return false;
 }
 
-#ifdef __NVPTX__
+/* The cuda backend's PTX (clang for nvptx64 with -DMKRT_CUDA): inline PTX
+ * of system scope, and the bus's lane protocol. NVIDIA's OpenCL compiler
+ * defines __NVPTX__ too; there the copy backend's kernel takes the OpenCL C
+ * 1.2 branch below, as on any other OpenCL device. */
+#if defined(__NVPTX__) && defined(MKRT_CUDA)
+#define MKRT_PTX 1
+#endif
+
+#ifdef MKRT_PTX
 
 uint mkrt_load_acquire(mkrt_word_t *p)
 {
@@ -372,7 +380,7 @@ void mkrt_fence_acq_rel(void)
 }
 
 
-#endif /* __NVPTX__ */
+#endif /* MKRT_PTX */
 
 #else /* OpenCL C 2.0 and later */
 
@@ -498,7 +506,7 @@ void mkrt_round_acquire(__private const uint *r)
 
 #endif /* OpenCL C 2.0 and later */
 
-#ifndef __NVPTX__
+#ifndef MKRT_PTX
 /* As the NVPTX branch's, where a load costs no round trip. */
 void mkrt_peek8(mkrt_word_t *ring, uint s, uint slot_count, __private uint *v)
 {
@@ -545,7 +553,7 @@ void mkrt_look_acquire(uint yield)
 	if (yield)
 		mkrt_fence_acq_rel();
 }
-#endif /* !__NVPTX__ */
+#endif /* !MKRT_PTX */
 
 /* The look at a claimed slot, whole (every build). */
 void mkrt_load_claimed(mkrt_word_t *s, mkrt_word_t *ctl, __private uint *w, __private uint *c,

@@ -43,3 +43,11 @@ if grep -nE '^[[:space:]]*(atom|red)\.' "$ptx" | grep -v '\.sys\.'; then
 fi
 echo "$ptx: mkrt_megakernel, $params arguments, no unresolved functions," \
 	"$(grep -cE '^[[:space:]]*(atom|red)\.' "$ptx") read-modify-writes all of system scope"
+# NVIDIA's OpenCL defines __NVPTX__ too: there the copy backend's kernel
+# must keep copy's arguments, not the bus's (the runtime refuses a kernel
+# whose count differs, as it did when this build took the bus's branch)
+cl="$top_builddir/cl/mkrt_opencl_nvptx.ptx"
+want=$(sed -n 's/^#define MKRT_KARG_COUNT  *\([0-9]*\)u.*/\1/p' "$top_srcdir/cl/mkrt_kernel_abi.h")
+params=$(sed -n '/\.entry mkrt_megakernel(/,/^)/p' "$cl" | grep -c '\.param ' || true)
+[ "$params" = "$want" ] || fail "$cl: mkrt_megakernel takes $params arguments, copy's build wants $want"
+echo "$cl: mkrt_megakernel, $params arguments (copy on NVIDIA's OpenCL)"

@@ -109,7 +109,7 @@ static int mkrt__compile(const char *const *parts, size_t n, char **out)
 	snprintf(ptx, sizeof(ptx), "%s/megakernel.ptx", dir);
 	snprintf(log, sizeof(log), "%s/clang.log", dir);
 	char *argv[] = { MKRT_CLANG, "-target", "nvptx64-unknown-nvidiacl", "-march=sm_80", "-x", "cl",
-			 "-cl-std=CL1.2", "-O2", "-Xclang", "-finclude-default-header", "-Xclang",
+			 "-cl-std=CL1.2", "-DMKRT_CUDA", "-O2", "-Xclang", "-finclude-default-header", "-Xclang",
 			 "-mlink-builtin-bitcode", "-Xclang", MKRT_LIBCLC_NVPTX, "-S", "-o", ptx, src,
 			 NULL };
 	err = mkrt__write_parts(src, parts, n);
