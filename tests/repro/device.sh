@@ -21,8 +21,9 @@
 # usm-host forced through the suites, and the audited fine-mode suites); the
 # megakernel's PTX through the driver API alone, as built and traced (ping:
 # tests/repro/cuda_ping); an old and a new library's bench on cuda side by
-# side (cuda-ab); and all a change to the cuda path must show, in one call
-# (cuda-check [SOAK_SECONDS]).
+# side (cuda-ab); all a change to the cuda path must show, in one call
+# (cuda-check [SOAK_SECONDS]); and copy on NVIDIA's OpenCL, its bench and
+# suites (copy).
 # NVIDIA's OpenCL has no vendor file there (DESIGN §9): every verb sees
 # PoCL and NVIDIA through OCL_ICD_VENDORS.
 set -u
@@ -113,18 +114,21 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
 cuda-ab)
-	# cuda-ab: what one memory operation costs (cuda_ops), the new kernel's
-	# round trip traced (cuda_ping), also with the host's lines flushed
-	# after each publish, mkrt bench --backend cuda for the old library and
-	# the new (.device/old, .device/new), then the load-miss and
+	# cuda-ab: what one memory operation costs (cuda_ops), then for the old
+	# library, one between where there is one, and the new (.device/old,
+	# .device/mid, .device/new): the round trip traced (cuda_ping, where the
+	# folder holds its mkrt_trace.ptx) and mkrt bench --backend cuda; then the
+	# load-miss and
 	# differential suites on the new
 	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
 	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
-	for how in plain flush; do
-		timeout 60 "$d/new/cuda_ping" "$d/new/mkrt_trace.ptx" 1 20000 $how
-	done
-	for v in old new; do
+	for v in old mid new; do
+		[ -d "$d/$v" ] || continue
+		if [ -e "$d/$v/mkrt_trace.ptx" ]; then
+			echo "== cuda_ping, traced ($v)"
+			timeout 60 "$d/new/cuda_ping" "$d/$v/mkrt_trace.ptx" 1 20000
+		fi
 		echo "== mkrt bench --backend cuda ($v)"
 		LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 100 "$d/$v/mkrt" bench --backend cuda
 	done
@@ -132,6 +136,17 @@ cuda-ab)
 		echo "== $t on cuda (new)"
 		LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
 			timeout "${SUITE_S:-100}" "$d/new/$t" 2>&1 | tail -12
+	done ;;
+copy)
+	# copy on NVIDIA's OpenCL: the bench, then the differential and
+	# load-miss suites (each for at most SUITE_S seconds, default 150)
+	export LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH"
+	echo "== mkrt bench --backend copy (NVIDIA)"
+	MKRT_DEVICE=NVIDIA timeout 150 "$d/new/mkrt" bench --backend copy
+	for t in check_differential check_loadmiss; do
+		echo "== $t on copy (NVIDIA OpenCL)"
+		MKRT_TEST_BACKENDS=copy MKRT_DEVICE=NVIDIA timeout "${SUITE_S:-150}" "$d/new/$t" 2>&1 |
+			tail -12
 	done ;;
 modes)
 	# svm's modes without SVM atomics on the GPU machine's PoCL 5.0 (16
@@ -210,6 +225,6 @@ devices)
 		timeout 500 "$d/new/$t" 2>&1 | tail -4
 	done ;;
 *)
-	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-bench [RUNS]|cuda-suites|cuda-soak [SECONDS]|cuda-sweep [LANES]|modes|ping" >&2
+	echo "usage: device.sh repro|bench [BACKEND [DEVICE]]|sweep [BACKEND [DEVICE [WORK_US]]]|suites|devices|cuda [SOAK_SECONDS]|cuda-bench [RUNS]|cuda-suites|cuda-soak [SECONDS]|cuda-sweep [LANES]|cuda-ab|cuda-check [SOAK_SECONDS]|copy|modes|ping" >&2
 	exit 2 ;;
 esac
