@@ -46,6 +46,7 @@ struct figures {
 	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
 	double launch_drv_p50;       /* the backend's own launch (cuda), or -1 */
 	bool gpu_floor;              /* floor_p50 is the backend's ping kernel's */
+	bool rtt_api;                /* no raw ring (copy, cuda): rtt_p50 is timed through the API */
 	double stream, stream_raw, stream_batched, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
 	double stream_work;          /* --work-us: slots/s of slots that take work_us each */
 	uint32_t work_iters;         /* the work opcode's iterations for work_us, as calibrated */
@@ -604,6 +605,7 @@ static void print(const struct figures *f, bool json)
 		cli_json_str(stdout, f->device);
 		printf(", \"floor\": \"%s\", \"launch_driver_p50_us\": %.3f", f->gpu_floor ? "ping kernel" : "two host threads",
 		       f->launch_drv_p50);
+		printf(", \"rtt_nop_path\": \"%s\"", f->rtt_api ? "api" : "raw");
 		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
 		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
 		       "\"launch_p50_us\": %.3f, \"stream_slots_per_s\": %.0f, \"stream_raw_slots_per_s\": %.0f, "
@@ -626,8 +628,8 @@ static void print(const struct figures *f, bool json)
 		printf("  floor   ping kernel, same memory p50  %9.3f us\n", f->floor_p50);
 	else
 		printf("  floor   two-thread ping-pong p50      %9.3f us\n", f->floor_p50);
-	printf("  rtt     NOP raw p50 / p99             %9.3f / %.3f us   (%.2fx floor)\n", f->rtt_p50,
-	       f->rtt_p99, rtt_over_floor);
+	printf("  rtt     NOP %s p50 / p99           %9.3f / %.3f us   (%.2fx floor)\n",
+	       f->rtt_api ? "(API)" : "raw  ", f->rtt_p50, f->rtt_p99, rtt_over_floor);
 	printf("          NOP submit/wait API p50       %9.3f us\n", f->rtt_api_p50);
 	printf("          LOAD_MISS hit p50 / p99       %9.3f / %.3f us   (%.2fx NOP)\n", f->hit_p50,
 	       f->hit_p99, f->hit_p50 / f->rtt_p50);
@@ -647,7 +649,7 @@ static void print(const struct figures *f, bool json)
 		printf("          raw (mkrt_publish, no API)    %9.2f M slots/s (%.2fx floor)\n",
 		       f->stream_raw / 1e6, f->stream_raw / f->stream_floor);
 	else
-		printf("          raw (mkrt_publish, no API)          n/a (the ring is not host memory)\n");
+		printf("          raw (mkrt_publish, no API)          n/a (%s offers no raw ring)\n", f->backend);
 	if (bench_work_us)
 		printf("          %u us of work per slot         %8.2f M slots/s (%u LCG steps a slot)\n",
 		       bench_work_us, f->stream_work / 1e6, f->work_iters);
@@ -685,6 +687,9 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	snprintf(f->device, sizeof(f->device), "%s", mkrt_runtime_device(rt));
 	err = mkrt_runtime_stats(rt, &st);
 	f->lanes_run = st.lanes;
+	uint32_t *ring;
+	size_t words;
+	f->rtt_api = mkrt_runtime_ring(rt, &ring, &words) == MKRT_EUNAVAILABLE;
 	bench_at("raw round trips");
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99); /* also the warm-up */
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99);

@@ -118,6 +118,9 @@ for key in floor_p50_us rtt_nop_p50_us rtt_api_p50_us rtt_hit_p50_us launch_p50_
 	grep -Eq "\"$key\": (0\.0*[1-9]|[1-9])" "$tmp/bench.json" ||
 		fail "mkrt bench --json: $key missing or zero: $(cat "$tmp/bench.json")"
 done
+# a backend with a raw ring (stream_raw above) times the NOP on it
+grep -q '"rtt_nop_path": "raw"' "$tmp/bench.json" ||
+	fail "mkrt bench --json: the NOP round trip not timed on the raw ring: $(cat "$tmp/bench.json")"
 echo "mkrt bench --json: $(cat "$tmp/bench.json")"
 # --plot: an SVG a browser reads, every distribution in it, the device named
 head -n1 "$tmp/bench.svg" | grep -q '^<?xml' && tail -n1 "$tmp/bench.svg" | grep -q '^</svg>$' ||
