@@ -507,7 +507,7 @@ void mkrt_round_acquire(__private const uint *r)
 #endif /* OpenCL C 2.0 and later */
 
 #ifndef MKRT_PTX
-/* As the NVPTX branch's, where a load costs no round trip. */
+/* As the MKRT_PTX branch's, where a load costs no round trip. */
 void mkrt_peek8(mkrt_word_t *ring, uint s, uint slot_count, __private uint *v)
 {
 	for (uint k = 0; k < 8; k++, s = s + 1 == slot_count ? 0 : s + 1)

@@ -46,7 +46,6 @@ struct figures {
 	double floor_p50, rtt_p50, rtt_p99, rtt_api_p50, hit_p50, hit_p99, launch_p50;
 	double launch_drv_p50;       /* the backend's own launch (cuda), or -1 */
 	bool gpu_floor;              /* floor_p50 is the backend's ping kernel's */
-	bool rtt_api;                /* no raw ring (copy, cuda): rtt_p50 is timed through the API */
 	double stream, stream_raw, stream_batched, stream_floor, miss_p50, pread_p50, idle_parked, idle_spinning, wake_us;
 	double stream_work;          /* --work-us: slots/s of slots that take work_us each */
 	uint32_t work_iters;         /* the work opcode's iterations for work_us, as calibrated */
@@ -388,7 +387,7 @@ static int stream_raw(struct mkrt_runtime *rt, double *rate)
 	double t0 = cli_now_ns();
 
 	if (err == MKRT_EUNAVAILABLE) {
-		*rate = -1; /* no host-addressable ring (copy) */
+		*rate = -1; /* no raw ring (copy, cuda) */
 		return 0;
 	}
 	for (uint32_t i = 0; i < STREAM_SLOTS + slots && !err; i++) {
@@ -598,6 +597,7 @@ static void print(const struct figures *f, bool json)
 {
 	double rtt_over_floor = f->rtt_p50 / f->floor_p50, launch_over_rtt = f->launch_p50 / f->rtt_p50;
 	double stream_over_floor = f->stream / f->stream_floor;
+	bool rtt_api = f->stream_raw < 0; /* no raw ring (copy, cuda): raw_rtt() used the API */
 
 	if (json) {
 		printf("{\"backend\": \"%s\", \"lanes\": %u, \"lanes_run\": %llu, \"device\": ", f->backend,
@@ -605,7 +605,7 @@ static void print(const struct figures *f, bool json)
 		cli_json_str(stdout, f->device);
 		printf(", \"floor\": \"%s\", \"launch_driver_p50_us\": %.3f", f->gpu_floor ? "ping kernel" : "two host threads",
 		       f->launch_drv_p50);
-		printf(", \"rtt_nop_path\": \"%s\"", f->rtt_api ? "api" : "raw");
+		printf(", \"rtt_nop_path\": \"%s\"", rtt_api ? "api" : "raw");
 		printf(", \"floor_p50_us\": %.4f, \"rtt_nop_p50_us\": %.4f, \"rtt_nop_p99_us\": %.4f, "
 		       "\"rtt_api_p50_us\": %.4f, \"rtt_hit_p50_us\": %.4f, \"rtt_hit_p99_us\": %.4f, "
 		       "\"launch_p50_us\": %.3f, \"stream_slots_per_s\": %.0f, \"stream_raw_slots_per_s\": %.0f, "
@@ -629,7 +629,7 @@ static void print(const struct figures *f, bool json)
 	else
 		printf("  floor   two-thread ping-pong p50      %9.3f us\n", f->floor_p50);
 	printf("  rtt     NOP %s p50 / p99           %9.3f / %.3f us   (%.2fx floor)\n",
-	       f->rtt_api ? "(API)" : "raw  ", f->rtt_p50, f->rtt_p99, rtt_over_floor);
+	       rtt_api ? "(API)" : "raw  ", f->rtt_p50, f->rtt_p99, rtt_over_floor);
 	printf("          NOP submit/wait API p50       %9.3f us\n", f->rtt_api_p50);
 	printf("          LOAD_MISS hit p50 / p99       %9.3f / %.3f us   (%.2fx NOP)\n", f->hit_p50,
 	       f->hit_p99, f->hit_p50 / f->rtt_p50);
@@ -687,9 +687,6 @@ static int measure(const char *backend, struct figures *f, double *lat)
 	snprintf(f->device, sizeof(f->device), "%s", mkrt_runtime_device(rt));
 	err = mkrt_runtime_stats(rt, &st);
 	f->lanes_run = st.lanes;
-	uint32_t *ring;
-	size_t words;
-	f->rtt_api = mkrt_runtime_ring(rt, &ring, &words) == MKRT_EUNAVAILABLE;
 	bench_at("raw round trips");
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99); /* also the warm-up */
 	err = err ? err : raw_rtt(rt, &nop, lat, &f->rtt_p50, &f->rtt_p99);

@@ -29,8 +29,15 @@ grep -q '^\.visible \.entry mkrt_ping(' "$ptx" || fail "no entry point mkrt_ping
 if grep -n '\.extern \.func' "$ptx"; then
 	fail "unresolved functions: the driver cannot load this PTX"
 fi
-want=$(sed -n 's/^#define MKRT_KARG_COUNT_BUS  *\([0-9]*\)u.*/\1/p' "$top_srcdir/cl/mkrt_kernel_abi.h")
-params=$(sed -n '/\.entry mkrt_megakernel(/,/^)/p' "$ptx" | grep -c '\.param ' || true)
+# the arguments mkrt_kernel_abi.h counts (define $1), and those PTX $2 declares
+abi_count() {
+	sed -n "s/^#define $1  *\([0-9]*\)u.*/\1/p" "$top_srcdir/cl/mkrt_kernel_abi.h"
+}
+ptx_params() {
+	sed -n '/\.entry mkrt_megakernel(/,/^)/p' "$1" | grep -c '\.param ' || true
+}
+want=$(abi_count MKRT_KARG_COUNT_BUS)
+params=$(ptx_params "$ptx")
 [ "$params" = "$want" ] || fail "mkrt_megakernel takes $params arguments, mkrt_kernel_abi.h says $want"
 # shared words: acquire loads, release stores and CASes, all system scope;
 # adds nobody reads as reductions (the lane does not wait for them)
@@ -47,7 +54,7 @@ echo "$ptx: mkrt_megakernel, $params arguments, no unresolved functions," \
 # must keep copy's arguments, not the bus's (the runtime refuses a kernel
 # whose count differs, as it did when this build took the bus's branch)
 cl="$top_builddir/cl/mkrt_opencl_nvptx.ptx"
-want=$(sed -n 's/^#define MKRT_KARG_COUNT  *\([0-9]*\)u.*/\1/p' "$top_srcdir/cl/mkrt_kernel_abi.h")
-params=$(sed -n '/\.entry mkrt_megakernel(/,/^)/p' "$cl" | grep -c '\.param ' || true)
+want=$(abi_count MKRT_KARG_COUNT)
+params=$(ptx_params "$cl")
 [ "$params" = "$want" ] || fail "$cl: mkrt_megakernel takes $params arguments, copy's build wants $want"
 echo "$cl: mkrt_megakernel, $params arguments (copy on NVIDIA's OpenCL)"

@@ -118,8 +118,7 @@ cuda-ab)
 	# library, one between where there is one, and the new (.device/old,
 	# .device/mid, .device/new): the round trip traced (cuda_ping, where the
 	# folder holds its mkrt_trace.ptx) and mkrt bench --backend cuda; then the
-	# load-miss and
-	# differential suites on the new
+	# load-miss and differential suites on the new
 	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
 	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
