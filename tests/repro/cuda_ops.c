@@ -3,12 +3,16 @@
  * cuda_ops.c - runs tests/repro/cuda_ops.cl (built as PTX: make
  * tests/repro/cuda_ops.ptx) on GPU 0 through the driver API and prints what
  * each memory operation costs one lane, on pinned host memory and on device
- * memory. Built on request:
+ * memory; then the ping ladder: a ping's round trip with the parts of the
+ * megakernel's round trip added one at a time (cuda_ops.cl, mkrt_ladder).
+ * Built on request:
  *   make tests/repro/cuda_ops tests/repro/cuda_ops.ptx
  *   tests/repro/cuda_ops [PTX [N]]
  */
 #include "driver.h"
 #include "internal.h"
+
+#include <mkrt/barrier.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +73,75 @@ static void time_copies(const char *what, CUdeviceptr dst, const void *src, unsi
 	printf("  %-32s %6.0f\n", what, ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The ladder's rungs (cuda_ops.cl's LADDER_* bits) and their names. */
+static const struct {
+	unsigned mode;
+	const char *what;
+} rungs[] = {
+	{ 0, "ping (acquire word 0; answer apart)" },
+	{ 1, "+ answer in the slot's line" },
+	{ 2, "ping polled with a round's loads" },
+	{ 3, "round's loads + answer in line" },
+	{ 7, "... + slot i % 64" },
+	{ 15, "... + claim in device memory" },
+	{ 31, "... + two reds (the megakernel)" },
+	{ 23, "the megakernel without the claim" },
+};
+
+/* @n pings through kernel @fn in mode @mode: the round trip's p50 and p99
+ * in ns into @p; false when the kernel stopped answering (5 s watchdog). */
+static bool ladder_rung(CUfunction fn, CUstream stream, uint32_t *q, CUdeviceptr d_q,
+			CUdeviceptr d_claims, unsigned n, unsigned mode, double p[2])
+{
+	static uint32_t zero[64];
+	uint64_t *lat = malloc(sizeof(*lat) * n);
+	bool same = mode & 1, ring = mode & 4, ok = true;
+
+	memset(q, 0, 4096 * 4);
+	check(cu.cuMemcpyHtoD_v2(d_claims, zero, sizeof(zero)), "cuMemcpyHtoD");
+	void *params[] = { &d_q, &d_claims, &n, &mode };
+	check(cu.cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, stream, params, NULL), "cuLaunchKernel");
+	for (unsigned i = 1; i <= n && ok; i++) {
+		uint32_t slot = ring ? i % 64 : 0, *s = q + 16 * slot;
+		uint32_t *answer = same ? s : q + 1024 + 16 * slot;
+		uint64_t a = now_ns();
+		for (unsigned k = 1; k < 16; k++)
+			mkrt_store_relaxed(&s[k], i);
+		mkrt_store_release(&s[0], 2 * i + 1);
+		__atomic_store_n((uint64_t *)(void *)&q[3072], (uint64_t)i, __ATOMIC_RELEASE);
+		while (mkrt_load_acquire(answer) != 2 * i + 2)
+			if (now_ns() - a > 5000000000ull) {
+				fprintf(stderr, "cuda_ops: ladder mode %u: ping %u unanswered after 5 s\n",
+					mode, i);
+				mkrt_store_release(&s[0], 0xFFFFFFFFu);
+				ok = false;
+				break;
+			}
+		lat[i - 1] = now_ns() - a;
+	}
+	check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize");
+	if (ok) {
+		qsort(lat, n, sizeof(*lat), by_value);
+		p[0] = lat[n / 2];
+		p[1] = lat[n * 99 / 100];
+	}
+	free(lat);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "tests/repro/cuda_ops.ptx";
@@ -119,5 +192,25 @@ int main(int argc, char **argv)
 	static uint8_t page[4096];
 	time_copies("cuMemcpyHtoD 4 KiB (host, ns)", d_dev + 4096, page, n);
 	time_copies("... from pinned memory (ns)", d_dev + 4096, host, n);
+
+	/* the ladder: each rung twice, interleaved, 5000 pings a run */
+	CUfunction ladder;
+	CUstream stream;
+	CUdeviceptr d_q;
+	void *q;
+	check(cu.cuModuleGetFunction(&ladder, mod, "mkrt_ladder"), "cuModuleGetFunction");
+	check(cu.cuStreamCreate(&stream, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate");
+	check(cu.cuMemHostAlloc(&q, 4096 * 4, CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
+	      "cuMemHostAlloc");
+	check(cu.cuMemHostGetDevicePointer_v2(&d_q, q, 0), "cuMemHostGetDevicePointer");
+	printf("ping ladder: host round trip, p50 / p99 in us, 5000 pings a run, two runs\n");
+	double p[2][sizeof(rungs) / sizeof(rungs[0])][2];
+	for (int run = 0; run < 2; run++)
+		for (unsigned k = 0; k < sizeof(rungs) / sizeof(rungs[0]); k++)
+			if (!ladder_rung(ladder, stream, q, d_q, d_dev, 5000, rungs[k].mode, p[run][k]))
+				return 1;
+	for (unsigned k = 0; k < sizeof(rungs) / sizeof(rungs[0]); k++)
+		printf("  %-40s %6.2f / %6.2f   %6.2f / %6.2f\n", rungs[k].what, p[0][k][0] / 1e3,
+		       p[0][k][1] / 1e3, p[1][k][0] / 1e3, p[1][k][1] / 1e3);
 	return 0;
 }

@@ -171,3 +171,79 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
 	});
 	out[31] = v + a + b + c + w + (uint)t64;
 }
+
+/*
+ * The ping ladder (cuda_ops.c, ladder): one lane answers @n pings through
+ * pinned host memory @q, with the parts of the megakernel's round trip
+ * (cl/megakernel.cl, mkrt_bus_round and mkrt_exec_claimed) switched on one
+ * at a time by @mode, so that the host's round trip says which part costs.
+ * The host stores 2i + 1 in a slot's word 0 (release) and i in the bell,
+ * and waits for 2i + 2: in word 0 (LADDER_SAME, as DONE) or in a line of
+ * its own. 0xFFFFFFFF in word 0 ends the kernel (the host's watchdog).
+ */
+#define LADDER_SAME  1u  /* the answer in the slot's own line, as DONE */
+#define LADDER_ROUND 2u  /* poll with a round's loads: slot, control words, bell */
+#define LADDER_RING  4u  /* slot i % 64, as a producer fills a ring */
+#define LADDER_CLAIM 8u  /* take a claim in device memory first; drop it behind a fence */
+#define LADDER_REDS  16u /* a metric's and DONE_COUNT's reductions after */
+#define LADDER_ANSWER_LINE 1024u /* where the answers live without LADDER_SAME */
+#define LADDER_CTL   2048u
+#define LADDER_BELL  3072u
+
+/* One look: slot word 0, and with LADDER_ROUND the round's other loads,
+ * every one waited for as the megakernel's round does (@zero is 0). */
+uint ladder_look(volatile __global uint *s, volatile __global uint *q, uint mode, uint zero)
+{
+	uint v, a, b, c, x0, x1, x2, x3;
+	ulong bell;
+
+	if (!(mode & LADDER_ROUND)) {
+		__asm__ volatile("ld.acquire.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(s) : "memory");
+		return v;
+	}
+	__asm__ volatile("ld.relaxed.sys.global.v4.u32 {%0, %1, %2, %3}, [%9];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%9+16];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%9+32];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%9+48];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%10];\n\t"
+			 "ld.relaxed.sys.global.v4.u32 {%4, %5, %6, %7}, [%10+16];\n\t"
+			 "ld.relaxed.sys.global.u32 %4, [%10+572];\n\t"
+			 "ld.acquire.sys.global.u64 %8, [%11];"
+			 : "=r"(v), "=r"(a), "=r"(b), "=r"(c), "=r"(x0), "=r"(x1), "=r"(x2), "=r"(x3),
+			   "=l"(bell)
+			 : "l"(s), "l"(q + LADDER_CTL), "l"(q + LADDER_BELL)
+			 : "memory");
+	return v | ((a ^ b ^ c ^ x0 ^ x1 ^ x2 ^ x3 ^ (uint)bell) & zero);
+}
+
+__kernel void mkrt_ladder(volatile __global uint *q, volatile __global uint *d, uint n, uint mode)
+{
+	for (uint i = 1; i <= n; i++) {
+		uint slot = mode & LADDER_RING ? i % 64u : 0u, v;
+		volatile __global uint *s = q + 16u * slot;
+		volatile __global uint *claim = d + slot;
+
+		for (;;) {
+			uint taken = 1;
+			if (mode & LADDER_CLAIM)
+				__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], 0, 1;"
+						 : "=r"(taken) : "l"(claim) : "memory");
+			v = ladder_look(s, q, mode, mode >> 31);
+			if (v == 0xFFFFFFFFu)
+				return;
+			if (v == 2u * i + 1u)
+				break;
+			if (mode & LADDER_CLAIM)
+				__asm__ volatile("st.relaxed.sys.global.u32 [%0], 0;" : : "l"(claim) : "memory");
+		}
+		volatile __global uint *answer = mode & LADDER_SAME ? s : q + LADDER_ANSWER_LINE + 16u * slot;
+		__asm__ volatile("st.release.sys.global.u32 [%0], %1;" : : "l"(answer), "r"(2u * i + 2u) : "memory");
+		if (mode & LADDER_CLAIM)
+			__asm__ volatile("fence.acq_rel.sys;\n\t"
+					 "st.relaxed.sys.global.u32 [%0], 0;" : : "l"(claim) : "memory");
+		if (mode & LADDER_REDS)
+			__asm__ volatile("red.relaxed.sys.global.add.u32 [%0], 1;\n\t"
+					 "red.release.sys.global.add.u32 [%1], 1;"
+					 : : "l"(q + LADDER_CTL + 64), "l"(q + LADDER_CTL + 2) : "memory");
+	}
+}
