@@ -4,12 +4,19 @@
 # that README.md, docs/*.md, cl/README.md and the examples' READMEs name in
 # backquotes exists (or is a program the build makes), and the design the code's comments cite as "DESIGN §N"
 # is docs/DESIGN.md, with that section; and the device handler's signature
-# reads the same in the README, runtime.h and its example.
+# reads the same in the README, runtime.h and its example. A file git
+# ignores is a build output, which a tarball does not hold: it counts only
+# as a program the build makes.
 set -eu
 : "${top_srcdir:=.}"
 fail() {
 	echo "FAIL: $*"
 	exit 1
+}
+# @1 is a file of the source tree: there, and not ignored by git (outside a
+# git work tree, as in distcheck's tarball, every file there is one)
+source_file() {
+	[ -e "$1" ] && ! git check-ignore -q "$1" 2>/dev/null
 }
 cd "$top_srcdir"
 n=0
@@ -27,7 +34,7 @@ for doc in README.md docs/*.md cl/README.md examples/*/README.md tests/repro/REA
 		# a file, or a program the build makes from path.c or names in
 		# Makefile.am (tests/check_loadmiss_fine: tests_check_loadmiss_fine_SOURCES)
 		am="$(printf '%s' "$path" | tr '/.-' '___')_SOURCES"
-		[ -e "$path" ] || [ -e "$path.c" ] || grep -q "^$am = " Makefile.am ||
+		source_file "$path" || [ -e "$path.c" ] || grep -q "^$am = " Makefile.am ||
 			fail "$doc names $path, which is not in the repository"
 		n=$((n + 1))
 	done
