@@ -203,14 +203,15 @@ int main(int argc, char **argv)
 	check(cu.cuMemHostAlloc(&q, 4096 * 4, CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
 	      "cuMemHostAlloc");
 	check(cu.cuMemHostGetDevicePointer_v2(&d_q, q, 0), "cuMemHostGetDevicePointer");
-	printf("ping ladder: host round trip, p50 / p99 in us, 5000 pings a run, two runs\n");
-	double p[2][sizeof(rungs) / sizeof(rungs[0])][2];
-	for (int run = 0; run < 2; run++)
-		for (unsigned k = 0; k < sizeof(rungs) / sizeof(rungs[0]); k++)
-			if (!ladder_rung(ladder, stream, q, d_q, d_dev, 5000, rungs[k].mode, p[run][k]))
+	printf("ping ladder: host round trip, p50 / p99 in us, 5000 pings a run\n");
+	for (int run = 1; run <= 2; run++)
+		for (unsigned k = 0; k < sizeof(rungs) / sizeof(rungs[0]); k++) {
+			double p[2];
+			if (!ladder_rung(ladder, stream, q, d_q, d_dev, 5000, rungs[k].mode, p))
 				return 1;
-	for (unsigned k = 0; k < sizeof(rungs) / sizeof(rungs[0]); k++)
-		printf("  %-40s %6.2f / %6.2f   %6.2f / %6.2f\n", rungs[k].what, p[0][k][0] / 1e3,
-		       p[0][k][1] / 1e3, p[1][k][0] / 1e3, p[1][k][1] / 1e3);
+			/* as each finishes: a rung that hangs leaves the others' */
+			printf("  run %d  %-40s %6.2f / %6.2f\n", run, rungs[k].what, p[0] / 1e3, p[1] / 1e3);
+			fflush(stdout);
+		}
 	return 0;
 }
