@@ -224,11 +224,11 @@ __kernel void mkrt_ladder(volatile __global uint *q, volatile __global uint *d, 
 		volatile __global uint *claim = d + slot;
 
 		for (;;) {
-			uint taken = 1;
+			uint held = 0; /* the claim's old value: the look waits for it, as the megakernel's */
 			if (mode & LADDER_CLAIM)
 				__asm__ volatile("atom.acquire.sys.global.cas.b32 %0, [%1], 0, 1;"
-						 : "=r"(taken) : "l"(claim) : "memory");
-			v = ladder_look(s, q, mode, mode >> 31);
+						 : "=r"(held) : "l"(claim) : "memory");
+			v = ladder_look(s + (held & (mode >> 31)), q, mode, mode >> 31);
 			if (v == 0xFFFFFFFFu)
 				return;
 			if (v == 2u * i + 1u)
