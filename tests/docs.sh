@@ -13,15 +13,15 @@ fail() {
 	echo "FAIL: $*"
 	exit 1
 }
+cd "$top_srcdir"
+in_git=false
+[ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ] && in_git=true
 # @1 is a file of the source tree: there, and not ignored by git where this
 # is a git checkout's top (distcheck unpacks its tarball inside one, where
 # every file there is one)
 source_file() {
 	[ -e "$1" ] && ! { $in_git && git check-ignore -q "$1"; }
 }
-cd "$top_srcdir"
-in_git=false
-[ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ] && in_git=true
 n=0
 for doc in README.md docs/*.md cl/README.md examples/*/README.md tests/repro/README.md; do
 	for path in $(grep -o '`[a-z][a-zA-Z0-9_./-]*/[a-zA-Z0-9_.-]*`' "$doc" | tr -d '`' | sort -u); do

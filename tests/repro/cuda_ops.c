@@ -9,6 +9,7 @@
  *   make tests/repro/cuda_ops tests/repro/cuda_ops.ptx
  *   tests/repro/cuda_ops [PTX [N]]
  */
+#include "cuda_ladder.h"
 #include "driver.h"
 #include "internal.h"
 
@@ -61,23 +62,21 @@ static const char *const ops[] = {
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
-/* @n copies of 4 KiB from @src to @dst, each waited for: ns per copy. */
-static void time_copies(const char *what, CUdeviceptr dst, const void *src, unsigned n)
-{
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (unsigned i = 0; i < n; i++)
-		check(cu.cuMemcpyHtoD_v2(dst, src, 4096), "cuMemcpyHtoD");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("  %-32s %6.0f\n", what, ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* @n copies of 4 KiB from @src to @dst, each waited for: ns per copy. */
+static void time_copies(const char *what, CUdeviceptr dst, const void *src, unsigned n)
+{
+	uint64_t t0 = now_ns();
+
+	for (unsigned i = 0; i < n; i++)
+		check(cu.cuMemcpyHtoD_v2(dst, src, 4096), "cuMemcpyHtoD");
+	printf("  %-32s %6.0f\n", what, (double)(now_ns() - t0) / n);
 }
 
 static int by_value(const void *a, const void *b)
@@ -86,19 +85,20 @@ static int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The ladder's rungs (cuda_ops.cl's LADDER_* bits) and their names. */
+/* The ladder's rungs (cuda_ladder.h's LADDER_* bits) and their names. */
 static const struct {
 	unsigned mode;
 	const char *what;
 } rungs[] = {
 	{ 0, "ping (acquire word 0; answer apart)" },
-	{ 1, "+ answer in the slot's line" },
-	{ 2, "ping polled with a round's loads" },
-	{ 3, "round's loads + answer in line" },
-	{ 7, "... + slot i % 64" },
-	{ 15, "... + claim in device memory" },
-	{ 31, "... + two reds (the megakernel)" },
-	{ 23, "the megakernel without the claim" },
+	{ LADDER_SAME, "+ answer in the slot's line" },
+	{ LADDER_ROUND, "ping polled with a round's loads" },
+	{ LADDER_ROUND | LADDER_SAME, "round's loads + answer in line" },
+	{ LADDER_ROUND | LADDER_SAME | LADDER_RING, "... + slot i % 64" },
+	{ LADDER_ROUND | LADDER_SAME | LADDER_RING | LADDER_CLAIM, "... + claim in device memory" },
+	{ LADDER_ROUND | LADDER_SAME | LADDER_RING | LADDER_CLAIM | LADDER_REDS,
+	  "... + two reds (the megakernel)" },
+	{ LADDER_ROUND | LADDER_SAME | LADDER_RING | LADDER_REDS, "the megakernel without the claim" },
 };
 
 /* @n pings through kernel @fn in mode @mode: the round trip's p50 and p99
@@ -106,22 +106,22 @@ static const struct {
 static bool ladder_rung(CUfunction fn, CUstream stream, uint32_t *q, CUdeviceptr d_q,
 			CUdeviceptr d_claims, unsigned n, unsigned mode, double p[2])
 {
-	static uint32_t zero[64];
+	static uint32_t zero[LADDER_SLOTS];
 	uint64_t *lat = malloc(sizeof(*lat) * n);
-	bool same = mode & 1, ring = mode & 4, ok = true;
+	bool same = mode & LADDER_SAME, ring = mode & LADDER_RING, ok = true;
 
-	memset(q, 0, 4096 * 4);
+	memset(q, 0, LADDER_WORDS * 4);
 	check(cu.cuMemcpyHtoD_v2(d_claims, zero, sizeof(zero)), "cuMemcpyHtoD");
 	void *params[] = { &d_q, &d_claims, &n, &mode };
 	check(cu.cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, stream, params, NULL), "cuLaunchKernel");
 	for (unsigned i = 1; i <= n && ok; i++) {
-		uint32_t slot = ring ? i % 64 : 0, *s = q + 16 * slot;
-		uint32_t *answer = same ? s : q + 1024 + 16 * slot;
+		uint32_t slot = ring ? i % LADDER_SLOTS : 0, *s = q + 16 * slot;
+		uint32_t *answer = same ? s : q + LADDER_ANSWER_LINE + 16 * slot;
 		uint64_t a = now_ns();
 		for (unsigned k = 1; k < 16; k++)
 			mkrt_store_relaxed(&s[k], i);
 		mkrt_store_release(&s[0], 2 * i + 1);
-		__atomic_store_n((uint64_t *)(void *)&q[3072], (uint64_t)i, __ATOMIC_RELEASE);
+		__atomic_store_n((uint64_t *)(void *)&q[LADDER_BELL], (uint64_t)i, __ATOMIC_RELEASE);
 		while (mkrt_load_acquire(answer) != 2 * i + 2)
 			if (now_ns() - a > 5000000000ull) {
 				fprintf(stderr, "cuda_ops: ladder mode %u: ping %u unanswered after 5 s\n",
@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 	void *q;
 	check(cu.cuModuleGetFunction(&ladder, mod, "mkrt_ladder"), "cuModuleGetFunction");
 	check(cu.cuStreamCreate(&stream, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate");
-	check(cu.cuMemHostAlloc(&q, 4096 * 4, CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
+	check(cu.cuMemHostAlloc(&q, LADDER_WORDS * 4, CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
 	      "cuMemHostAlloc");
 	check(cu.cuMemHostGetDevicePointer_v2(&d_q, q, 0), "cuMemHostGetDevicePointer");
 	printf("ping ladder: host round trip, p50 / p99 in us, 5000 pings a run\n");

@@ -181,14 +181,7 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
  * and waits for 2i + 2: in word 0 (LADDER_SAME, as DONE) or in a line of
  * its own. 0xFFFFFFFF in word 0 ends the kernel (the host's watchdog).
  */
-#define LADDER_SAME  1u  /* the answer in the slot's own line, as DONE */
-#define LADDER_ROUND 2u  /* poll with a round's loads: slot, control words, bell */
-#define LADDER_RING  4u  /* slot i % 64, as a producer fills a ring */
-#define LADDER_CLAIM 8u  /* take a claim in device memory first; drop it behind a fence */
-#define LADDER_REDS  16u /* a metric's and DONE_COUNT's reductions after */
-#define LADDER_ANSWER_LINE 1024u /* where the answers live without LADDER_SAME */
-#define LADDER_CTL   2048u
-#define LADDER_BELL  3072u
+#include "cuda_ladder.h"
 
 /* One look: slot word 0, and with LADDER_ROUND the round's other loads,
  * every one waited for as the megakernel's round does (@zero is 0). */
@@ -219,7 +212,7 @@ uint ladder_look(volatile __global uint *s, volatile __global uint *q, uint mode
 __kernel void mkrt_ladder(volatile __global uint *q, volatile __global uint *d, uint n, uint mode)
 {
 	for (uint i = 1; i <= n; i++) {
-		uint slot = mode & LADDER_RING ? i % 64u : 0u, v;
+		uint slot = mode & LADDER_RING ? i % LADDER_SLOTS : 0u, v;
 		volatile __global uint *s = q + 16u * slot;
 		volatile __global uint *claim = d + slot;
 
