@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static struct mkrt__cuda cu;
 
@@ -62,21 +61,14 @@ static const char *const ops[] = {
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* @n copies of 4 KiB from @src to @dst, each waited for: ns per copy. */
 static void time_copies(const char *what, CUdeviceptr dst, const void *src, unsigned n)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mkrt__now_ns();
 
 	for (unsigned i = 0; i < n; i++)
 		check(cu.cuMemcpyHtoD_v2(dst, src, 4096), "cuMemcpyHtoD");
-	printf("  %-32s %6.0f\n", what, (double)(now_ns() - t0) / n);
+	printf("  %-32s %6.0f\n", what, (double)(mkrt__now_ns() - t0) / n);
 }
 
 static int by_value(const void *a, const void *b)
@@ -117,20 +109,20 @@ static bool ladder_rung(CUfunction fn, CUstream stream, uint32_t *q, CUdeviceptr
 	for (unsigned i = 1; i <= n && ok; i++) {
 		uint32_t slot = ring ? i % LADDER_SLOTS : 0, *s = q + 16 * slot;
 		uint32_t *answer = same ? s : q + LADDER_ANSWER_LINE + 16 * slot;
-		uint64_t a = now_ns();
+		uint64_t a = mkrt__now_ns();
 		for (unsigned k = 1; k < 16; k++)
 			mkrt_store_relaxed(&s[k], i);
 		mkrt_store_release(&s[0], 2 * i + 1);
 		__atomic_store_n((uint64_t *)(void *)&q[LADDER_BELL], (uint64_t)i, __ATOMIC_RELEASE);
 		while (mkrt_load_acquire(answer) != 2 * i + 2)
-			if (now_ns() - a > 5000000000ull) {
+			if (mkrt__now_ns() - a > 5000000000ull) {
 				fprintf(stderr, "cuda_ops: ladder mode %u: ping %u unanswered after 5 s\n",
 					mode, i);
 				mkrt_store_release(&s[0], 0xFFFFFFFFu);
 				ok = false;
 				break;
 			}
-		lat[i - 1] = now_ns() - a;
+		lat[i - 1] = mkrt__now_ns() - a;
 	}
 	check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize");
 	if (ok) {

@@ -29,20 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SLOTS     64u
 #define CTL_WORDS (MKRT_CTL_OBS + 64u)
 #define WATCHDOG  5000000000ull
 
 static struct mkrt__cuda cu;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void check(CUresult rc, const char *call)
 {
@@ -168,9 +160,9 @@ int main(int argc, char **argv)
 	check(cu.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
 	char *ptx = read_file(path);
 	bool traced = strstr(ptx, "globaltimer") != NULL;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mkrt__now_ns();
 	check(cu.cuModuleLoadDataEx(&mod, ptx, 0, NULL, NULL), "cuModuleLoadDataEx");
-	double jit_ms = (now_ns() - t0) / 1e6;
+	double jit_ms = (mkrt__now_ns() - t0) / 1e6;
 	check(cu.cuModuleGetFunction(&fn, mod, "mkrt_megakernel"), "cuModuleGetFunction");
 	check(cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
 	printf("%s, %d SMs: %s JIT-loaded in %.0f ms; %u lane(s) in one block%s%s\n", name, sms,
@@ -207,7 +199,7 @@ int main(int argc, char **argv)
 	struct mkrt_slot nop = { .opcode = MKRT_OP_NOP };
 	for (unsigned i = 0; i < count + 100; i++) {
 		uint32_t s = i % SLOTS, *w = &ring[s * MKRT_SLOT_WORDS];
-		uint64_t a = now_ns();
+		uint64_t a = mkrt__now_ns();
 		if (mkrt_publish(ring, SLOTS * MKRT_SLOT_WORDS, s, &nop, 0)) {
 			fprintf(stderr, "cuda_ping: publish: %s\n", mkrt_last_detail());
 			return 1;
@@ -216,12 +208,12 @@ int main(int argc, char **argv)
 		if (flush) /* the lane's reads then find the lines in memory, not in our cache */
 			flush_lines(w, &withdraw[MKRT_DOORBELL(SLOTS)]);
 		while (mkrt_load_acquire(&w[MKRT_SLOT_STATUS]) != MKRT_STATUS_DONE)
-			if (now_ns() - a > WATCHDOG) {
+			if (mkrt__now_ns() - a > WATCHDOG) {
 				fprintf(stderr, "cuda_ping: slot %u not DONE after 5 s (status %u): the "
 					"kernel does not see host stores\n", s, mkrt_load_acquire(&w[0]));
 				return 1;
 			}
-		uint64_t b = now_ns();
+		uint64_t b = mkrt__now_ns();
 		if (i >= 100) { /* after 100 to warm up */
 			unsigned k = i - 100;
 			lat[k] = (double)(b - a);
@@ -235,10 +227,10 @@ int main(int argc, char **argv)
 		report_trace(tr, how, count);
 	printf("DONE_COUNT %u (want %u)\n", mkrt_load_acquire(&ctl[MKRT_CTL_DONE_COUNT]), count + 100);
 	mkrt_store_release(&ctl[MKRT_CTL_SHUTDOWN], 1);
-	uint64_t a = now_ns();
+	uint64_t a = mkrt__now_ns();
 	CUresult rc;
 	while ((rc = cu.cuStreamQuery(stream)) == CUDA_ERROR_NOT_READY)
-		if (now_ns() - a > WATCHDOG) {
+		if (mkrt__now_ns() - a > WATCHDOG) {
 			fprintf(stderr, "cuda_ping: the kernel did not return within 5 s of SHUTDOWN\n");
 			return 1;
 		}
@@ -246,11 +238,11 @@ int main(int argc, char **argv)
 	/* the baseline: one launch per request, the same kernel returning at once */
 	unsigned launches = count < 2000 ? count : 2000;
 	for (unsigned i = 0; i < launches + 50; i++) {
-		a = now_ns();
+		a = mkrt__now_ns();
 		check(cu.cuLaunchKernel(fn, 1, 1, 1, lanes, 1, 1, 0, stream, params, NULL), "cuLaunchKernel");
 		check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize");
 		if (i >= 50)
-			lat[i - 50] = (double)(now_ns() - a);
+			lat[i - 50] = (double)(mkrt__now_ns() - a);
 	}
 	report("launch + synchronize", lat, launches);
 	check(cu.cuStreamDestroy_v2(stream), "cuStreamDestroy");
