@@ -58,6 +58,8 @@ static const char *const ops[] = {
 	"peek 32 slots, mkrt_peek8 (host)",
 	"slot's end, 2 reds, idle round",
 	"slot's end, no reds, idle round",
+	"sum 4 KiB, load16 x 2 blocks (dev)",
+	"sum 4 KiB, load16 x 8 blocks (dev)",
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 

@@ -78,21 +78,25 @@ uint mkrt_sum4k_v4(volatile __global uint *w)
 	return h;
 }
 
-uint mkrt_sum4k_asm(volatile __global uint *w)
-{
-	uint h = 0;
-
-	for (uint i = 0; i < 1024; i += 64) {
-		uint x[64];
-#pragma unroll
-		for (uint k = 0; k < 64; k += 16)
-			mkrt_arena_load16(w + i + k, x + k);
-#pragma unroll
-		for (uint k = 0; k < 64; k++)
-			h = (h ^ x[k]) * 16777619u;
+/* 4 KiB summed as the megakernel's checksum loads its arena
+ * (mkrt_arena_load16), @block words loaded before they are folded: the
+ * checksum's MKRT_CHECKSUM_BLOCK is 64 (cl/load_miss.cl). */
+#define SUM4K_ASM(name, block)                                                                     \
+	uint name(volatile __global uint *w)                                                       \
+	{                                                                                          \
+		uint h = 0;                                                                        \
+		for (uint i = 0; i < 1024; i += (block)) {                                         \
+			uint x[(block)];                                                           \
+			_Pragma("unroll") for (uint k = 0; k < (block); k += 16)                   \
+				mkrt_arena_load16(w + i + k, x + k);                               \
+			_Pragma("unroll") for (uint k = 0; k < (block); k++)                       \
+				h = (h ^ x[k]) * 16777619u;                                        \
+		}                                                                                  \
+		return h;                                                                          \
 	}
-	return h;
-}
+SUM4K_ASM(mkrt_sum4k_asm, 64)
+SUM4K_ASM(mkrt_sum4k_asm32, 32)
+SUM4K_ASM(mkrt_sum4k_asm128, 128)
 
 __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev, __global uint *out,
 		       uint n, uint zero)
@@ -160,6 +164,9 @@ __kernel void mkrt_ops(volatile __global uint *host, volatile __global uint *dev
 	 * memory (mkrt_arena_load16, four to a block), and a pass's peek at
 	 * 32 slots (mkrt_peek8, four) */
 	OP_LOOP(23, v ^= mkrt_sum4k_asm(dev + 1024 + (v & zero)));
+	/* ... with half and twice the words in flight: the checksum's block */
+	OP_LOOP(27, v ^= mkrt_sum4k_asm32(dev + 1024 + (v & zero)));
+	OP_LOOP(28, v ^= mkrt_sum4k_asm128(dev + 1024 + (v & zero)));
 	OP_LOOP(24, {
 		uint st[32];
 		volatile __global uint *ring = p + 1024 + (v & zero);
