@@ -114,23 +114,28 @@ cuda|cuda-bench|cuda-suites|cuda-soak)
 		timeout $(( s + 120 )) "$d/new/mkrt" soak --seconds "$s" --backend cuda 2>&1 | tail -15
 	fi ;;
 cuda-ab)
-	# cuda-ab: what one memory operation costs (cuda_ops), then for the old
-	# library, one between where there is one, and the new (.device/old,
-	# .device/mid, .device/new): the round trip traced (cuda_ping, where the
-	# folder holds its mkrt_trace.ptx) and mkrt bench --backend cuda; then the
-	# load-miss and differential suites on the new
+	# cuda-ab: what one memory operation costs (cuda_ops), then for each
+	# library of VARIANTS (folders of .device; default: old, mid where
+	# there is one, and new): the round trip traced (cuda_ping, where the
+	# folder holds its mkrt_trace.ptx) and mkrt bench --backend cuda, again
+	# with --lanes BENCH_LANES when that is set; then the load-miss and
+	# differential suites on the new (skipped with SUITE_S=0)
 	export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 	nvidia-smi --query-gpu=name,pcie.link.gen.current,pcie.link.width.current --format=csv
-	timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
-	for v in old mid new; do
+	[ "${OPS:-1}" = 0 ] || timeout 60 "$d/new/cuda_ops" "$d/new/cuda_ops.ptx"
+	for v in ${VARIANTS:-old mid new}; do
 		[ -d "$d/$v" ] || continue
 		if [ -e "$d/$v/mkrt_trace.ptx" ]; then
 			echo "== cuda_ping, traced ($v)"
 			timeout 60 "$d/new/cuda_ping" "$d/$v/mkrt_trace.ptx" 1 20000
 		fi
-		echo "== mkrt bench --backend cuda ($v)"
-		LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 100 "$d/$v/mkrt" bench --backend cuda
+		for lanes in "" ${BENCH_LANES:-}; do
+			echo "== mkrt bench --backend cuda ${lanes:+--lanes $lanes }($v)"
+			LD_LIBRARY_PATH="$PWD/$d/$v:$LD_LIBRARY_PATH" timeout 100 \
+				"$d/$v/mkrt" bench --backend cuda ${lanes:+--lanes "$lanes"}
+		done
 	done
+	[ "${SUITE_S:-100}" = 0 ] && exit 0
 	for t in check_loadmiss check_differential; do
 		echo "== $t on cuda (new)"
 		LD_LIBRARY_PATH="$PWD/$d/new:$LD_LIBRARY_PATH" MKRT_TEST_BACKENDS=cuda \
