@@ -180,34 +180,40 @@ static void mkrt__weigh(struct mkrt_selection *sel, int i, const struct mkrt_con
 	}
 }
 
-/* "host (score 1), svm on device 0 (unavailable: ...)" into @out. */
-static void mkrt__list(const struct mkrt_selection *sel, char *out, size_t len)
+/* "host (score 1), svm on device 0 (unavailable: ...)" into @out: every
+ * row but those of backend @skip (NULL: none). */
+static void mkrt__list(const struct mkrt_selection *sel, const char *skip, char *out, size_t len)
 {
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (uint32_t r = 0; r < sel->count && used < len; r++) {
 		const struct mkrt_choice *row = &sel->rows[r];
+		const char *sep = used ? ", " : "";
 		char on[32] = "";
+		if (skip && strcmp(row->backend, skip) == 0)
+			continue;
 		if (row->device >= 0)
 			snprintf(on, sizeof(on), " on device %d", row->device);
-		int n = row->score ? snprintf(out + used, len - used, "%s%s%s (score %d)", r ? ", " : "",
-					      row->backend, on, row->score)
-				   : snprintf(out + used, len - used, "%s%s%s (unavailable: %s)",
-					      r ? ", " : "", row->backend, on, row->reason);
+		int n = row->score ? snprintf(out + used, len - used, "%s%s%s (score %d)", sep, row->backend,
+					      on, row->score)
+				   : snprintf(out + used, len - used, "%s%s%s (unavailable: %s)", sep,
+					      row->backend, on, row->reason);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
 }
 
-/* Explain a failed selection in sel->why and the thread's detail buffer. */
-static int mkrt__refuse(int err, struct mkrt_selection *sel, const char *what)
+/* Explain a failed selection in sel->why and the thread's detail buffer:
+ * @what, then every backend weighed but @skip (whose reason @what gave). */
+static int mkrt__refuse(int err, struct mkrt_selection *sel, const char *what, const char *skip)
 {
 	char list[MKRT__DETAIL_LEN / 2];
 
-	mkrt__list(sel, list, sizeof(list));
-	mkrt__detail("%s; backends: %s. %s", what, list[0] ? list : "none", mkrt__err_fix(err));
+	mkrt__list(sel, skip, list, sizeof(list));
+	mkrt__detail("%s; %s: %s. %s", what, skip ? "the other backends" : "backends", list[0] ? list : "none",
+		     mkrt__err_fix(err));
 	snprintf(sel->why, sizeof(sel->why), "%s", mkrt_last_detail());
 	return err;
 }
@@ -235,18 +241,18 @@ static int mkrt__decide(struct mkrt_selection *sel, const char *except)
 		if (i < 0 || (except && strcmp(name, except) == 0)) {
 			snprintf(what, sizeof(what), "%s backend '%.64s'", i < 0 ? "unknown" : "no use for the",
 				 name);
-			return mkrt__refuse(MKRT_ENOBACKEND, sel, what);
+			return mkrt__refuse(MKRT_ENOBACKEND, sel, what, NULL);
 		}
 	}
 	sel->chosen = mkrt__best_row(sel, name);
 	if (sel->chosen < 0 && !name)
-		return mkrt__refuse(MKRT_EUNAVAILABLE, sel, "no backend is available");
+		return mkrt__refuse(MKRT_EUNAVAILABLE, sel, "no backend is available", NULL);
 	if (sel->chosen < 0) {
 		uint32_t r = 0; /* its first row says why (every backend weighed has one) */
 		while (r + 1 < sel->count && strcmp(sel->rows[r].backend, name) != 0)
 			r++;
 		snprintf(what, sizeof(what), "backend '%s' is unavailable: %s", name, sel->rows[r].reason);
-		return mkrt__refuse(MKRT_EUNAVAILABLE, sel, what);
+		return mkrt__refuse(MKRT_EUNAVAILABLE, sel, what, name);
 	}
 	const struct mkrt_choice *row = &sel->rows[sel->chosen];
 	const char *how = name ? "asked for by name" : "the highest score";
