@@ -129,6 +129,59 @@ START_TEST(withdrawn_slot_runs_when_published_again)
 }
 END_TEST
 
+/* Batches through mkrt_submit_many, with svm's lanes (_i 0) and the bus's
+ * (_i 1: one doorbell ring a run of consecutive slots): every slot runs
+ * once, where a batch wraps around the ring's end and where a slot held
+ * PUBLISHED (a denied tenant's) splits it in two runs; parking on, so a
+ * batch's one wake-up must wake a parked kernel. */
+START_TEST(batches_run_every_slot_once)
+{
+	enum { SLOTS = 16, BATCHES = 300 };
+	struct mkrt_config cfg;
+	struct mkrt_slot reqs[SLOTS], held = { .opcode = MKRT_OP_NOP, .tenant = 1 }, res;
+	struct mkrt_ticket t[SLOTS], hold;
+	uint32_t want = 0, ran = 0, x = 7;
+
+	if (_i)
+		setenv("MKRT_SVM_LANES", "bus", 1);
+	mkrt_config_init(&cfg);
+	cfg.slots = SLOTS;
+	cfg.lanes = 2;
+	cfg.park_us = 100;
+	struct mkrt_runtime *rt = open_svm(&cfg);
+	ck_assert_err(mkrt_submit(rt, &held, WAIT_MS, &hold), 0); /* slot 0, held */
+	for (uint32_t b = 0; b < BATCHES; b++) {
+		x = x * 1103515245u + 12345u;
+		uint32_t n = 1 + (x >> 16) % (SLOTS - 1); /* 1 to 15: wraps often */
+		for (uint32_t i = 0; i < n; i++)
+			reqs[i] = (struct mkrt_slot){ .opcode = MKRT_OP_ATOMIC_ADD, .args = { b * SLOTS + i + 1, MKRT_CTL_OBS } };
+		uint32_t got = 0;
+		while (got < n) {
+			int k = mkrt_submit_many(rt, reqs + got, n - got, WAIT_MS, t + got);
+			ck_assert_msg(k > 0, "batch %u: %s", b, mkrt_err_name(k));
+			for (int i = 0; i < k; i++)
+				ck_assert_uint_ne(t[got + i].slot, hold.slot);
+			got += (uint32_t)k;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			ck_assert_err(mkrt_wait(rt, t[i], WAIT_MS, &res), 0);
+			ck_assert_uint_eq(res.status, MKRT_STATUS_DONE);
+			want += b * SLOTS + i + 1;
+		}
+		ran += n;
+	}
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_OBS), want);
+	ck_assert_uint_eq(mkrt_test_ctl(rt, MKRT_CTL_DONE_COUNT), ran);
+	int err = mkrt_cancel(rt, hold); /* the held slot never ran */
+	if (err == MKRT_EINPROGRESS)
+		ck_assert_err(mkrt_wait(rt, hold, WAIT_MS, &res), MKRT_ECANCELED);
+	else
+		ck_assert_err(err, 0);
+	mkrt_runtime_close(rt);
+	unsetenv("MKRT_SVM_LANES");
+}
+END_TEST
+
 /* MKRT_SVM_LANES names the lanes' protocol, or is refused with a Fix. */
 START_TEST(lanes_variable)
 {
@@ -528,6 +581,7 @@ int main(void)
 	tcase_add_test(disc, forced_modes);
 	tcase_add_loop_test(life, withdrawn_slot_runs_when_published_again, 0, 2);
 	tcase_add_test(life, lanes_variable);
+	tcase_add_loop_test(life, batches_run_every_slot_once, 0, 2);
 	tcase_add_test(disc, pocl_basic_driver_is_refused);
 	tcase_add_test(disc, automatic_choice_is_svm);
 	tcase_add_test(disc, selection_report_is_the_choice);

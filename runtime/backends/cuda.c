@@ -438,18 +438,32 @@ out_free:
 
 /* ---- ops ---------------------------------------------------------------------------------------- */
 
+/* One slot, its withdrawal word cleared first; no bells. */
+static int mkrt__cuda_publish_quiet(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	struct mkrt__cuda_rt *c = state;
+
+	mkrt__withdrawals_clear(&c->wd, slot);
+	return mkrt__words_publish(state, slot, req, nargs);
+}
+
 static int mkrt__cuda_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__cuda_rt *c = state;
-	int err;
+	int got = mkrt__withdrawals_publish(&c->wd, &c->r, mkrt__cuda_publish_quiet, state, &slot, req, 1, nargs);
 
-	mkrt__withdrawals_clear(&c->wd, slot);
-	err = mkrt__words_publish(state, slot, req, nargs);
-	if (!err) {
-		mkrt__withdrawals_ring_doorbell(&c->wd, slot, 1);
-		mkrt__resident_ring_bell(&c->r);
-	}
-	return err;
+	return got < 0 ? got : 0;
+}
+
+/* A batch rings the doorbell once a run of consecutive slots, so lanes
+ * see it whole: one window, one peek. */
+static int mkrt__cuda_publish_many(void *state, const uint32_t *slots, const struct mkrt_slot *reqs,
+				   uint32_t n)
+{
+	struct mkrt__cuda_rt *c = state;
+
+	return mkrt__withdrawals_publish(&c->wd, &c->r, mkrt__cuda_publish_quiet, state, slots, reqs, n,
+					 MKRT_SLOT_ARGS);
 }
 
 /* Withdraw a PUBLISHED slot (withdraw.h): the lanes learn of it by the bell. */
@@ -697,5 +711,6 @@ const struct mkrt__backend_ops mkrt__backend_cuda = {
 	.device_name = mkrt__cuda_device_name,
 	.measure = mkrt__cuda_measure,
 	.publish = mkrt__cuda_publish,
+	.publish_many = mkrt__cuda_publish_many,
 	.write_region = mkrt__cuda_write_region,
 };

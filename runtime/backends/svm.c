@@ -265,19 +265,33 @@ out_free:
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+/* One slot, its withdrawal word (if any) cleared first; no bells. */
+static int mkrt__svm_publish_quiet(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__svm *s = state;
-	int err;
 
 	if (!s->host_rmw && slot < s->wd.slots)
 		mkrt__withdrawals_clear(&s->wd, slot);
-	err = mkrt__words_publish(state, slot, req, nargs);
-	if (!err) {
-		mkrt__withdrawals_ring_doorbell(&s->wd, slot, 1);
-		mkrt__resident_ring_bell(&s->r);
-	}
-	return err;
+	return mkrt__words_publish(state, slot, req, nargs);
+}
+
+static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
+{
+	struct mkrt__svm *s = state;
+	int got = mkrt__withdrawals_publish(&s->wd, &s->r, mkrt__svm_publish_quiet, state, &slot, req, 1, nargs);
+
+	return got < 0 ? got : 0;
+}
+
+/* A batch wakes a parked kernel once, and rings the bus's doorbell once a
+ * run of consecutive slots. */
+static int mkrt__svm_publish_many(void *state, const uint32_t *slots, const struct mkrt_slot *reqs,
+				  uint32_t n)
+{
+	struct mkrt__svm *s = state;
+
+	return mkrt__withdrawals_publish(&s->wd, &s->r, mkrt__svm_publish_quiet, state, slots, reqs, n,
+					 MKRT_SLOT_ARGS);
 }
 
 /* Without host RMWs: withdrawal words (withdraw.h); a lane moves the slot. */
@@ -375,5 +389,6 @@ const struct mkrt__backend_ops mkrt__backend_svm = {
 	.stats = mkrt__svm_stats,
 	.device_name = mkrt__svm_device_name,
 	.publish = mkrt__svm_publish,
+	.publish_many = mkrt__svm_publish_many,
 	.write_region = mkrt__svm_write_region,
 };

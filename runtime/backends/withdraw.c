@@ -87,6 +87,34 @@ void mkrt__withdrawals_ring_doorbell(struct mkrt__withdrawals *wd, uint32_t slot
 		;
 }
 
+int mkrt__withdrawals_publish(struct mkrt__withdrawals *wd, struct mkrt__resident *r,
+			      int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req,
+					     uint32_t nargs),
+			      void *state, const uint32_t *slots, const struct mkrt_slot *reqs, uint32_t n,
+			      uint32_t nargs)
+{
+	uint32_t done = 0, run = 0;
+	int err = 0;
+
+	for (; done < n; done++) {
+		err = publish(state, slots[done], &reqs[done], nargs);
+		if (err)
+			break;
+		run++;
+		bool follows = wd->doorbell && done + 1 < n &&
+			       slots[done + 1] == (slots[done] + 1u == wd->slots ? 0u : slots[done] + 1u);
+		if (!follows) {
+			mkrt__withdrawals_ring_doorbell(wd, slots[done], run);
+			run = 0;
+		}
+	}
+	if (run) /* a publish failed after a run began */
+		mkrt__withdrawals_ring_doorbell(wd, slots[done - 1], run);
+	if (done)
+		mkrt__resident_ring_bell(r);
+	return done ? (int)done : err;
+}
+
 bool mkrt__withdrawals_waiting(struct mkrt__withdrawals *wd, const uint32_t *ring)
 {
 	for (uint32_t s = 0; s < wd->slots; s++)
