@@ -438,19 +438,10 @@ out_free:
 
 /* ---- ops ---------------------------------------------------------------------------------------- */
 
-/* One slot, its withdrawal word cleared first; no bells. */
-static int mkrt__cuda_publish_quiet(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
-{
-	struct mkrt__cuda_rt *c = state;
-
-	mkrt__withdrawals_clear(&c->wd, slot);
-	return mkrt__words_publish(state, slot, req, nargs);
-}
-
 static int mkrt__cuda_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__cuda_rt *c = state;
-	int got = mkrt__withdrawals_publish(&c->wd, &c->r, mkrt__cuda_publish_quiet, state, &slot, req, 1, nargs);
+	int got = mkrt__withdrawals_publish(&c->wd, &c->r, state, &slot, req, 1, nargs);
 
 	return got < 0 ? got : 0;
 }
@@ -462,8 +453,7 @@ static int mkrt__cuda_publish_many(void *state, const uint32_t *slots, const str
 {
 	struct mkrt__cuda_rt *c = state;
 
-	return mkrt__withdrawals_publish(&c->wd, &c->r, mkrt__cuda_publish_quiet, state, slots, reqs, n,
-					 MKRT_SLOT_ARGS);
+	return mkrt__withdrawals_publish(&c->wd, &c->r, state, slots, reqs, n, MKRT_SLOT_ARGS);
 }
 
 /* Withdraw a PUBLISHED slot (withdraw.h): the lanes learn of it by the bell. */

@@ -265,20 +265,12 @@ out_free:
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-/* One slot, its withdrawal word (if any) cleared first; no bells. */
-static int mkrt__svm_publish_quiet(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
-{
-	struct mkrt__svm *s = state;
-
-	if (!s->host_rmw && slot < s->wd.slots)
-		mkrt__withdrawals_clear(&s->wd, slot);
-	return mkrt__words_publish(state, slot, req, nargs);
-}
-
+/* Without host RMWs (wd has words) a slot's withdrawal word is cleared
+ * before it is published; the bus's lanes watch the doorbell. */
 static int mkrt__svm_publish(void *state, uint32_t slot, const struct mkrt_slot *req, uint32_t nargs)
 {
 	struct mkrt__svm *s = state;
-	int got = mkrt__withdrawals_publish(&s->wd, &s->r, mkrt__svm_publish_quiet, state, &slot, req, 1, nargs);
+	int got = mkrt__withdrawals_publish(&s->wd, &s->r, state, &slot, req, 1, nargs);
 
 	return got < 0 ? got : 0;
 }
@@ -290,8 +282,7 @@ static int mkrt__svm_publish_many(void *state, const uint32_t *slots, const stru
 {
 	struct mkrt__svm *s = state;
 
-	return mkrt__withdrawals_publish(&s->wd, &s->r, mkrt__svm_publish_quiet, state, slots, reqs, n,
-					 MKRT_SLOT_ARGS);
+	return mkrt__withdrawals_publish(&s->wd, &s->r, state, slots, reqs, n, MKRT_SLOT_ARGS);
 }
 
 /* Without host RMWs: withdrawal words (withdraw.h); a lane moves the slot. */

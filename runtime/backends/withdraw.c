@@ -4,6 +4,7 @@
  * alone (withdraw.h).
  */
 #include "withdraw.h"
+#include "words.h"
 
 void mkrt__withdrawals_init(struct mkrt__withdrawals *wd)
 {
@@ -87,17 +88,16 @@ void mkrt__withdrawals_ring_doorbell(struct mkrt__withdrawals *wd, uint32_t slot
 		;
 }
 
-int mkrt__withdrawals_publish(struct mkrt__withdrawals *wd, struct mkrt__resident *r,
-			      int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req,
-					     uint32_t nargs),
-			      void *state, const uint32_t *slots, const struct mkrt_slot *reqs, uint32_t n,
-			      uint32_t nargs)
+int mkrt__withdrawals_publish(struct mkrt__withdrawals *wd, struct mkrt__resident *r, void *state,
+			      const uint32_t *slots, const struct mkrt_slot *reqs, uint32_t n, uint32_t nargs)
 {
 	uint32_t done = 0, run = 0;
 	int err = 0;
 
 	for (; done < n; done++) {
-		err = publish(state, slots[done], &reqs[done], nargs);
+		if (slots[done] < wd->slots) /* none without withdrawal words */
+			mkrt__withdrawals_clear(wd, slots[done]);
+		err = mkrt__words_publish(state, slots[done], &reqs[done], nargs);
 		if (err)
 			break;
 		run++;

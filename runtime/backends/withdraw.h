@@ -49,18 +49,16 @@ int mkrt__withdrawals_cancel(struct mkrt__withdrawals *wd, const uint32_t *ring,
  * threads read-modify-write it (the lanes load it). A bump of 2 makes
  * every lane look at its share. */
 void mkrt__withdrawals_ring_doorbell(struct mkrt__withdrawals *wd, uint32_t slot, uint32_t bump);
-/* A backend's publish of @n slots (publish_many, backend.h; publish with
- * @n 1) over its @publish of one slot (@state's; no bells), @nargs args
- * each: the doorbell rings once for each run of consecutive slots (a bump
- * of the run's length, the run's last slot: what that many rings in order
- * leave, and what lanes read as the rung slots up to the hint), and
- * resident @r's bell once, after the last publish. Returns how many were
- * published (a prefix), or the error when none. */
-int mkrt__withdrawals_publish(struct mkrt__withdrawals *wd, struct mkrt__resident *r,
-			      int (*publish)(void *state, uint32_t slot, const struct mkrt_slot *req,
-					     uint32_t nargs),
-			      void *state, const uint32_t *slots, const struct mkrt_slot *reqs, uint32_t n,
-			      uint32_t nargs);
+/* A words backend's publish of @n slots (publish_many, backend.h; publish
+ * with @n 1; @state starts with its struct mkrt__words), @nargs args each:
+ * each slot's withdrawal word (if @wd has words) cleared before it is
+ * published; the doorbell rung once for each run of consecutive slots (a
+ * bump of the run's length, the run's last slot: what that many rings in
+ * order leave, and what lanes read as the rung slots up to the hint); and
+ * resident @r's bell rung once, after the last publish. Returns how many
+ * were published (a prefix), or the error when none. */
+int mkrt__withdrawals_publish(struct mkrt__withdrawals *wd, struct mkrt__resident *r, void *state,
+			      const uint32_t *slots, const struct mkrt_slot *reqs, uint32_t n, uint32_t nargs);
 /* Whether a PUBLISHED slot of @ring waits for a lane to withdraw it. */
 bool mkrt__withdrawals_waiting(struct mkrt__withdrawals *wd, const uint32_t *ring);
 
